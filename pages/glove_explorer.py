@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("glove_explorer")
+st.write("Being built.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("parameters")
+st.write("Being built.")

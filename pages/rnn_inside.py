@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("rnn_inside")
+st.write("Being built.")

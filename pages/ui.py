@@ -1,0 +1,125 @@
+"""What every page shares: the page list, the sidebar, projector mode and chart styling.
+
+Pages import this module (`from pages import ui`); it is never a page itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
+CHART_FONT = 14  # Plotly font size on a laptop screen
+PROJECTOR_FONT = 22  # ... and on a classroom projector, readable from the back row
+
+
+@dataclass(frozen=True)
+class Lesson:
+    path: str  # the page script, relative to app.py
+    title: str  # English first; the Chinese term follows for readers of the tutorial
+    icon: str
+    summary: str  # one line for the home page's lesson list
+
+
+SECTIONS: dict[str, list[Lesson]] = {
+    "": [Lesson("pages/home.py", "Home · 首页", "🏠", "What the app teaches and what is here")],
+    "Embeddings · 词嵌入": [
+        Lesson("pages/embeddings_why.py", "Why embeddings · 为什么要嵌入", "🧮",
+               "One-hot vs ids vs an Embedding lookup: memory and similarity"),
+        Lesson("pages/glove_explorer.py", "GloVe explorer · 词向量", "🧭",
+               "Nearest neighbours, analogies and directions in 400,000 real vectors"),
+        Lesson("pages/learned_embeddings.py", "Learned embeddings · 学到的嵌入", "🎯",
+               "What a sentiment model's own embedding learned, beside GloVe"),
+        Lesson("pages/transfer_learning.py", "Transfer learning · 迁移学习", "🔁",
+               "Random vs frozen vs fine-tuned GloVe when reviews are scarce"),
+    ],
+    "Recurrent networks · 循环神经网络": [
+        Lesson("pages/sentiment_lab.py", "Sentiment lab: train live · 实时训练", "🧪",
+               "Build, train and compare models on the real IMDB reviews"),
+        Lesson("pages/rnn_inside.py", "Inside a SimpleRNN · RNN 内部", "🔬",
+               "One step in numbers, vanishing gradients, and why the lesson's RNN failed"),
+        Lesson("pages/parameters.py", "Parameter counts · 参数量", "🔢",
+               "Every layer's formula beside model.summary()"),
+    ],
+    "LSTM · 长短期记忆网络": [
+        Lesson("pages/lstm_gates.py", "LSTM gates, token by token · 门控", "🚪",
+               "Step through forget, input, candidate and output gates on any review"),
+    ],
+    "Text generation · 文本生成": [
+        Lesson("pages/text_generation.py", "Char-RNN on Shakespeare · 字符级生成", "✒️",
+               "Train a character model and sample from it one character at a time"),
+    ],
+    "Reference · 参考": [
+        Lesson("pages/glossary.py", "Glossary & lesson numbers · 术语表", "📖",
+               "Every term in English and Chinese, every number the lesson printed"),
+    ],
+}
+
+
+def lessons() -> list[Lesson]:
+    """Every lesson page except home, in reading order."""
+    return [lesson for section, items in SECTIONS.items() if section for lesson in items]
+
+
+def navigation_pages() -> dict[str, list[st.Page]]:
+    return {
+        section: [
+            st.Page(lesson.path, title=lesson.title, icon=lesson.icon,
+                    default=lesson.path == "pages/home.py")
+            for lesson in items
+        ]
+        for section, items in SECTIONS.items()
+    }
+
+
+def projector() -> bool:
+    """True when the user switched on projector mode (bigger text and charts)."""
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.toggle(
+            "Projector mode · 投影模式", key=PROJECTOR_KEY,
+            help="Larger text, thicker lines and bigger chart labels for a classroom screen.",
+        )
+    if projector():
+        st.html(
+            "<style>"
+            "html, body, [data-testid='stAppViewContainer'] {font-size: 22px;}"
+            "[data-testid='stMarkdownContainer'] p, li {font-size: 1.25rem;}"
+            "[data-testid='stMetricValue'] {font-size: 2.6rem;}"
+            "</style>"
+        )
+
+
+def style(fig, height: int | None = None):
+    """Apply the app's Plotly styling (projector-aware) and return the figure."""
+    size = PROJECTOR_FONT if projector() else CHART_FONT
+    fig.update_layout(
+        font={"size": size},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"font": {"size": size}},
+        template="plotly_white",
+    )
+    if height is not None:
+        fig.update_layout(height=int(height * (1.3 if projector() else 1.0)))
+    if projector():
+        fig.update_traces(selector={"type": "scatter"}, line={"width": 4})
+    return fig
+
+
+def chart(fig, height: int | None = None, **kwargs) -> None:
+    """Draw a Plotly figure with the app's styling, full width."""
+    st.plotly_chart(style(fig, height), width="stretch", **kwargs)
+
+
+def notice(text: str) -> None:
+    """The short 'what to notice' note that ends every page."""
+    st.info(f"**What to notice · 注意** — {text}", icon="👀")
+
+
+def data_missing(error: Exception) -> None:
+    """Say clearly that a data set is missing and how to get it (never a traceback)."""
+    st.warning(f"**Data not available on this machine.** {error}", icon="📦")
