@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
+CURRENT_RUN_KEY = "current_run_id"  # session-state key: the lab run other pages inspect
 CHART_FONT = 14  # Plotly font size on a laptop screen
 PROJECTOR_FONT = 22  # ... and on a classroom projector, readable from the back row
 
