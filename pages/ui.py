@@ -86,12 +86,13 @@ def sidebar() -> None:
             help="Larger text, thicker lines and bigger chart labels for a classroom screen.",
         )
     if projector():
-        st.html(
+        st.markdown(
             "<style>"
             "html, body, [data-testid='stAppViewContainer'] {font-size: 22px;}"
             "[data-testid='stMarkdownContainer'] p, li {font-size: 1.25rem;}"
             "[data-testid='stMetricValue'] {font-size: 2.6rem;}"
-            "</style>"
+            "</style>",
+            unsafe_allow_html=True,
         )
 
 
