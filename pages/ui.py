@@ -13,6 +13,18 @@ PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
 CURRENT_RUN_KEY = "current_run_id"  # session-state key: the lab run other pages inspect
 CHART_FONT = 14  # Plotly font size on a laptop screen
 PROJECTOR_FONT = 22  # ... and on a classroom projector, readable from the back row
+PROJECTOR_CSS = """<style>
+[data-testid='stMain'] {font-size: 22px;}
+[data-testid='stMain'] [data-testid='stMarkdownContainer'] p,
+[data-testid='stMain'] [data-testid='stMarkdownContainer'] li {font-size: 1.35rem;}
+[data-testid='stMain'] h1 {font-size: 3.2rem;}
+[data-testid='stMain'] h2, [data-testid='stMain'] h3 {font-size: 2.2rem;}
+[data-testid='stMain'] h4 {font-size: 1.8rem;}
+[data-testid='stMain'] code {font-size: 1.2rem;}
+[data-testid='stMetricValue'] {font-size: 2.8rem;}
+[data-testid='stMain'] [data-testid='stCaptionContainer'] {font-size: 1.1rem;}
+[data-testid='stMainBlockContainer'] {max-width: 100%; padding-left: 2rem; padding-right: 2rem;}
+</style>"""  # main area only: the sidebar keeps its size so the page list stays readable
 
 
 @dataclass(frozen=True)
@@ -86,14 +98,7 @@ def sidebar() -> None:
             help="Larger text, thicker lines and bigger chart labels for a classroom screen.",
         )
     if projector():
-        st.markdown(
-            "<style>"
-            "html, body, [data-testid='stAppViewContainer'] {font-size: 22px;}"
-            "[data-testid='stMarkdownContainer'] p, li {font-size: 1.25rem;}"
-            "[data-testid='stMetricValue'] {font-size: 2.6rem;}"
-            "</style>",
-            unsafe_allow_html=True,
-        )
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
 
 
 def style(fig, height: int | None = None):
