@@ -99,10 +99,15 @@ def chromium(width: int = 1400, height: int = 900):
             browser.close()
 
 
+FINISHED = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  if (!main) return false;
+  const ended = main.innerText.includes("What to notice")
+    || main.querySelector("[data-testid='stException']");
+  return ended && !document.querySelector("[data-testid='stStatusWidget']");
+}"""  # every page ends with its "What to notice" note (ui.notice)
+
+
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the page's script."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms,
-    )
+    """Wait until the page's script has drawn its closing note (or an error) and stopped."""
+    page.wait_for_function(FINISHED, timeout=timeout_ms)

@@ -17,6 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from explainers import data, paths  # noqa: E402
 
 REAL_DATA = paths.data_folder()  # CI sets RNN_EXPLAINER_DATA=../shared/data
+IN_CI = bool(os.environ.get("CI"))  # in CI a missing resource fails instead of skipping
 HOW_TO_GET = (
     f"set {paths.DATA_ENV} to a folder holding aclImdb (or Stanford's aclImdb_v1.tar.gz) and "
     "shakespeare.txt; CI points it at ../shared/data"
@@ -48,11 +49,18 @@ def no_data(monkeypatch, tmp_path):
     return tmp_path
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip with the reason on a developer's machine; fail in CI, where it must be there."""
+    if IN_CI:
+        pytest.fail(f"CI must have this: {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def real_imdb():
     """The real IMDB data, or a skip that says how to get it."""
     if REAL_DATA is None or data.find_aclimdb(REAL_DATA) is None:
-        pytest.skip(f"real IMDB data not found: {HOW_TO_GET}")
+        skip_or_fail(f"real IMDB data not found: {HOW_TO_GET}")
     return REAL_DATA
 
 
@@ -60,7 +68,7 @@ def real_imdb():
 def real_shakespeare():
     found = data.locate_shakespeare()
     if found is None:
-        pytest.skip(f"Shakespeare text not found: {HOW_TO_GET}")
+        skip_or_fail(f"Shakespeare text not found: {HOW_TO_GET}")
     return found
 
 
