@@ -170,3 +170,36 @@ def test_full_imdb_loads_like_keras(real_imdb):
 def test_real_shakespeare_has_the_lesson_alphabet(real_shakespeare):
     text = data.load_shakespeare(real_shakespeare)
     assert len(text) == 1_115_394 and len(set(text)) == 65
+
+
+def test_keras_route_converts_imdb_npz_to_the_same_ids(no_data, monkeypatch):
+    """Keras's pre-tokenised copy (as load_data(index_from=0) returns it) gives Keras's ids."""
+    from keras.datasets import imdb
+
+    words = {"the": 1, "movie": 2, "great": 3, "awful": 4}
+    train = [[1, 2, 3], [1, 4]]
+    test = [[2, 3, 3, 4]]
+
+    def fake_load_data(**kwargs):
+        assert kwargs["index_from"] == 0 and kwargs["start_char"] is None
+        return (np.array(train, dtype=object), np.array([1, 0])), (
+            np.array(test, dtype=object), np.array([1]))
+
+    monkeypatch.setattr(imdb, "load_data", fake_load_data)
+    monkeypatch.setattr(imdb, "get_word_index", lambda: words)
+    loaded = data.load_imdb(_config(source="keras", num_words=7, maxlen=5))
+    # ids = rank + 3, <START> first, rank 4 -> id 7 >= num_words -> <UNK>
+    assert loaded.x_train.tolist() == [[0, 1, 4, 5, 6], [0, 0, 1, 4, 2]]
+    assert loaded.x_test.tolist() == [[1, 5, 6, 6, 2]]
+    assert "Keras" in loaded.source and loaded.word_index == words
+
+
+def test_keras_route_offline_raises_the_specific_error(no_data, monkeypatch):
+    from keras.datasets import imdb
+
+    def offline(**kwargs):
+        raise OSError("URL fetch failure: no network")
+
+    monkeypatch.setattr(imdb, "load_data", offline)
+    with pytest.raises(data.DataUnavailable, match=r"aclImdb_v1\.tar\.gz"):
+        data.load_imdb(_config())
