@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from explainers import data
+
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
 CURRENT_RUN_KEY = "current_run_id"  # session-state key: the lab run other pages inspect
 CHART_FONT = 14  # Plotly font size on a laptop screen
@@ -130,3 +132,15 @@ def notice(text: str) -> None:
 def data_missing(error: Exception) -> None:
     """Say clearly that a data set is missing and how to get it (never a traceback)."""
     st.warning(f"**Data not available on this machine.** {error}", icon="📦")
+
+
+@st.cache_resource(show_spinner="Loading the IMDB reviews…", max_entries=4)
+def imdb(config: data.ImdbConfig) -> data.ImdbData:
+    """IMDB prepared once per server for each config (raises data.DataUnavailable)."""
+    return data.load_imdb(config)
+
+
+@st.cache_resource(show_spinner="Loading the test reviews…", max_entries=2)
+def imdb_reviews(split: str = "test") -> tuple[list[str], object]:
+    """Raw review texts and labels of a split, once per server."""
+    return data.load_imdb_reviews(split)
