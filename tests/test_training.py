@@ -1,0 +1,160 @@
+"""Training: bucketing cuts only padding, Stop keeps what was learned, seeds reproduce runs."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from explainers import models, training
+
+VOCAB, WIDTH = 40, 12
+GOOD, BAD = 5, 6  # a review is positive when it holds GOOD, negative when it holds BAD
+
+
+def _reviews(n: int = 256, padding: str = "pre", seed: int = 0):
+    """Synthetic reviews of 2..WIDTH ids, padded to WIDTH; the label is in one word."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, WIDTH), dtype=np.int32)  # (n, WIDTH)
+    y = rng.integers(0, 2, n)
+    lengths = rng.integers(2, WIDTH + 1, n)
+    for i, (label, length) in enumerate(zip(y, lengths, strict=True)):
+        words = rng.integers(7, VOCAB, length)
+        words[rng.integers(0, length)] = GOOD if label else BAD
+        if padding == "pre":
+            x[i, WIDTH - length:] = words
+        else:
+            x[i, :length] = words
+    return x, y, lengths
+
+
+SMALL = models.ModelConfig(vocab_size=VOCAB, embed_dim=8, body="pool", mask_zero=True,
+                           dense_units=8)
+FAST = training.TrainConfig(epochs=4, batch_size=32, learning_rate=0.02,
+                            validation_split=0.25, bucketing=True, seed=3)
+
+
+def test_padding_side_and_steps_are_read_from_the_array():
+    for side in ("pre", "post"):
+        x, _, lengths = _reviews(padding=side)
+        steps = training.review_steps(x)
+        np.testing.assert_array_equal(steps, lengths)
+        assert training.padding_side(x, steps) == side
+        rows = np.arange(8)
+        cut = training.cut(x[rows], int(steps[rows].max()), side)
+        assert cut.shape == (8, steps[rows].max())
+        np.testing.assert_array_equal(np.count_nonzero(cut, axis=1), steps[rows])  # no word lost
+
+
+def test_bucketed_batches_cover_every_review_once_with_similar_lengths():
+    steps = np.random.default_rng(0).integers(1, 500, 1000)
+    batches = training.epoch_batches(steps, 32, True, np.random.default_rng(1))
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1000))
+    padded = sum(len(b) * steps[b].max() for b in batches)
+    plain = training.epoch_batches(steps, 32, False, np.random.default_rng(1))
+    assert padded < 0.6 * sum(len(b) * steps[b].max() for b in plain)
+
+
+def test_training_learns_and_history_is_complete():
+    x, y, _ = _reviews()
+    model = models.build_model(SMALL, seed=1)
+    seen = []
+    result = training.train(model, x, y, FAST, on_epoch_end=lambda e, logs: seen.append(e))
+    assert seen == [0, 1, 2, 3] and result.epochs_run == 4 and not result.stopped
+    assert set(result.history) == set(training.HISTORY_KEYS)
+    assert all(len(v) == 4 for v in result.history.values())
+    assert result.history["val_accuracy"][-1] > 0.9
+    assert result.best_epoch == training.best_epoch(result.history)
+    assert result.mean_width < WIDTH
+
+
+def test_masked_model_scores_the_same_on_cut_and_full_batches():
+    x, y, _ = _reviews(64)
+    model = models.build_model(models.ModelConfig(vocab_size=VOCAB, embed_dim=4,
+                                                  body="lstm", units=3, mask_zero=True), seed=2)
+    cut = training.evaluate(model, x, y, batch_size=16, bucketing=True)
+    full = training.evaluate(model, x, y, batch_size=16, bucketing=False)
+    np.testing.assert_allclose(cut["probabilities"], full["probabilities"], atol=1e-5)
+    keras_loss, keras_acc = model.evaluate(x, y.astype("float32"), verbose=0)
+    assert cut["loss"] == pytest.approx(keras_loss, abs=1e-4)
+    assert cut["accuracy"] == pytest.approx(keras_acc)
+
+
+def test_stop_after_an_epoch_keeps_the_epochs_done():
+    x, y, _ = _reviews()
+    model = models.build_model(SMALL, seed=1)
+    epochs_done = []
+    result = training.train(
+        model, x, y, FAST, on_epoch_end=lambda e, logs: epochs_done.append(e),
+        should_stop=lambda: len(epochs_done) >= 2,
+    )
+    assert result.stopped and result.epochs_run == 2
+    assert len(result.history["loss"]) == 2 and len(result.history["val_loss"]) == 2
+
+
+def test_stop_inside_an_epoch_keeps_the_weights_learned_so_far():
+    x, y, _ = _reviews()
+    model = models.build_model(SMALL, seed=1)
+    before = [w.copy() for w in model.get_weights()]
+    calls = []
+
+    def on_batch(batch, batches):
+        calls.append((batch, batches))
+
+    result = training.train(model, x, y, FAST, on_batch_end=on_batch,
+                            should_stop=lambda: len(calls) >= 3)
+    assert result.stopped and result.epochs_run == 0 and result.partial_batches == 3
+    assert calls == [(1, 6), (2, 6), (3, 6)]  # 192 training reviews / 32
+    assert not np.array_equal(before[0], model.get_weights()[0])
+
+
+def test_early_stopping_restores_the_best_epoch():
+    x, y, _ = _reviews()
+    y = np.where(np.random.default_rng(9).random(len(y)) < 0.3, 1 - y, y)  # noise: overfits
+    config = training.TrainConfig(epochs=30, batch_size=32, learning_rate=0.05,
+                                  validation_split=0.25, bucketing=True,
+                                  early_stopping_patience=2, seed=3)
+    model = models.build_model(SMALL, seed=1)
+    result = training.train(model, x, y, config)
+    assert result.early_stopped and result.epochs_run == result.best_epoch + 2
+    xv, yv = x[192:], y[192:]
+    best = result.history["val_loss"][result.best_epoch - 1]
+    assert training.evaluate(model, xv, yv, bucketing=True)["loss"] == pytest.approx(best, 1e-4)
+
+
+def test_parallel_trainings_match_sequential_ones():
+    x, y, _ = _reviews()
+    config = models.ModelConfig(vocab_size=VOCAB, embed_dim=4, body="gru", units=4,
+                                mask_zero=True, dropout=0.2, dense_units=4)
+    tc = training.TrainConfig(epochs=2, batch_size=32, validation_split=0.25,
+                              bucketing=True, seed=5, learning_rate=0.01)
+
+    def run(seed, out):
+        model = models.build_model(config, seed=seed)
+        result = training.train(model, x, y, tc)
+        out[seed] = (result.history, model.get_weights())
+
+    sequential, parallel = {}, {}
+    for seed in (1, 2):
+        run(seed, sequential)
+    threads = [threading.Thread(target=run, args=(seed, parallel)) for seed in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seed in (1, 2):
+        for key in training.HISTORY_KEYS:
+            np.testing.assert_allclose(parallel[seed][0][key], sequential[seed][0][key],
+                                       rtol=1e-5)
+        for a, b in zip(parallel[seed][1], sequential[seed][1], strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-6)
+    assert sequential[1][0]["loss"] != sequential[2][0]["loss"]
+
+
+def test_confusion_counts_and_gap():
+    matrix = training.confusion(np.array([0, 0, 1, 1, 1]), np.array([0.2, 0.7, 0.9, 0.4, 0.6]))
+    np.testing.assert_array_equal(matrix, [[1, 1], [1, 2]])
+    history = {"accuracy": [0.8, 0.95], "val_accuracy": [0.85, 0.86]}
+    assert training.overfitting_gap(history) == pytest.approx(0.09)
