@@ -1,0 +1,246 @@
+"""The recomputed gates against reference answers: Keras's own layers and hand arithmetic."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from explainers import data, gates, paths  # noqa: E402
+from explainers.models import ModelConfig, build_model  # noqa: E402
+
+TOL = 1e-5  # the issue's bound on |recomputed - Keras|
+
+
+def _randomise(layer, seed: int, scale: float = 0.6) -> None:
+    """Weights far from Keras's small initial ones, so gates really open and shut."""
+    rng = np.random.default_rng(seed)
+    layer.set_weights([rng.normal(0.0, scale, w.shape).astype("float32")
+                       for w in layer.get_weights()])
+
+
+def _keras_run(layer, x: np.ndarray, mask: np.ndarray | None):
+    """(h for every step in reading order, final states) as Keras computes them."""
+    inputs = x[None].astype("float32")  # (1, steps, input_dim)
+    kwargs = {} if mask is None else {"mask": mask[None]}
+    out = layer(inputs, **kwargs)
+    return np.asarray(out[0])[0], [np.asarray(s)[0] for s in out[1:]]
+
+
+def _layer(cls, units, input_dim, seed, **kwargs):
+    layer = cls(units, return_sequences=True, return_state=True, **kwargs)
+    layer.build((1, None, input_dim))
+    _randomise(layer, seed)
+    return layer
+
+
+CASES = [  # (units, input_dim, steps, masked, go_backwards)
+    (1, 1, 5, False, False),
+    (4, 3, 9, False, False),
+    (16, 8, 12, True, False),
+    (33, 5, 10, True, True),
+    (7, 6, 8, False, True),
+]
+
+
+def _mask(steps: int, masked: bool) -> np.ndarray | None:
+    if not masked:
+        return None
+    mask = np.ones(steps, bool)
+    mask[:3] = False  # leading pads, as 'pre' padding leaves them
+    mask[steps // 2 + 1] = False  # and one in the middle: the state must carry over it
+    return mask
+
+
+@pytest.mark.parametrize(("units", "input_dim", "steps", "masked", "backwards"), CASES)
+def test_lstm_reproduces_keras(units, input_dim, steps, masked, backwards):
+    layer = _layer(keras.layers.LSTM, units, input_dim, units + steps, go_backwards=backwards)
+    x = np.random.default_rng(units).normal(size=(steps, input_dim))
+    mask = _mask(steps, masked)
+    seq, (h, c) = _keras_run(layer, x, mask)
+    trace = gates.trace_lstm(layer, x, mask)
+    assert np.abs(trace.keras_sequence() - seq).max() < TOL
+    assert np.abs(trace.final["h"] - h).max() < TOL
+    assert np.abs(trace.final["c"] - c).max() < TOL
+    if masked:  # nothing computed at a masked step: gates NaN, states carried
+        assert np.isnan(trace.values["f"][~mask]).all()
+        t = steps // 2 + 1
+        before = t + 1 if backwards else t - 1
+        assert np.array_equal(trace.values["c"][t], trace.values["c"][before])
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize(("units", "input_dim", "steps", "masked", "backwards"), CASES[1:4])
+def test_gru_reproduces_keras(units, input_dim, steps, masked, backwards, reset_after):
+    layer = _layer(keras.layers.GRU, units, input_dim, 7 * units, go_backwards=backwards,
+                   reset_after=reset_after)
+    x = np.random.default_rng(steps).normal(size=(steps, input_dim))
+    mask = _mask(steps, masked)
+    seq, (h,) = _keras_run(layer, x, mask)
+    trace = gates.trace_gru(layer, x, mask)
+    assert np.abs(trace.keras_sequence() - seq).max() < TOL
+    assert np.abs(trace.final["h"] - h).max() < TOL
+    assert set(trace.gates) == {"z", "r", "g"}
+
+
+@pytest.mark.parametrize(("units", "input_dim", "steps", "masked", "backwards"), CASES[1:4])
+def test_simplernn_reproduces_keras(units, input_dim, steps, masked, backwards):
+    layer = _layer(keras.layers.SimpleRNN, units, input_dim, 3, go_backwards=backwards)
+    x = np.random.default_rng(1).normal(size=(steps, input_dim))
+    mask = _mask(steps, masked)
+    seq, (h,) = _keras_run(layer, x, mask)
+    trace = gates.trace_simplernn(layer, x, mask)
+    assert np.abs(trace.keras_sequence() - seq).max() < TOL
+    assert np.abs(trace.final["h"] - h).max() < TOL
+
+
+def test_one_lstm_step_by_hand():
+    """One unit, all weights 1 in the kernel, none elsewhere, x = 1: i = f = o = σ(1)."""
+    weights = gates.CellWeights("lstm", np.ones((1, 4)), np.zeros((1, 4)), np.zeros(4))
+    trace = gates.trace_lstm(weights, np.array([[1.0], [1.0]]))
+    s, g = 1 / (1 + math.exp(-1)), math.tanh(1)
+    c1 = s * g  # f * 0 + i * g
+    h1 = s * math.tanh(c1)
+    c2 = s * c1 + s * g
+    assert trace.values["i"][0, 0] == pytest.approx(s)
+    assert trace.values["g"][0, 0] == pytest.approx(g)
+    assert trace.values["c"][:, 0] == pytest.approx([c1, c2])
+    assert trace.values["h"][0, 0] == pytest.approx(h1)
+    assert trace.values["h"][0, 0] == pytest.approx(0.369606, abs=1e-6)
+
+
+def test_bidirectional_layer_directions_match_keras():
+    layer = keras.layers.Bidirectional(keras.layers.LSTM(5, return_sequences=True))
+    layer.build((1, None, 4))
+    _randomise(layer, 11)
+    x = np.random.default_rng(2).normal(size=(7, 4))
+    mask = _mask(7, True)
+    out = np.asarray(layer(x[None].astype("float32"), mask=mask[None]))[0]  # (7, 10)
+    fwd = gates.trace_lstm(layer.forward_layer, x, mask)
+    bwd = gates.trace_lstm(layer.backward_layer, x, mask)
+    assert bwd.backwards
+    expected = np.concatenate([fwd.keras_sequence(True), bwd.keras_sequence(True)[::-1]], 1)
+    assert np.abs(expected - out).max() < TOL
+
+
+def test_saturation_and_unit_change_by_hand():
+    f = np.array([[0.05, 0.5], [0.95, 0.5], [0.99, 0.6], [0.5, 0.7]])  # (4 steps, 2 units)
+    values = {k: f for k in ("i", "f", "g", "o")} | {"c": f, "h": f}
+    trace = gates.Trace("lstm", values, np.ones(4, bool), False)
+    low, high = gates.saturation(trace)["f"]
+    assert low.tolist() == [0.25, 0.0]
+    assert high.tolist() == [0.5, 0.0]
+    change = gates.unit_change(trace, "h")  # mean |diff|: (0.9+0.04+0.49)/3, 0.2/3
+    assert change == pytest.approx([1.43 / 3, 0.2 / 3])
+
+
+def _lab_model(**kwargs):
+    config = ModelConfig(vocab_size=60, embed_dim=4, units=5, dense_units=3, **kwargs)
+    keras.utils.set_random_seed(3)
+    model = build_model(config, seed=3)
+    for layer in model.layers:
+        if layer.get_weights():
+            _randomise(layer, len(layer.name), 0.5)
+    return model
+
+
+IDS = np.array([1, 14, 7, 2, 33, 59, 5, 5, 21, 40, 8], np.int32)
+
+
+@pytest.mark.parametrize("body", ["lstm", "gru", "simplernn"])
+def test_running_prediction_in_one_pass_equals_every_prefix(body):
+    model = _lab_model(body=body, layers=2, mask_zero=True)
+    tracer = gates.ModelTracer(model)
+    result = tracer.trace(IDS)
+    assert result.running_method == "one pass"
+    assert len(result.layers) == 2
+    reference = gates.prefix_predictions(model, IDS)  # the model run on each prefix
+    assert np.abs(result.running - reference).max() < TOL
+    assert result.prediction == pytest.approx(float(model(IDS[None])[0, 0]), abs=TOL)
+
+
+def test_stacked_bidirectional_model_traces_both_directions():
+    model = _lab_model(body="lstm", layers=2, bidirectional=True, mask_zero=True)
+    result = gates.ModelTracer(model).trace(IDS)
+    assert [(lt.position, lt.direction) for lt in result.layers] == [
+        (1, "forward"), (1, "backward"), (2, "forward"), (2, "backward")]
+    assert result.prediction == pytest.approx(float(model(IDS[None])[0, 0]), abs=TOL)
+    assert result.running_method == "batched prefixes"  # no prefix reading in one pass
+    assert result.running[-1] == pytest.approx(result.prediction, abs=TOL)
+
+
+def test_unmasked_model_needs_its_padding_and_gets_it():
+    model = _lab_model(body="lstm", mask_zero=False)
+    padded = np.concatenate([np.zeros(6, np.int32), IDS])  # 'pre' padding, pads processed
+    result = gates.ModelTracer(model).trace(padded)
+    assert result.prediction == pytest.approx(float(model(padded[None])[0, 0]), abs=TOL)
+    assert not np.isnan(result.layers[0].trace.values["f"][:6]).any()  # pads were read
+
+
+def test_model_without_recurrent_layer_is_refused():
+    with pytest.raises(gates.UnsupportedModel, match="no LSTM"):
+        gates.ModelTracer(_lab_model(body="pool"))
+
+
+def test_prepare_review_marks_unknown_and_truncated():
+    vocab = data.Vocabulary(("the", "movie", "good"), num_words=None)
+    p = gates.prepare_review("The movie is GOOD <b>really</b>", vocab, maxlen=4)
+    # <START> the movie is good really -> unknown: is, really; keep the last 4
+    assert p.tokens == ["movie", "<UNK>", "good", "<UNK>"]
+    assert p.truncated == ["<START>", "the"]
+    assert (p.words, p.unknown) == (5, 2)
+    padded = gates.prepare_review("good", vocab, maxlen=4, pad=True)
+    assert padded.tokens == ["<PAD>", "<PAD>", "<START>", "good"]
+    assert (padded.first, padded.last) == (2, 4)
+
+
+# --------------------------------------------------------------------------- shipped model
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    if not (paths.ASSETS / gates.SHIPPED_MODEL).is_file():
+        pytest.skip("assets/lstm_sentiment.keras missing: run scripts/train_lstm_sentiment.py")
+    return gates.load_shipped()
+
+
+def test_shipped_model_gates_reproduce_its_lstm(shipped):
+    model, vocab, meta = shipped
+    text = "A wonderful film, the acting was great, but the ending was awful and dull. " * 4
+    p = gates.prepare_review(text, vocab, meta["maxlen"], pad=True)  # pads must be skipped
+    lstm = model.get_layer("lstm")
+    clone = keras.layers.LSTM(lstm.units, return_sequences=True, return_state=True)
+    embedded = np.asarray(model.get_layer("embedding")(p.ids[None]))[0]
+    clone.build((1, None, embedded.shape[1]))
+    clone.set_weights(lstm.get_weights())
+    mask = p.ids != 0
+    seq, (_, c) = _keras_run(clone, embedded, mask)
+    result = gates.ModelTracer(model).trace(p.ids)
+    trace = result.layers[0].trace
+    assert trace.mask.sum() == p.last - p.first
+    assert np.abs(trace.h[mask] - seq[mask]).max() < TOL
+    assert np.abs(trace.final["c"] - c).max() < TOL
+    assert result.prediction == pytest.approx(float(model(p.ids[None])[0, 0]), abs=TOL)
+    unpadded = gates.ModelTracer(model).trace(p.ids[p.real])  # masking: same answer
+    assert unpadded.prediction == pytest.approx(result.prediction, abs=1e-9)
+    assert unpadded.running[-1] == pytest.approx(result.prediction, abs=1e-9)
+
+
+def test_shipped_model_is_small_and_says_its_score(shipped):
+    model, vocab, meta = shipped
+    assert (paths.ASSETS / gates.SHIPPED_MODEL).stat().st_size < 5_000_000
+    assert meta["test_accuracy"] >= 0.85 and meta["test_reviews"] == 25_000
+    assert vocab.size == model.get_layer("embedding").input_dim
+
+
+@pytest.mark.realdata
+def test_shipped_model_scores_on_real_test_reviews(shipped, real_imdb):
+    model, _, meta = shipped
+    imdb = data.load_imdb(data.ImdbConfig(maxlen=meta["maxlen"]))
+    n = 3000  # a balanced slice (Keras's shuffle); all 25,000 take ~20 s here
+    scores = np.asarray(model.predict(imdb.x_test[:n], batch_size=500, verbose=0))[:, 0]
+    accuracy = float(((scores > 0.5) == imdb.y_test[:n]).mean())
+    assert accuracy == pytest.approx(meta["test_accuracy"], abs=0.02)
