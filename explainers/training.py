@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from explainers.models import ModelConfig, layer_parameters
+
 CHUNK_BATCHES = 32  # batches sorted together: similar lengths, yet still well shuffled
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EPSILON = 1e-7  # Keras's clip for log(0) in binary cross-entropy
@@ -48,6 +50,7 @@ class TrainConfig:
     bucketing: bool = False  # False = the lesson's full-width batches; True = fast path
     seed: int = 0  # weights, shuffling and dropout all follow it
     restore_best_weights: bool = True  # with early stopping, keep the best epoch's weights
+    time_limit: float | None = None  # seconds; training ends (kept, like Stop) when reached
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -72,13 +75,14 @@ class TrainResult:
     history: dict[str, list[float]]  # loss, accuracy, val_loss, val_accuracy: one per epoch
     seconds: float  # wall time of the training (validation included)
     epochs_run: int  # completed epochs (= len(history["loss"]))
-    stopped: bool  # the user pressed Stop; a partly run epoch is not in `history`
+    stopped: bool  # Stop was pressed (or time_limit hit); a part epoch is not in `history`
     best_epoch: int  # 1-based epoch of the lowest val_loss; 0 when there is no validation
     early_stopped: bool = False  # early stopping ended it
     epoch_seconds: list[float] = field(default_factory=list)  # wall time of each epoch
     batches_per_epoch: int = 0
     mean_width: float = 0.0  # mean steps per training batch (bucketing makes it small)
     partial_batches: int = 0  # batches trained in the epoch that Stop interrupted
+    timed_out: bool = False  # time_limit ended it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -204,10 +208,16 @@ def train(
 
     history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
     state = {"stopped": False, "early": False, "best": math.inf, "best_epoch": 0,
-             "best_weights": None, "wait": 0, "batches": 0, "epoch_began": 0.0}
+             "best_weights": None, "wait": 0, "timed_out": False, "batches": 0, "epoch_began": 0.0}
     epoch_seconds: list[float] = []
     began = time.perf_counter()
     keep_best = config.early_stopping_patience > 0 and config.restore_best_weights
+
+    def _must_stop() -> bool:
+        if config.time_limit is not None and time.perf_counter() - began > config.time_limit:
+            state["timed_out"] = True
+            return True
+        return should_stop is not None and bool(should_stop())
 
     class Bridge(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -218,7 +228,7 @@ def train(
             state["batches"] = batch + 1
             if on_batch_end is not None:
                 on_batch_end(batch + 1, batches_per_epoch)
-            if should_stop is not None and should_stop():
+            if _must_stop():
                 state["stopped"] = True
                 self.model.stop_training = True
 
@@ -247,7 +257,7 @@ def train(
                 self.model.stop_training = True
             if on_epoch_end is not None:
                 on_epoch_end(epoch, {**row, "seconds": time.perf_counter() - began})
-            if should_stop is not None and should_stop():
+            if _must_stop():
                 state["stopped"] = True
                 self.model.stop_training = True
 
@@ -268,6 +278,7 @@ def train(
         batches_per_epoch=batches_per_epoch,
         mean_width=width,
         partial_batches=state["batches"] if state["batches"] < batches_per_epoch else 0,
+        timed_out=state["timed_out"],
     )
 
 
@@ -345,8 +356,6 @@ def estimate_seconds(
     model_config, config: TrainConfig, n_reviews: int, width: float
 ) -> float:
     """A rough wall-time estimate of training (validation included), before it starts."""
-    from explainers.models import layer_parameters
-
     n = n_reviews if config.train_size is None else min(n_reviews, config.train_size)
     n_val = int(n * config.validation_split)
     recurrent = sum(p for name, p in layer_parameters(model_config)
@@ -358,3 +367,220 @@ def estimate_seconds(
     per_batch = per_batch_step * width + RNN_STEP_COST * layers * width / 10 + BATCH_COST
     validation = batches * per_batch * (n_val / max(n - n_val, 1)) / 3  # forward pass only
     return config.epochs * (batches * per_batch + validation)
+
+
+def estimate_memory_bytes(model_config: ModelConfig, batch_size: int, width: int) -> int:
+    """Rough peak memory of one training step: the activations kept for backpropagation."""
+    per_step = model_config.embed_dim  # the embedded review, (batch, width, embed_dim)
+    if model_config.recurrent:
+        dirs = 2 if model_config.bidirectional else 1
+        kept = {"simplernn": 2, "lstm": 7, "gru": 6}[model_config.body]  # gates, states
+        per_step += model_config.layers * dirs * model_config.units * kept
+    return int(batch_size * width * per_step * 4 * 3)  # float32; forward, grads, copies
+
+
+# --------------------------------------------------------------------------- presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made experiment: the lesson's recipes, and the lab's fixes of them."""
+
+    name: str
+    model: ModelConfig
+    train: TrainConfig
+    maxlen: int  # reviews padded/truncated to this many tokens
+    padding: str  # 'pre' or 'post'
+    truncating: str
+    why: str  # one sentence: what this preset shows or what it changed and why
+    lesson_accuracy: float | None = None  # the test accuracy the lesson printed
+    lesson: bool = False  # True: the lesson's own recipe, unchanged
+    compare_with: str = ""  # for a lab preset: the lesson preset it improves on
+
+
+LESSON_POOL = Preset(
+    "Embedding + average pooling (lesson)",
+    ModelConfig(body="pool"),
+    TrainConfig(epochs=30, batch_size=128),
+    maxlen=500, padding="pre", truncating="pre",
+    why="The lesson's first model: average the 16-d word vectors of a review, then two Dense "
+        "layers. Word order is ignored, yet it works; 30 epochs, batch 128, reviews of 500.",
+    lesson_accuracy=0.8586, lesson=True,
+)
+LESSON_RNN = Preset(
+    "SimpleRNN, post-padding (lesson)",
+    ModelConfig(body="simplernn"),
+    TrainConfig(epochs=10, batch_size=128),
+    maxlen=500, padding="post", truncating="pre",
+    why="The lesson's failure: with padding='post' most reviews end in hundreds of <PAD> "
+        "steps, and a SimpleRNN forgets the words long before its final state is read.",
+    lesson_accuracy=0.4993, lesson=True,
+)
+LESSON_BILSTM = Preset(
+    "2 × Bidirectional LSTM (lesson)",
+    ModelConfig(body="lstm", layers=2, bidirectional=True),
+    TrainConfig(epochs=10, batch_size=128),
+    maxlen=500, padding="pre", truncating="pre",
+    why="The lesson's LSTM: two stacked Bidirectional(LSTM(64)), 308,609 parameters, every "
+        "review 500 steps long. Accurate but slow: minutes per epoch on a laptop CPU.",
+    lesson_accuracy=0.8441, lesson=True,
+)
+FAST_POOL = Preset(
+    "Fast average pooling",
+    ModelConfig(body="pool", mask_zero=True),
+    TrainConfig(epochs=4, batch_size=32, bucketing=True, early_stopping_patience=1),
+    maxlen=500, padding="pre", truncating="pre",
+    why="Masking makes the average skip the <PAD> steps (the lesson's model averaged hundreds "
+        "of pads into every short review); small batches and early stopping at the best "
+        "epoch do the rest, in seconds.",
+    compare_with=LESSON_POOL.name,
+)
+RNN_DONE_RIGHT = Preset(
+    "SimpleRNN done right",
+    ModelConfig(body="simplernn", units=32, mask_zero=True),
+    TrainConfig(epochs=3, batch_size=64, bucketing=True, early_stopping_patience=1),
+    maxlen=200, padding="pre", truncating="pre",
+    why="Pad 'pre' so the words come last and the final state has just read them, mask the "
+        "pads, and keep the last 200 tokens: the short memory of a SimpleRNN is now enough.",
+    compare_with=LESSON_RNN.name,
+)
+FAST_LSTM = Preset(
+    "Fast LSTM",
+    ModelConfig(body="lstm", units=32, mask_zero=True),
+    TrainConfig(epochs=3, batch_size=256, learning_rate=5e-3, bucketing=True,
+                early_stopping_patience=1),
+    maxlen=200, padding="pre", truncating="pre",
+    why="One LSTM(32) instead of two bidirectional LSTM(64) (1/17 of the recurrent work), "
+        "reviews cut to their last 200 tokens, each batch padded only to its longest "
+        "review, and big batches with a larger learning rate: the lesson's accuracy in "
+        "one epoch of seconds.",
+    compare_with=LESSON_BILSTM.name,
+)
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in (LESSON_POOL, FAST_POOL, LESSON_RNN, RNN_DONE_RIGHT, LESSON_BILSTM,
+                        FAST_LSTM)
+}
+
+
+# --------------------------------------------------------------------------- background
+
+
+class BackgroundTraining:
+    """One training in a thread of its own, watched and stopped through this object.
+
+    A page keeps the object in its session (never at module level), reads `snapshot()` to
+    draw progress, and calls `stop()`; another session's object is a different thread with a
+    different model, so one session's Stop or page change never reaches another's run.
+    `finish(model, result)` runs in the thread after training (test scoring, saving) and its
+    return value is kept in `outcome`.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[], object],
+        x: np.ndarray,
+        y: np.ndarray,
+        config: TrainConfig,
+        *,
+        finish: Callable[..., object] | None = None,
+        lengths: np.ndarray | None = None,
+    ):
+        import threading
+
+        self._build, self._x, self._y, self._lengths = build, x, y, lengths
+        self.config = config
+        self._finish = finish
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.phase = "starting"  # starting, training, finishing, done, failed
+        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
+        self.epoch = 0  # epochs completed
+        self.batch, self.batches = 0, 0
+        self.finish_progress = 0.0  # 0..1 through `finish` (the page passes a callable)
+        self.began = time.time()
+        self.ended: float | None = None
+        self.epoch_began = self.began
+        self.model = None
+        self.result: TrainResult | None = None
+        self.outcome = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="lab-training", daemon=True)
+
+    def start(self) -> BackgroundTraining:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self.phase in ("starting", "training", "finishing")
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def set_finish_progress(self, done: int, total: int) -> None:
+        self.finish_progress = done / max(total, 1)
+
+    def snapshot(self) -> dict:
+        """A consistent copy of the progress, for drawing."""
+        with self._lock:
+            now = self.ended or time.time()
+            return {
+                "phase": self.phase, "epoch": self.epoch, "epochs": self.config.epochs,
+                "batch": self.batch, "batches": self.batches,
+                "history": {k: list(v) for k, v in self.history.items()},
+                "elapsed": now - self.began, "epoch_elapsed": now - self.epoch_began,
+                "finish_progress": self.finish_progress, "stopping": self.stopping,
+                "error": self.error,
+            }
+
+    def remaining_seconds(self) -> float | None:
+        """Time left, from the pace so far (None until one batch has run)."""
+        snap = self.snapshot()
+        done = snap["epoch"] * snap["batches"] + snap["batch"]
+        total = snap["epochs"] * snap["batches"]
+        if not done or not total:
+            return None
+        return max(0.0, snap["elapsed"] / done * (total - done))
+
+    def _on_batch(self, batch: int, batches: int) -> None:
+        with self._lock:
+            self.batch, self.batches = batch, batches
+
+    def _on_epoch(self, epoch: int, logs: dict) -> None:
+        with self._lock:
+            for key in HISTORY_KEYS:
+                self.history[key].append(float(logs[key]))
+            self.epoch = epoch + 1
+            self.batch = 0
+            self.epoch_began = time.time()
+
+    def _run(self) -> None:
+        try:
+            self.model = self._build()
+            with self._lock:
+                self.phase = "training"
+                self.began = self.epoch_began = time.time()
+            self.result = train(
+                self.model, self._x, self._y, self.config, lengths=self._lengths,
+                on_epoch_end=self._on_epoch, on_batch_end=self._on_batch,
+                should_stop=self._stop.is_set,
+            )
+            with self._lock:
+                self.phase = "finishing"
+            if self._finish is not None:
+                self.outcome = self._finish(self.model, self.result)
+            with self._lock:
+                self.phase = "done"
+        except Exception as error:  # shown on the page; the server and other sessions go on
+            with self._lock:
+                self.error = f"{type(error).__name__}: {error}"
+                self.phase = "failed"
+        finally:
+            self.ended = time.time()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -158,3 +159,40 @@ def test_confusion_counts_and_gap():
     np.testing.assert_array_equal(matrix, [[1, 1], [1, 2]])
     history = {"accuracy": [0.8, 0.95], "val_accuracy": [0.85, 0.86]}
     assert training.overfitting_gap(history) == pytest.approx(0.09)
+
+
+def test_background_training_stop_keeps_partial_history_and_the_model():
+    x, y, _ = _reviews()
+    config = training.TrainConfig(epochs=200, batch_size=32, validation_split=0.25,
+                                  bucketing=True, seed=1)
+    finished = []
+    job = training.BackgroundTraining(
+        lambda: models.build_model(SMALL, seed=1), x, y, config,
+        finish=lambda model, result: finished.append(result) or "saved",
+    ).start()
+    other = training.BackgroundTraining(  # another session's run must not notice the Stop
+        lambda: models.build_model(SMALL, seed=1), x, y,
+        training.TrainConfig(epochs=3, batch_size=32, validation_split=0.25, seed=1),
+    ).start()
+    deadline = time.time() + 60
+    while job.snapshot()["epoch"] < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    job.stop()
+    job.join(60)
+    other.join(60)
+    assert job.phase == "done" and job.outcome == "saved"
+    result = finished[0]
+    assert result.stopped and 2 <= result.epochs_run < 200
+    assert job.snapshot()["history"]["loss"] == result.history["loss"]
+    assert job.model is not None and job.remaining_seconds() is not None
+    assert other.phase == "done" and not other.result.stopped and other.result.epochs_run == 3
+
+
+def test_background_training_reports_a_failure_instead_of_raising():
+    x, y, _ = _reviews(8)
+    job = training.BackgroundTraining(
+        lambda: models.build_model(SMALL), x, y, training.TrainConfig(epochs=1),
+        finish=lambda model, result: 1 / 0,
+    ).start()
+    job.join(60)
+    assert job.phase == "failed" and "ZeroDivisionError" in job.error

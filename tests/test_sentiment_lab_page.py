@@ -1,0 +1,106 @@
+"""The sentiment lab page under AppTest: a preset trained at tiny scale, saved and listed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from explainers import runs, training
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sentiment_lab.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_data_cache():
+    """ui.imdb caches by config only; each test here points the data folder elsewhere."""
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _train(at: AppTest) -> training.BackgroundTraining:
+    at.button(key="lab_train").click().run()
+    job = at.session_state["lab_job"]
+    job.join(timeout=120)
+    assert job.phase == "done", job.error
+    at.run()
+    assert not at.exception, at.exception
+    return job
+
+
+def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
+    at = _page()
+    at.selectbox(key="lab_preset").set_value(training.RNN_DONE_RIGHT.name).run()
+    assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask"]
+    assert at.slider(key="lab_maxlen").value == training.RNN_DONE_RIGHT.maxlen
+    job = _train(at)
+    assert job.result.epochs_run >= 1
+    records, problems = runs.RunStore().list()
+    assert problems == [] and len(records) == 1
+    record = records[0]
+    assert record.preset == training.RNN_DONE_RIGHT.name  # untouched preset: lesson applies
+    assert record.test["reviews"] == 2 and 0.0 <= record.test_accuracy <= 1.0
+    assert any("Test accuracy" in m.label for m in at.metric)
+    assert any(record.run_id in s.value for s in at.success)
+    assert record.run_id in at.dataframe[-1].value["run id"].tolist()
+    at.text_area(key="lab_review").input("great great movie, loved it").run()
+    assert any(m.label.startswith("Prediction") for m in at.metric)
+    at.text_area(key="lab_review").input("!!! ???").run()
+    assert any("No words" in w.value for w in at.warning)
+    at.button(key="lab_use").click().run()
+    assert at.session_state["current_run_id"] == record.run_id
+
+
+def test_changed_settings_are_saved_as_the_users_own_model(tiny_imdb):
+    at = _page()
+    at.slider(key="lab_epochs").set_value(2).run()
+    assert any("Changed from the preset" in c.value for c in at.caption)
+    _train(at)
+    (record,), _ = runs.RunStore().list()
+    assert record.preset == "" and record.epochs_run <= 2
+
+
+def test_damaged_run_is_reported_and_runs_can_be_deleted(tiny_imdb):
+    at = _page()
+    _train(at)
+    store = runs.RunStore()
+    (record,), _ = store.list()
+    bad = store.root / "20260101-000000-abcdef"
+    bad.mkdir()
+    (bad / runs.RUN_FILE).write_text(json.dumps({"name": 1}))
+    at.run()
+    assert any("damaged" in w.value for w in at.warning)
+    at.selectbox(key="lab_pick").set_value(record.run_id)
+    at.checkbox(key="lab_sure").check().run()
+    at.button(key="lab_delete").click().run()
+    assert store.list()[0] == []
+
+
+def test_too_big_a_setup_is_refused_before_training(tiny_imdb):
+    at = _page()
+    at.selectbox(key="lab_body").set_value("lstm").run()
+    at.slider(key="lab_units").set_value(128).run()
+    at.slider(key="lab_layers").set_value(3).run()
+    at.checkbox(key="lab_bi").check().run()
+    at.checkbox(key="lab_bucketing").uncheck()
+    at.select_slider(key="lab_batch").set_value(512)
+    at.slider(key="lab_epochs").set_value(30).run()
+    assert at.error, "an hours-long or memory-hungry set-up must be refused"
+    assert at.button(key="lab_train").disabled
+
+
+def test_page_without_data_says_how_to_get_it(no_data):
+    at = _page()
+    assert any("not available" in w.value for w in at.warning)
+    assert at.info  # the runs section and the closing note still render
