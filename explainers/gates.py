@@ -42,7 +42,7 @@ NAMES = {  # what the page calls each array
     "c": "cell state c", "h": "hidden state h", "z": "update gate z", "r": "reset gate r",
 }
 SATURATED_LOW, SATURATED_HIGH = 0.1, 0.9  # Karpathy, Johnson & Fei-Fei (2015), figure 3
-PREFIX_BATCH = 64  # prefixes per model call in the non-causal fallback
+PREFIX_BATCH = 256  # prefixes per model call in the fallback: fewer, longer calls win
 
 
 class UnsupportedModel(ValueError):
@@ -619,3 +619,58 @@ def prepare_review(text: str, vocab, maxlen: int | None, padding: str = "pre",
     array = np.asarray(ids, dtype=np.int32)
     tokens = [vocab.token_of(int(i)) for i in array]
     return Prepared(array, tokens, first, last, len(words), unknown, truncated)
+
+
+# --------------------------------------------------------------------------- checking input
+
+MAX_UPLOAD_BYTES = 1_000_000  # the longest IMDB review is ~14 KB; 1 MB is a short book
+MAX_TEXT_CHARS = 200_000  # typed or pasted text beyond this is not a review
+
+
+class BadReview(ValueError):
+    """Text the page cannot trace; the message says why, in words a student understands."""
+
+
+def review_from_upload(payload: bytes) -> str:
+    """The text of an uploaded .txt file, or BadReview: empty, huge, binary, not UTF-8."""
+    if not payload or not payload.strip():
+        raise BadReview("The file is empty: there is no review in it.")
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise BadReview(
+            f"The file is {len(payload) / 1e6:.1f} MB; a review is a few KB and the limit "
+            f"is {MAX_UPLOAD_BYTES / 1e6:.0f} MB. Upload one review, not a collection."
+        )
+    if b"\x00" in payload[:65536]:
+        raise BadReview("This looks like a binary file (an image, a PDF, a Word file...), "
+                        "not plain text. Save the review as a .txt file and upload that.")
+    try:
+        text = payload.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadReview(
+            f"The file is not UTF-8 text (byte {error.start} cannot be read). Save it as "
+            "UTF-8 (in most editors: Save As → Encoding: UTF-8) and upload it again."
+        ) from error
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t")
+    if controls > 0.05 * len(text):
+        raise BadReview("This file is mostly control characters, not a review.")
+    return text
+
+
+def check_review(text: str, vocab) -> tuple[int, int]:
+    """(words, known words) of a review, or BadReview when there is nothing to trace."""
+    from explainers import data
+
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadReview(f"The text has {len(text):,} characters; paste one review "
+                        f"(under {MAX_TEXT_CHARS:,} characters).")
+    words = data.tokenize(text)
+    if not words:
+        raise BadReview("There are no words in this text (only spaces, punctuation or "
+                        "markup), so there is nothing for the LSTM to read.")
+    known = sum(1 for i in data.encode_tokens(words, vocab, add_start=False) if i != data.UNK)
+    if known == 0:
+        raise BadReview(
+            f"None of the {len(words)} words is in the model's {vocab.size:,}-word "
+            "vocabulary, so the model would see only <UNK> tokens. Try an English review."
+        )
+    return len(words), known

@@ -1,4 +1,509 @@
+"""Inside the LSTM: step through the gates, cell state and prediction on any review.
+
+The gates come from `explainers.gates` (recomputed from the weights and checked against Keras
+to 1e-5); this page reads the widgets and draws.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("lstm_gates")
-st.write("Being built.")
+from explainers import data, gates
+from pages import ui
+
+STEP_KEY = "gates_step"  # the token slider
+NEXT_KEY = "gates_step_next"  # a step set by a button or by play, applied before the slider
+PLAY_KEY = "gates_playing"
+PLAY_SECONDS = 0.6  # pause between tokens while playing: long enough to read the diagram
+SHIPPED = "shipped"  # model key of the asset; runs are "run:<id>"
+EXAMPLE = (
+    "I expected a dull remake, but this film surprised me. The acting is wonderful and "
+    "the story is moving, even if the ending drags a little. Not perfect, but I loved it."
+)
+QUANTITIES = {"i": "input gate i · 输入门", "f": "forget gate f · 遗忘门",
+              "g": "candidate g · 候选值", "o": "output gate o · 输出门",
+              "c": "cell state c · 细胞状态", "h": "hidden state h · 隐藏状态"}
+SCALES = {"i": (0, 1), "f": (0, 1), "o": (0, 1), "g": (-1, 1), "h": (-1, 1), "c": None}
+COLOURS = {"i": "#ff7f0e", "f": "#1f77b4", "g": "#9467bd", "o": "#2ca02c", "c": "#f2a541",
+           "h": "#2a9d8f"}  # one colour per quantity, the same on every chart
+MAX_TOKENS_SHOWN = 600  # token chips drawn above the slider; a review is ~230 on average
+
+
+# --------------------------------------------------------------------------- cached work
+
+
+@st.cache_resource(show_spinner="Loading the shipped LSTM…")
+def shipped_model():
+    model, vocab, meta = gates.load_shipped()
+    return gates.ModelTracer(model), vocab, meta
+
+
+@st.cache_resource(show_spinner="Loading the lab run…", max_entries=4)
+def run_model(run_id: str):
+    from explainers.runs import RunStore
+
+    store = RunStore()
+    record = store.load(run_id)
+    model = store.load_model(run_id)
+    vocab = store.load_vocabulary(run_id)
+    meta = {"maxlen": record.data.get("maxlen"), "padding": record.data.get("padding", "pre"),
+            "truncating": record.data.get("truncating", "pre"),
+            "test_accuracy": record.test_accuracy, "name": record.name}
+    return gates.ModelTracer(model), vocab, meta
+
+
+def tracer_for(key: str):
+    return shipped_model() if key == SHIPPED else run_model(key.removeprefix("run:"))
+
+
+@st.cache_data(show_spinner="Tracing every gate…", max_entries=32)
+def trace(key: str, ids: tuple[int, ...]) -> gates.ModelTrace:
+    return tracer_for(key)[0].trace(np.asarray(ids, np.int32))
+
+
+@st.cache_resource(show_spinner="Loading the test reviews…", max_entries=2)
+def test_reviews(location: str):
+    """The raw test reviews, cached by where they are read from (data can appear later)."""
+    return data.load_imdb_reviews("test")
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def lab_lstm_runs():
+    try:
+        from explainers.runs import RunStore
+
+        records, problems = RunStore().list()
+    except Exception as error:  # the lab's store missing or unreadable: the asset still works
+        return [], [str(error)]
+    return [r for r in records if r.model_config.get("body") == "lstm"], problems
+
+
+def choose_model() -> str:
+    runs, problems = lab_lstm_runs()
+    labels = {SHIPPED: "Shipped LSTM (32 units, test accuracy 0.87) · 预训练模型"}
+    labels |= {f"run:{r.run_id}": f"Lab run: {r.label()}" for r in runs}
+    current = st.session_state.get(ui.CURRENT_RUN_KEY)
+    keys = list(labels)
+    index = keys.index(f"run:{current}") if f"run:{current}" in labels else 0
+    key = st.selectbox("Model · 模型", keys, index=index, format_func=labels.get,
+                       help="The shipped model, or any LSTM trained in the Sentiment lab.")
+    if not runs:
+        st.caption("Train an LSTM in the Sentiment lab and it appears here too "
+                   "(stacked and bidirectional ones included).")
+    for problem in problems:
+        st.caption(f"Skipped: {problem}")
+    return key
+
+
+def choose_text(vocab) -> tuple[str, int | None] | None:
+    """(review text, true label or None), or None after saying what is wrong."""
+    source = st.radio("Review · 影评", ["IMDB test review", "Type or paste", "Upload a .txt"],
+                      horizontal=True)
+    if source == "IMDB test review":
+        try:
+            texts, labels = test_reviews(str(data.locate_imdb()))
+        except data.DataUnavailable as error:
+            ui.data_missing(error)
+            st.caption("Showing the example review instead.")
+            return EXAMPLE, None
+        index = st.number_input(f"Test review number (0–{len(texts) - 1:,})", 0,
+                                len(texts) - 1, min(7, len(texts) - 1))
+        label = int(labels[int(index)])
+        st.caption(f"True label: **{'positive 👍' if label else 'negative 👎'}**")
+        return texts[int(index)], label
+    if source == "Type or paste":
+        return st.text_area("Your review (English)", EXAMPLE, height=110), None
+    upload = st.file_uploader("A review as a plain-text file", type=["txt"])
+    if upload is None:
+        st.info("Upload a .txt file holding one review (UTF-8, under 1 MB).")
+        return None
+    try:
+        return gates.review_from_upload(upload.getvalue()), None
+    except gates.BadReview as error:
+        st.error(f"**{upload.name}**: {error}")
+        return None
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def token_html(tokens, step: int, colours=None, titles=None) -> str:
+    """Tokens as chips: the current one boxed, later ones faded; user text escaped."""
+    parts = []
+    for t, token in enumerate(tokens[:MAX_TOKENS_SHOWN]):
+        style = "padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;"
+        if colours is not None:
+            style += f"background:{colours[t]};"
+        if token in ("<UNK>", "<START>", "<PAD>"):
+            style += "color:#777;font-style:italic;"
+        if t == step:
+            style += "outline:3px solid #e4572e;font-weight:bold;"
+        elif colours is None and t > step:
+            style += "opacity:0.35;"
+        title = f' title="{html.escape(titles[t])}"' if titles is not None else ""
+        parts.append(f'<span style="{style}"{title}>{html.escape(token)}</span>')
+    more = len(tokens) - MAX_TOKENS_SHOWN
+    tail = f" <i>… {more} more tokens</i>" if more > 0 else ""
+    return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;'
+            f'font-family:monospace">{" ".join(parts)}{tail}</div>')
+
+
+def diverging(value: float, low: float, high: float) -> str:
+    """Blue (low) - white - red (high), as in Karpathy's char-rnn cell pictures."""
+    mid = (low + high) / 2
+    x = 0.0 if high == low else float(np.clip((value - mid) / ((high - low) / 2), -1, 1))
+    if np.isnan(x):
+        return "#eeeeee"
+    if x >= 0:
+        return f"rgba(214,39,40,{0.85 * x:.2f})"
+    return f"rgba(31,119,180,{0.85 * -x:.2f})"
+
+
+def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h: np.ndarray,
+                 token: str) -> go.Figure:
+    """The LSTM cell: the conveyor belt c on top, the four gates below, values written in."""
+    fig = go.Figure()
+
+    def val(name, source=None):
+        row = (source if source is not None else values[name][step])
+        return float(row[unit]), float(np.nanmean(row))
+
+    def box(x0, x1, y0, y1, name, v, scale, label):
+        colour = diverging(v, *scale) if scale else "#eeeeee"
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour,
+                      line={"color": "#333", "width": 2})
+        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
+                           font={"size": 14})
+
+    def arrow(x0, y0, x1, y1, width=2, colour="#555"):
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
+                           ayref="y", showarrow=True, arrowhead=2, arrowwidth=width,
+                           arrowcolor=colour, text="")
+
+    # the conveyor belt: c_{t-1} -> (x f) -> (+ i*g) -> c_t
+    c_prev, c_prev_mean = val("c", prev_c)
+    c_now, c_now_mean = val("c")
+    arrow(0.3, 5, 9.7, 5, width=6, colour="#f2a541")
+    for x, sign in ((3, "×"), (6, "+")):
+        fig.add_shape(type="circle", x0=x - 0.35, x1=x + 0.35, y0=4.65, y1=5.35,
+                      fillcolor="white", line={"color": "#333", "width": 2})
+        fig.add_annotation(x=x, y=5, text=f"<b>{sign}</b>", showarrow=False,
+                           font={"size": 18})
+    fig.add_annotation(x=0.3, y=5.75, text=f"c<sub>t-1</sub> = {c_prev:+.3f}<br>"
+                       f"<span style='color:#777'>mean {c_prev_mean:+.3f}</span>",
+                       showarrow=False, xanchor="left")
+    fig.add_annotation(x=9.7, y=5.75, text=f"c<sub>t</sub> = {c_now:+.3f}<br>"
+                       f"<span style='color:#777'>mean {c_now_mean:+.3f}</span>",
+                       showarrow=False, xanchor="right")
+    fig.add_annotation(x=5, y=6.25, text="<b>conveyor belt: cell state c · 细胞状态</b>",
+                       showarrow=False)
+    # the four gates, each fed by [h_{t-1}, x_t]
+    gates_at = {"f": 1.4, "i": 3.7, "g": 5.8, "o": 7.9}
+    names = {"f": "forget f (σ)", "i": "input i (σ)", "g": "candidate g (tanh)",
+             "o": "output o (σ)"}
+    for name, x in gates_at.items():
+        v, mean = val(name)
+        box(x - 0.95, x + 0.95, 1.5, 3.1, name, v, SCALES[name],
+            f"<b>{names[name]}</b><br>{v:.3f}<br><span style='color:#555'>mean "
+            f"{mean:.3f}</span>")
+    arrow(1.4, 3.1, 2.8, 4.7)  # f multiplies the belt
+    arrow(3.7, 3.1, 5.75, 4.7)  # i * g is added
+    arrow(5.8, 3.1, 5.95, 4.7)
+    # h_t = o * tanh(c_t)
+    h_now, h_mean = val("h")
+    fig.add_shape(type="circle", x0=8.65, x1=9.35, y0=3.15, y1=3.85, fillcolor="white",
+                  line={"color": "#333", "width": 2})
+    fig.add_annotation(x=9, y=3.5, text="<b>×</b>", showarrow=False, font={"size": 18})
+    arrow(9.3, 4.8, 9.0, 3.9)
+    fig.add_annotation(x=9.45, y=4.35, text="tanh", showarrow=False, xanchor="left")
+    arrow(8.85, 2.3, 8.8, 3.2)
+    arrow(9.0, 3.15, 9.0, 0.6, width=3, colour="#2a9d8f")
+    fig.add_annotation(x=9.2, y=0.3, text=f"h<sub>t</sub> = {h_now:+.3f} "
+                       f"<span style='color:#777'>(mean {h_mean:+.3f})</span>",
+                       showarrow=False, xanchor="right")
+    # inputs
+    h_prev, _ = val("h", prev_h)
+    fig.add_shape(type="line", x0=0.3, x1=7.9, y0=0.9, y1=0.9, line={"color": "#888"})
+    for x in gates_at.values():
+        arrow(x, 0.9, x, 1.45, width=1, colour="#888")
+    fig.add_annotation(x=0.3, y=0.5, xanchor="left", showarrow=False,
+                       text=f"h<sub>t-1</sub> = {h_prev:+.3f}  +  x<sub>t</sub> = "
+                       f"“{html.escape(token)}”")
+    fig.update_xaxes(visible=False, range=[0, 10])
+    fig.update_yaxes(visible=False, range=[0, 6.6])
+    fig.update_layout(title=f"Unit {unit} at token {step}: “{html.escape(token)}”",
+                      showlegend=False, plot_bgcolor="white")
+    return fig
+
+
+def running_figure(running: np.ndarray, tokens: list[str], step: int) -> go.Figure:
+    fig = go.Figure(go.Scatter(
+        x=list(range(len(running))), y=running, mode="lines+markers", marker={"size": 4},
+        customdata=tokens, hovertemplate="token %{x}: %{customdata}<br>P(positive) %{y:.3f}"
+        "<extra></extra>", name="P(positive)"))
+    fig.add_hline(y=0.5, line_dash="dot", line_color="#999")
+    fig.add_vline(x=step, line_color="#e4572e")
+    jumps = np.argsort(-np.abs(np.diff(running, prepend=running[0])))[:3]
+    for t in jumps:
+        if abs(running[t] - (running[t - 1] if t else running[t])) > 0.05:
+            fig.add_annotation(x=int(t), y=float(running[t]), text=html.escape(tokens[t]),
+                               showarrow=True, arrowhead=2, ay=-30)
+    fig.update_layout(title="Where the model changed its mind · 模型何时改变了判断",
+                      xaxis_title="token", yaxis_title="P(positive) so far",
+                      yaxis_range=[-0.02, 1.02])
+    return fig
+
+
+def heatmap(values: np.ndarray, name: str, order: np.ndarray, tokens: list[str], step: int,
+            unit: int) -> go.Figure:
+    scale = SCALES[name]
+    limit = float(np.nanmax(np.abs(values))) if scale is None else None
+    zmin, zmax = scale if scale else (-limit, limit)
+    fig = go.Figure(go.Heatmap(
+        z=values[:, order].T, x=list(range(len(tokens))), y=[f"u{u}" for u in order],
+        colorscale="RdBu_r", zmin=zmin, zmax=zmax,
+        customdata=np.tile(np.asarray(tokens, dtype=object), (len(order), 1)),
+        hovertemplate="token %{x}: %{customdata}<br>%{y}: %{z:.3f}<extra></extra>"))
+    fig.add_vline(x=step, line_color="#e4572e", line_width=2)
+    row = int(np.where(order == unit)[0][0])
+    fig.add_hline(y=row, line_color="#2a9d8f", line_dash="dot")
+    fig.update_layout(title=f"{QUANTITIES[name]}: tokens × units",
+                      xaxis_title="token", yaxis_title="unit", yaxis_autorange="reversed")
+    return fig
+
+
+def unit_traces(values: dict, unit: int, tokens: list[str], step: int) -> go.Figure:
+    fig = go.Figure()
+    for name in ("i", "f", "g", "o", "c", "h"):
+        fig.add_trace(go.Scatter(x=list(range(len(tokens))), y=values[name][:, unit],
+                                 name=name, mode="lines", customdata=tokens,
+                                 line={"color": COLOURS[name],
+                                       "dash": "dot" if name in "ifo" else "solid"},
+                                 hovertemplate=f"{name}: %{{y:.3f}} · %{{customdata}}"
+                                 "<extra></extra>"))
+    fig.add_vline(x=step, line_color="#e4572e")
+    fig.update_layout(title=f"Unit {unit}: every gate and state, token by token",
+                      xaxis_title="token", hovermode="x unified")
+    return fig
+
+
+def saturation_figure(trace: gates.Trace) -> go.Figure:
+    fig = go.Figure()
+    colours = COLOURS
+    for gate, (low, high) in gates.saturation(trace).items():
+        if gate not in colours:
+            continue
+        fig.add_trace(go.Scatter(
+            x=low, y=high, mode="markers", name=QUANTITIES[gate],
+            marker={"size": 10, "color": colours[gate], "opacity": 0.75},
+            text=[f"unit {u}" for u in range(trace.units)],
+            hovertemplate="%{text}<br>shut (<0.1) %{x:.0%}<br>open (>0.9) %{y:.0%}"
+            "<extra></extra>"))
+    fig.add_shape(type="line", x0=1, y0=0, x1=0, y1=1, line={"color": "#bbb", "dash": "dot"})
+    fig.update_layout(title="Gate saturation · 门的饱和度",
+                      xaxis_title="fraction of tokens the gate is shut (< 0.1)",
+                      yaxis_title="fraction of tokens the gate is open (> 0.9)",
+                      xaxis_range=[-0.03, 1.03], yaxis_range=[-0.03, 1.03])
+    return fig
+
+
+def gate_histogram(values: dict) -> go.Figure:
+    """How the gate values of all units and tokens spread between 0 and 1."""
+    fig = go.Figure()
+    for gate in ("f", "i", "o"):
+        fig.add_trace(go.Histogram(x=values[gate].ravel(), name=QUANTITIES[gate],
+                                   xbins={"start": 0, "end": 1, "size": 0.025},
+                                   marker_color=COLOURS[gate], opacity=0.6))
+    for x in (gates.SATURATED_LOW, gates.SATURATED_HIGH):
+        fig.add_vline(x=x, line_dash="dot", line_color="#999")
+    fig.update_layout(barmode="overlay", title="Gate values, all units and tokens",
+                      xaxis_title="gate value", yaxis_title="count", xaxis_range=[0, 1])
+    return fig
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def move(to: int) -> None:
+    st.session_state[NEXT_KEY] = to
+
+
+def main() -> None:
+    st.title("Inside the LSTM: gates, token by token · LSTM 门控逐词解析")
+    st.write(
+        "Keras never shows an LSTM's gates, so we recompute them from the layer's weights "
+        "(checked against Keras's own outputs to 1e-5). Pick a review and walk through it "
+        "one token at a time: what the forget gate keeps on the conveyor belt, what the "
+        "input gate writes, and what the model believes after each word."
+    )
+    key = choose_model()
+    try:
+        tracer, vocab, meta = tracer_for(key)
+    except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
+        st.error(f"This model cannot be opened: {error}")
+        return
+    picked = choose_text(vocab)
+    if picked is None:
+        ui.notice("upload a plain-text review, or pick another source above.")
+        return
+    text, label = picked
+    try:
+        gates.check_review(text, vocab)
+    except gates.BadReview as error:
+        st.error(str(error))
+        ui.notice("the model only knows the 10,000 most frequent words of the training "
+                  "reviews; everything else becomes <UNK>.")
+        return
+    prepared = gates.prepare_review(
+        text, vocab, meta.get("maxlen"), meta.get("padding", "pre"),
+        meta.get("truncating", "pre"), pad=not tracer.mask_zero)
+    result = trace(key, tuple(int(i) for i in prepared.ids))
+    real = prepared.real
+    tokens = prepared.tokens[real]
+
+    layer_traces = result.lstm_layers()
+    if not layer_traces:
+        st.warning("This model has no LSTM layer; the gates shown here are an LSTM's.")
+        return
+    if len(layer_traces) > 1:
+        pick = st.selectbox("Layer and direction · 层与方向",
+                            range(len(layer_traces)),
+                            format_func=lambda k: layer_traces[k].label)
+        chosen = layer_traces[pick]
+    else:
+        chosen = layer_traces[0]
+    trace_ = chosen.trace
+    values = {name: trace_.values[name][real] for name in QUANTITIES}  # (tokens, units)
+    steps, units = values["h"].shape
+
+    # ---- the review as the model sees it
+    st.subheader("The review as the model sees it · 模型眼中的影评")
+    cols = st.columns(4)
+    cols[0].metric("words in the text", prepared.words)
+    cols[1].metric("tokens read", steps, help="<START> plus the words the model keeps")
+    cols[2].metric("unknown → <UNK>", prepared.unknown)
+    cols[3].metric("cut off (maxlen)", len(prepared.truncated))
+    if prepared.truncated:
+        with st.expander(f"{len(prepared.truncated)} tokens were cut off: the model only "
+                         f"reads the last {meta.get('maxlen')} (truncating='pre')"):
+            st.markdown(" ".join(f"`{html.escape(w)}`" for w in prepared.truncated[:2000]))
+    if not tracer.mask_zero and prepared.first > 0:
+        st.caption(f"This model does not mask padding: it first reads {prepared.first} <PAD> "
+                   "tokens, which move its state; they are traced but not drawn.")
+    verdict = result.prediction
+    truth = "" if label is None else f" · true label: {'positive' if label else 'negative'}"
+    st.markdown(f"**Prediction: {'positive 👍' if verdict > 0.5 else 'negative 👎'}** "
+                f"(P(positive) = {verdict:.3f}){truth}")
+
+    # ---- step through
+    st.subheader("Step through it · 逐词查看")
+    if NEXT_KEY in st.session_state:
+        st.session_state[STEP_KEY] = int(st.session_state.pop(NEXT_KEY))
+    current = int(np.clip(st.session_state.get(STEP_KEY, 0), 0, steps - 1))
+    st.session_state[STEP_KEY] = current
+    playing = bool(st.session_state.get(PLAY_KEY, False))
+    buttons = st.columns([1.4, 1.2, 1.2, 4])
+    buttons[0].button("◀ Previous", on_click=move, args=(max(current - 1, 0),),
+                      disabled=current == 0 or playing)
+    buttons[1].button("Next ▶", on_click=move, args=(min(current + 1, steps - 1),),
+                      disabled=current >= steps - 1 or playing)
+    if playing:
+        buttons[2].button("⏸ Pause", on_click=st.session_state.__setitem__,
+                          args=(PLAY_KEY, False))
+    else:
+        buttons[2].button("⏵ Play", on_click=st.session_state.__setitem__,
+                          args=(PLAY_KEY, True), disabled=current >= steps - 1)
+    step = st.slider("Token · 词", 0, max(steps - 1, 1), key=STEP_KEY,
+                     disabled=steps < 2)
+    step = min(step, steps - 1)
+    unit = st.number_input(f"Unit to follow (0–{units - 1}) · 单元", 0, units - 1,
+                           int(np.argmax(gates.unit_change(trace_, "c"))),
+                           help="Starts on the unit whose cell state moves most.")
+    st.markdown(token_html(tokens, step), unsafe_allow_html=True)
+    running = result.running[real] if result.running is not None else None
+    if running is not None:
+        ui.chart(running_figure(running, tokens, step), height=300)
+        if result.running_method == "batched prefixes":
+            st.caption("A bidirectional layer reads the future too, so the prediction after "
+                       "each token was found by scoring every prefix of the review.")
+    prev_c = values["c"][step - 1] if step else np.zeros(units)
+    prev_h = values["h"][step - 1] if step else np.zeros(units)
+    if trace_.backwards:  # a backward reader came from the token after this one
+        prev_c = values["c"][step + 1] if step + 1 < steps else np.zeros(units)
+        prev_h = values["h"][step + 1] if step + 1 < steps else np.zeros(units)
+    ui.chart(cell_diagram(values, step, unit, prev_c, prev_h, tokens[step]), height=430)
+    st.caption("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). "
+               "The new belt value is c = f × c_prev + i × g; the output is h = o × tanh(c).")
+
+    # ---- heatmaps
+    st.subheader("Every unit at every token · 全部单元的热力图")
+    order_by = st.radio("Order units by", ["unit number", "how much they change (most first)"],
+                        horizontal=True)
+    order = np.arange(units)
+    if order_by.startswith("how"):
+        order = np.argsort(-gates.unit_change(trace_, "c"), kind="stable")
+    tabs = st.tabs([QUANTITIES[name] for name in QUANTITIES])
+    for tab, name in zip(tabs, QUANTITIES, strict=True):
+        with tab:
+            ui.chart(heatmap(values[name], name, order, tokens, step, unit),
+                     height=max(320, 12 * units + 120))
+    ui.chart(unit_traces(values, unit, tokens, step), height=340)
+
+    # ---- text coloured by a unit
+    st.subheader("The text coloured by one unit · 按单元激活着色的文本")
+    quantity = st.selectbox("Colour by", list(QUANTITIES), index=4,
+                            format_func=QUANTITIES.get)
+    series = values[quantity][:, unit]
+    low, high = SCALES[quantity] or (-float(np.nanmax(np.abs(series)) or 1.0),
+                                     float(np.nanmax(np.abs(series)) or 1.0))
+    colours = [diverging(v, low, high) for v in series]
+    titles = [f"{quantity}[{unit}] = {v:.3f}" for v in series]
+    st.markdown(token_html(tokens, step, colours, titles), unsafe_allow_html=True)
+    st.caption(f"Unit {unit}'s {QUANTITIES[quantity]} after each token: red high, blue low "
+               "(hover a word for the number), as in Karpathy's char-rnn pictures.")
+
+    # ---- saturation
+    st.subheader("Gate saturation · 门的饱和度")
+    left, right = st.columns(2)
+    with left:
+        ui.chart(saturation_figure(trace_), height=420)
+    with right:
+        ui.chart(gate_histogram(values), height=420)
+    sat = gates.saturation(trace_)
+    counted = {g: int(((low > 0.1) | (high > 0.1)).sum()) for g, (low, high) in sat.items()}
+    st.markdown(
+        "On this review, units whose gate is saturated on more than 10% of tokens: "
+        + ", ".join(f"**{g}**: {counted[g]} of {units}" for g in ("f", "i", "o")) + "."
+    )
+    st.caption(
+        "Left: one dot per unit and gate, over this review's tokens. Near the top-left corner the "
+        "gate is almost always open (> 0.9): for f, a unit that remembers for a long time. "
+        "Near the bottom-right it is almost always shut. Dots near (0, 0) are gates that "
+        "take in-between values and decide token by token (Karpathy, Johnson & Fei-Fei, "
+        "2015, figure 3). Right: the same gate values as a histogram; the dotted lines "
+        "are the 0.1 and 0.9 thresholds."
+    )
+    ui.notice(
+        "the prediction curve moves most on words like 'wonderful' or 'awful', and the "
+        "units whose cell state jumps there are the ones the heatmaps sort to the top. The "
+        "forget gate mostly stays high: the belt carries its content along unless a word "
+        "gives a reason to rewrite it."
+    )
+
+    if playing:  # one token per rerun until the end (or Pause)
+        if step >= steps - 1:
+            st.session_state[PLAY_KEY] = False
+        else:
+            time.sleep(PLAY_SECONDS)
+            st.session_state[NEXT_KEY] = step + 1
+            st.rerun()
+
+
+main()

@@ -1,0 +1,158 @@
+"""The LSTM gates page in Streamlit's AppTest: reviews in, gates out, bad input explained."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainers import gates, paths
+
+PAGE = str(paths.PROJECT_ROOT / "pages" / "lstm_gates.py")
+TIMEOUT = 120  # the first run loads TensorFlow and the model
+
+pytestmark = pytest.mark.skipif(
+    not (paths.ASSETS / gates.SHIPPED_MODEL).is_file(),
+    reason="assets/lstm_sentiment.keras missing: run scripts/train_lstm_sentiment.py",
+)
+
+
+def _page(text: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    if text is not None:
+        at.radio[0].set_value("Type or paste").run()
+        at.text_area[0].set_value(text).run()
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _html(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_typed_review_is_traced_and_stepped(tiny_imdb):
+    at = _page("A wonderful film, truly wonderful. Zzyzxq blorp.")
+    assert not at.exception and not at.error
+    metrics = _metrics(at)
+    # <START> + 7 words; the two made-up words are out of vocabulary
+    assert (metrics["tokens read"], metrics["unknown → <UNK>"]) == ("8", "2")
+    assert metrics["cut off (maxlen)"] == "0"
+    assert "Prediction: positive" in _html(at)
+    assert at.slider[0].value == 0
+    at.button[1].click().run()  # Next
+    assert at.slider[0].value == 1
+    at.button[0].click().run()  # Previous
+    assert at.slider[0].value == 0
+    at.slider[0].set_value(7).run()
+    assert "outline:3px" in _html(at) and not at.exception
+
+
+def test_play_walks_to_the_last_token_and_stops(tiny_imdb):
+    at = _page("great fun")
+    at.button[2].click().run()  # Play: one token per rerun until the end
+    assert at.slider[0].value == 2  # <START> great fun
+    assert at.session_state["gates_playing"] is False
+    assert not at.exception
+
+
+def test_markup_in_a_review_is_escaped(tiny_imdb):
+    at = _page('<script>alert("x")</script> <img src=x onerror=alert(1)> great <b>film</b>')
+    assert not at.exception and not at.error
+    shown = _html(at)
+    assert "<script" not in shown and "onerror" not in shown and "<b>" not in shown
+    assert "&lt;START&gt;" in shown  # even the model's own markers are escaped
+
+
+def test_long_review_shows_what_was_cut(tiny_imdb):
+    at = _page("good " * 300 + "bad ending")
+    metrics = _metrics(at)
+    assert metrics["tokens read"] == "256"  # the shipped model's maxlen
+    assert metrics["cut off (maxlen)"] == str(300 + 3 - 256)  # <START> + 302 words - 256
+    assert any("cut off" in e.label for e in at.expander)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("   ...  !!! ", "no words"),
+    ("Zzyzxq blorp quux", "None of the 3 words"),
+])
+def test_text_with_nothing_to_trace_gets_a_message(tiny_imdb, text, message):
+    at = _page(text)
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("payload", "message"), [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ("Très bien, un film génial".encode("latin-1"), "not UTF-8"),
+    (b"great " * 200_000, "limit"),
+    (b"qwxz zzyzxq", "None of the 2 words"),
+], ids=["empty", "binary", "latin-1", "huge", "unknown-words"])
+def test_bad_uploads_get_a_clear_message(tiny_imdb, payload, message):
+    at = _page()
+    at.radio[0].set_value("Upload a .txt").run()
+    at.file_uploader[0].upload("review.txt", payload, "text/plain").run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_good_upload_is_traced(tiny_imdb):
+    at = _page()
+    at.radio[0].set_value("Upload a .txt").run()
+    text = "\ufeffAn awful, boring film. The worst acting I have seen.".encode()
+    at.file_uploader[0].upload("review.txt", text, "text/plain").run()
+    assert not at.exception and not at.error
+    assert "Prediction: negative" in _html(at)
+
+
+def test_missing_data_still_traces_the_example(no_data):
+    at = _page()
+    assert not at.exception
+    assert any("not available" in w.value for w in at.warning)
+    assert _metrics(at)["tokens read"] != ""
+
+
+def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
+    import keras
+
+    from explainers.data import Vocabulary
+    from explainers.models import ModelConfig, build_model
+    from explainers.runs import RunStore
+    from pages import ui
+
+    config = ModelConfig(vocab_size=50, embed_dim=4, body="lstm", units=3, layers=2,
+                         bidirectional=True, mask_zero=True, dense_units=4)
+    keras.utils.set_random_seed(0)
+    model = build_model(config, seed=0)
+    vocab = Vocabulary(("great", "film", "awful"), num_words=50)
+    run_id = RunStore().save(
+        model, model_config=config, train_config={}, result={"history": {}},
+        test_metrics={"accuracy": 0.5, "loss": 0.7}, vocabulary=vocab, maxlen=20,
+        name="tiny bi-lstm",
+    )
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[ui.CURRENT_RUN_KEY] = run_id
+    at.run()
+    at.radio[0].set_value("Type or paste").run()
+    at.text_area[0].set_value("great film, awful film").run()
+    assert not at.exception and not at.error
+    assert "tiny bi-lstm" in at.selectbox[0].format_func(at.selectbox[0].value)
+    layer_box = at.selectbox[1]
+    assert len(layer_box.options) == 4  # 2 layers x forward/backward
+    layer_box.set_value(3).run()
+    assert not at.exception
+    shown = np.array([m.value for m in at.metric])
+    assert "5" in shown  # <START> + 4 words read
+
+
+@pytest.mark.realdata
+def test_imdb_test_review_shows_its_true_label(real_imdb):
+    at = _page()
+    assert not at.exception
+    assert any("True label" in c.value for c in at.caption)
+    at.number_input[0].set_value(24_999).run()
+    assert not at.exception and "Prediction:" in _html(at)
