@@ -1,4 +1,315 @@
+"""GloVe explorer: nearest neighbours, analogies, directions and PCA maps over 400,000 words."""
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("glove_explorer")
-st.write("Being built.")
+from explainers import embeddings
+from explainers.embeddings import UnknownWord
+from pages import ui
+
+LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
+PRESETS = {  # name -> (a, b, c, expected answer)
+    "man : king :: woman : ?": ("man", "king", "woman", "queen"),
+    "paris : france :: tokyo : ?": ("paris", "france", "tokyo", "japan"),
+    "good : better :: bad : ?": ("good", "better", "bad", "worse"),
+    "The lesson's: man : woman :: king : ?": ("man", "woman", "king", "queen"),
+}
+DIRECTIONS = {  # name -> (positive end, negative end, words to place)
+    "he – she": ("he", "she", "king queen doctor nurse engineer teacher actor actress "
+                 "programmer homemaker father mother brilliant beautiful"),
+    "good – bad": ("good", "bad", "great excellent fine okay mediocre boring awful terrible "
+                   "masterpiece disaster movie plot"),
+    "big – small": ("big large huge", "small little tiny", "elephant mouse whale ant city "
+                    "village mountain pebble ocean pond"),
+}
+
+
+def label_size() -> int:
+    return ui.PROJECTOR_FONT if ui.projector() else ui.CHART_FONT
+
+
+def show_unknown(error: UnknownWord, key: str) -> None:
+    """The specific error, with a button per suggestion that fills the box in."""
+    st.error(str(error))
+    if error.suggestions:
+        cols = st.columns(len(error.suggestions))
+        for col, word in zip(cols, error.suggestions, strict=True):
+            col.button(word, key=f"{key}-suggest-{word}", on_click=st.session_state.update,
+                       kwargs={key: word})
+
+
+def pca_figure(glove, words, dims, highlight=(), arrows=(), title=""):
+    projection = glove.pca(words, dims)
+    xyz = projection.coords
+    colours = ["#d62728" if w in highlight else "#1f77b4" for w in projection.words]
+    ratio = projection.explained_variance_ratio
+    share = " + ".join(f"{r:.0%}" for r in ratio)
+    if dims == 3 and xyz.shape[1] == 3:
+        fig = go.Figure(go.Scatter3d(
+            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text",
+            text=list(projection.words), textfont={"size": label_size()},
+            marker={"size": 6, "color": colours},
+        ))
+    else:
+        fig = go.Figure(go.Scatter(
+            x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=list(projection.words),
+            textposition="top center", textfont={"size": label_size()},
+            marker={"size": 11, "color": colours},
+        ))
+        where = {w: xyz[i] for i, w in enumerate(projection.words)}
+        for start, end, colour in arrows:
+            if start in where and end in where:
+                fig.add_annotation(
+                    x=where[end][0], y=where[end][1], ax=where[start][0], ay=where[start][1],
+                    xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
+                    arrowsize=1.5, arrowwidth=4 if ui.projector() else 2.5, arrowcolor=colour,
+                )
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+        fig.update_layout(xaxis_title="PC 1", yaxis_title="PC 2")
+    fig.update_layout(title=f"{title} · PCA explains {share} of this set's variance",
+                      showlegend=False)
+    return fig
+
+
+st.title("GloVe explorer · 词向量")
+try:
+    loaded = ui.glove()
+except embeddings.GloveUnavailable as error:
+    ui.data_missing(error)
+    st.stop()
+glove = loaded.vectors
+st.caption(
+    f"{len(glove):,} real GloVe vectors (glove.6B.50d: Wikipedia 2014 + Gigaword 5, "
+    f"{glove.dim} dimensions), loaded once per server in {loaded.seconds:.1f} s."
+)
+
+top = st.columns([3, 1])
+limit = top[0].select_slider(
+    "Search only the most frequent N words", LIMITS, value=400_000,
+    format_func=lambda n: f"{n:,}",
+    help="GloVe lists its words by frequency, so this keeps the first N rows.",
+)
+k = top[1].number_input("Answers (k)", 1, 50, 10)
+restricted = limit < len(glove)
+st.markdown(
+    f"Answers come from the **{limit:,}** most frequent words. "
+    + ("Rare words (names, misspellings, foreign words) can no longer be answers, so the "
+       "lists get cleaner and more everyday; a word outside the top N can still be asked "
+       "about, but never appears as an answer."
+       if restricted else
+       "With all 400,000 words, rare names and misspellings can crowd the answers; move the "
+       "slider left to keep only everyday words.")
+)
+
+tab_nb, tab_an, tab_dir, tab_map = st.tabs([
+    "Neighbours · 近邻", "Analogies · 类比", "Directions · 方向", "Word map · 词图",
+])
+
+# --------------------------------------------------------------------------- neighbours
+with tab_nb:
+    st.session_state.setdefault("nb_word", "frog")
+    left, right = st.columns([2, 3])
+    word = left.text_input("Word", key="nb_word", max_chars=60)
+    left.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
+    try:
+        found = glove.neighbours(word, k, limit=limit)
+    except UnknownWord as error:
+        with left:
+            show_unknown(error, "nb_word")
+        found = None
+    if found is not None:
+        table = pd.DataFrame({
+            "rank": range(1, len(found) + 1), "word": [m.word for m in found],
+            "cosine": [round(m.score, 4) for m in found],
+            "frequency rank": [m.row + 1 for m in found],
+        })
+        left.dataframe(table, hide_index=True, height=min(38 * (len(found) + 1), 420))
+        if restricted:
+            full = glove.neighbours(word, k)
+            lost = [m.word for m in full if m.row >= limit]
+            left.markdown(
+                f"Over all 400,000 words, {len(lost)} of the top {k} are outside the top "
+                f"{limit:,}" + (f": {html.escape(', '.join(lost))}." if lost else ".")
+            )
+        bars = go.Figure(go.Bar(
+            x=[m.score for m in found][::-1], y=[m.word for m in found][::-1],
+            orientation="h", text=[f"{m.score:.3f}" for m in found][::-1],
+            marker_color="#1f77b4",
+        ))
+        bars.update_layout(title=f"Nearest to '{glove.words[glove.row(word)]}'",
+                           xaxis_title="cosine similarity", xaxis_range=[0, 1])
+        with right:
+            ui.chart(bars, height=120 + 32 * len(found))
+
+# --------------------------------------------------------------------------- analogies
+with tab_an:
+    def apply_preset() -> None:
+        a, b, c, expected = PRESETS[st.session_state["an_preset"]]
+        st.session_state.update(an_a=a, an_b=b, an_c=c, an_expected=expected)
+
+    if "an_a" not in st.session_state:
+        st.session_state["an_preset"] = next(iter(PRESETS))
+        apply_preset()
+    st.selectbox("Preset", list(PRESETS), key="an_preset", on_change=apply_preset)
+    cols = st.columns(4)
+    a = cols[0].text_input("a", key="an_a", max_chars=60)
+    b = cols[1].text_input("is to b", key="an_b", max_chars=60)
+    c = cols[2].text_input("as c is to ?", key="an_c", max_chars=60)
+    expected = cols[3].text_input("Expected answer (optional)", key="an_expected",
+                                  max_chars=60)
+    st.latex(r"\text{answer} = \arg\max_{w \notin \{a,b,c\}} "
+             r"\cos\left(w,\; \hat b - \hat a + \hat c\right)")
+    try:
+        answers = glove.analogy(a, b, c, k, limit=limit)
+    except UnknownWord as error:
+        key = {"a": "an_a", "b": "an_b", "c": "an_c"}
+        which = next((n for n, w in (("a", a), ("b", b), ("c", c))
+                      if embeddings.normalise_word(w) not in glove), "a")
+        show_unknown(error, key[which])
+        answers = None
+    if answers:
+        na, nb, nc = (embeddings.normalise_word(w) for w in (a, b, c))
+        best = answers[0]
+        st.markdown(
+            f"### {html.escape(na)} : {html.escape(nb)} :: {html.escape(nc)} : "
+            f"**{html.escape(best.word)}** (cosine {best.score:.3f})"
+        )
+        target = glove.analogy_target(na, nb, nc)
+        exp = embeddings.normalise_word(expected)
+        if exp:
+            if exp not in glove:
+                st.warning(str(UnknownWord(exp, glove.suggest(exp))))
+            elif exp in (na, nb, nc):
+                st.warning(f"'{html.escape(exp)}' is one of the three input words, which are "
+                           "excluded from the answers.")
+            else:
+                rank = glove.rank_of(exp, target, exclude=[na, nb, nc], limit=limit)
+                rank_all = glove.rank_of(exp, target, exclude=[na, nb, nc])
+                if rank is None:
+                    st.warning(f"'{html.escape(exp)}' is word #{glove.row(exp) + 1:,} by "
+                               f"frequency, outside the top {limit:,}: it cannot be an answer "
+                               f"here (over all words it ranks #{rank_all:,}).")
+                else:
+                    verdict = "the top answer" if rank == 1 else f"ranked #{rank:,}"
+                    st.success(f"Your expected answer '{html.escape(exp)}' is {verdict}.")
+        if restricted:
+            full = glove.analogy(na, nb, nc, 1)[0]
+            same = "the same" if full.word == best.word else f"**{html.escape(full.word)}**"
+            st.markdown(f"Over all 400,000 words the answer is {same} "
+                        f"(here, in the top {limit:,}: **{html.escape(best.word)}**).")
+        left, right = st.columns([2, 3])
+        left.dataframe(pd.DataFrame({
+            "rank": range(1, len(answers) + 1), "word": [m.word for m in answers],
+            "cosine": [round(m.score, 4) for m in answers],
+        }), hide_index=True, height=min(38 * (len(answers) + 1), 420))
+        shown = [na, nb, nc, best.word] + [m.word for m in answers[1:6]]
+        arrows = [(na, nb, "#2ca02c"), (nc, best.word, "#ff7f0e")]
+        if exp and exp in glove and exp != best.word and exp not in (na, nb, nc):
+            shown.append(exp)
+            arrows.append((nc, exp, "#9467bd"))
+        fig = pca_figure(glove, shown, 2, highlight={na, nb, nc, best.word}, arrows=arrows,
+                         title="a→b (green) and c→answer (orange)")
+        with right:
+            ui.chart(fig, height=520)
+        st.markdown(
+            "If the relation *a → b* is one direction in the space, *c → answer* runs "
+            "parallel to it and the four words make a parallelogram. PCA is a linear map, "
+            "so parallel arrows stay parallel in the plot (their lengths are squeezed by the "
+            "dimensions PCA leaves out)."
+        )
+
+# --------------------------------------------------------------------------- directions
+with tab_dir:
+    def apply_direction() -> None:
+        pos, neg, words = DIRECTIONS[st.session_state["dir_preset"]]
+        st.session_state.update(dir_pos=pos, dir_neg=neg, dir_words=words)
+
+    if "dir_pos" not in st.session_state:
+        st.session_state["dir_preset"] = next(iter(DIRECTIONS))
+        apply_direction()
+    st.selectbox("Preset", list(DIRECTIONS), key="dir_preset", on_change=apply_direction)
+    cols = st.columns(2)
+    pos_text = cols[0].text_input("Positive end (words, averaged)", key="dir_pos", max_chars=200)
+    neg_text = cols[1].text_input("Negative end (words, averaged)", key="dir_neg", max_chars=200)
+    place_text = st.text_area("Words to place along it", key="dir_words", max_chars=2_000)
+    pos, neg = embeddings.parse_words(pos_text, 10), embeddings.parse_words(neg_text, 10)
+    place = embeddings.parse_words(place_text, 60)
+    try:
+        direction = glove.direction(pos, neg)
+        missing = [w for w in place if w not in glove]
+        for w in missing:
+            st.warning(str(UnknownWord(w, glove.suggest(w))))
+        place = [w for w in place if w in glove]
+        if not place:
+            st.warning("Type some words GloVe knows to place them on the direction.")
+        else:
+            score = glove.project(place, direction)  # (n,)
+            order = np.argsort(score)
+            fig = go.Figure(go.Bar(
+                x=score[order], y=[place[i] for i in order], orientation="h",
+                marker={"color": score[order], "colorscale": "RdBu", "cmid": 0},
+                text=[f"{score[i]:+.2f}" for i in order],
+            ))
+            fig.update_layout(
+                title=f"cos(word, {' + '.join(pos)} − {' + '.join(neg)})",
+                xaxis_title=f"← {', '.join(neg)}      ·      {', '.join(pos)} →",
+            )
+            ui.chart(fig, height=140 + 30 * len(place))
+            st.markdown(
+                "The direction is the difference of the two ends' average unit vectors; each "
+                "word's bar is its cosine with that direction. Words that say nothing about "
+                "the contrast sit near 0; the he–she preset shows the gender bias GloVe "
+                "learned from its text (*nurse*, *homemaker* lean to *she*)."
+            )
+    except UnknownWord as error:
+        st.error(str(error))
+    except ValueError as error:
+        st.warning(str(error))
+
+# --------------------------------------------------------------------------- word map
+with tab_map:
+    st.session_state.setdefault("map_words", "")
+    mode = st.radio("Words", ["A word and its neighbours", "My own list"], horizontal=True)
+    dims = st.radio("Dimensions", [2, 3], horizontal=True, format_func=lambda d: f"{d}D")
+    words: list[str] = []
+    centre = set()
+    if mode == "A word and its neighbours":
+        st.session_state.setdefault("map_centre", "king")
+        centre_word = st.text_input("Word", key="map_centre", max_chars=60)
+        n = st.slider("Neighbours", 5, 50, 20)
+        try:
+            near = glove.neighbours(centre_word, n, limit=limit)
+            centre = {embeddings.normalise_word(centre_word)}
+            words = [*centre, *[m.word for m in near]]
+        except UnknownWord as error:
+            show_unknown(error, "map_centre")
+    else:
+        typed = st.text_area(
+            "Words (spaces or commas)", key="map_words", max_chars=3_000,
+            placeholder="king queen man woman prince princess uncle aunt",
+        )
+        words = embeddings.parse_words(typed, 100)
+        for w in [w for w in words if w not in glove]:
+            st.warning(str(UnknownWord(w, glove.suggest(w))))
+        words = [w for w in words if w in glove]
+    if len(words) >= max(2, dims):
+        ui.chart(pca_figure(glove, words, dims, highlight=centre, title=f"{len(words)} words"),
+                 height=620)
+        st.markdown(
+            "PCA is fitted on these words only, so the axes are the two (or three) directions "
+            "along which *this* set varies most; the title says how much of the set's "
+            "variance they keep. What is near in the plot is usually near in 50 dimensions, "
+            "but not always: check the cosine in the Neighbours tab."
+        )
+    elif mode == "My own list":
+        st.info(f"Type at least {max(2, dims)} words GloVe knows.")
+
+ui.notice(
+    "cosine ranks words by direction, not length; the analogy arrows run nearly parallel "
+    "when a relation is one direction in the space; and restricting to frequent words "
+    "trades rare but correct answers for everyday ones."
+)

@@ -144,3 +144,11 @@ def imdb(config: data.ImdbConfig) -> data.ImdbData:
 def imdb_reviews(split: str = "test") -> tuple[list[str], object]:
     """Raw review texts and labels of a split, once per server."""
     return data.load_imdb_reviews(split)
+
+
+@st.cache_resource(show_spinner="Loading 400,000 GloVe vectors…")
+def glove():
+    """GloVe 6B 50d as `embeddings.GloveLoad`, once per server (raises GloveUnavailable)."""
+    from explainers import embeddings
+
+    return embeddings.load_glove()

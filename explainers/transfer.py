@@ -1,0 +1,185 @@
+"""Learned embeddings and transfer learning: a sentiment model's own word vectors vs GloVe.
+
+Learned embeddings: the rows of a trained model's Embedding matrix are word vectors too, so
+`learned_vectors` wraps them in the same `WordVectors` class as GloVe (cosine neighbours,
+PCA). How a word "pushes" the prediction is measured the same way for any model (pooling,
+LSTM, ...): the model's P(positive) for a review made of that word alone, minus its
+P(positive) for a review made of one unknown word (<UNK>), the neutral baseline.
+
+Transfer learning (the lesson's last section): the same small model trained three ways on a
+small subset of IMDB: (1) a random Embedding learned from scratch, (2) an Embedding
+initialised from GloVe and frozen, (3) initialised from GloVe and fine-tuned. The model is
+the lesson's GlobalAveragePooling1D classifier with a 50-wide Embedding (GloVe's width) and
+<PAD> masked, so the average is over the review's words only. Training goes through
+`training.train`; the models are built by `models.build_model`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainers import data, embeddings
+from explainers.embeddings import WordVectors
+
+SENTIMENT_WORDS = (  # the words the page compares, in the order it shows them
+    "great", "excellent", "wonderful", "awful", "terrible", "boring", "worst", "funny",
+)
+WAYS = {  # way -> how the page names it
+    "random": "Random embedding, learned from scratch",
+    "frozen": "GloVe, frozen",
+    "finetuned": "GloVe, fine-tuned",
+}
+
+
+# --------------------------------------------------------------------------- learned vectors
+
+
+def learned_vectors(weights: np.ndarray, vocabulary: data.Vocabulary, name: str) -> WordVectors:
+    """The Embedding rows of the vocabulary's words (reserved ids 0-3 left out)."""
+    first = vocabulary.index_from + 1  # id of rank 1
+    n = min(len(vocabulary.words), weights.shape[0] - first)
+    return WordVectors(vocabulary.words[:n], weights[first:first + n], name=name)
+
+
+def restrict(vectors: WordVectors, words: Sequence[str]) -> WordVectors:
+    """The same vectors limited to `words` (those it knows), in the order given."""
+    rows = [vectors.index[w] for w in words if w in vectors.index]
+    raw = vectors.unit[rows] * vectors.norms[rows][:, None]  # (n, dim)
+    return WordVectors([vectors.words[i] for i in rows], raw, name=vectors.name)
+
+
+def word_push(
+    predict: Callable[[np.ndarray], np.ndarray], vocabulary: data.Vocabulary, n_words: int,
+    width: int | None = None, padding: str = "pre",
+) -> np.ndarray:
+    """P(positive | the word alone) - P(positive | <UNK> alone) for the n most frequent words.
+
+    `predict` maps (batch, steps) int ids to (batch,) probabilities. With `width`, each
+    one-word review is padded to it (for a model that does not mask <PAD>), on `padding`'s
+    side, as its training data was.
+    """
+    n = min(n_words, len(vocabulary.words), vocabulary.size - vocabulary.index_from - 1)
+    ids = np.arange(n, dtype=np.int32) + vocabulary.index_from + 1  # (n,) ids of ranks 1..n
+    reviews = np.stack([np.full(n + 1, data.START), np.append(ids, data.UNK)], axis=1)
+    if width is not None and width > 2:
+        pad = np.zeros((n + 1, width - 2), dtype=np.int32)
+        reviews = np.hstack([pad, reviews] if padding == "pre" else [reviews, pad])
+    p = np.asarray(predict(reviews.astype(np.int32)), dtype=np.float64).reshape(-1)  # (n+1,)
+    return (p[:n] - p[n]).astype(np.float32)  # (n,)
+
+
+# --------------------------------------------------------------------------- transfer
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    train_reviews: int = 1_000  # scarce data, where pretraining should help; ~30 s for all three
+    epochs: int = 15  # enough for the random embedding to reach its plateau on 2,000 reviews
+    batch_size: int = 32  # small batches: more updates per epoch when data is scarce
+    learning_rate: float = 1e-3  # Adam's default, the lesson's optimizer
+    validation_reviews: int = 1_000  # fixed, from the end of the training split
+    test_reviews: int = 5_000  # a fixed slice of the test split: fast, and +-0.7 % at 95 %
+    dense_units: int = 16  # a small head: few parameters to overfit with
+    seed: int = 0  # weights and shuffling
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.train_reviews <= 20_000:
+            raise ValueError("train_reviews must be between 1 and 20,000")
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+
+
+@dataclass
+class WayResult:
+    way: str
+    history: dict[str, list[float]]  # loss, accuracy, val_loss, val_accuracy per epoch
+    test_accuracy: float
+    test_loss: float
+    seconds: float  # training + test
+    trainable: int  # trainable parameters
+    frozen: int  # parameters kept fixed
+
+
+def glove_matrix(vocabulary: data.Vocabulary, glove: WordVectors) -> tuple[np.ndarray, float]:
+    """(vocabulary.size, 50) GloVe rows for the vocabulary and the share of words found."""
+    return embeddings.embedding_matrix(vocabulary, glove)
+
+
+def model_config(config: TransferConfig, way: str, vocab_size: int, dim: int):
+    from explainers.models import ModelConfig
+
+    return ModelConfig(
+        vocab_size=vocab_size, embed_dim=dim, mask_zero=True, body="pool",
+        dense_units=config.dense_units, trainable_embedding=way != "frozen",
+    )
+
+
+def run_transfer(
+    config: TransferConfig,
+    imdb: data.ImdbData,
+    matrix: np.ndarray,
+    *,
+    ways: Sequence[str] = tuple(WAYS),
+    on_epoch_end: Callable[[str, int, dict], None] | None = None,
+) -> dict[str, WayResult]:
+    """Train the three ways on the first `train_reviews` training reviews; test each."""
+    from explainers import models, training
+
+    n, n_val = config.train_reviews, config.validation_reviews
+    if n + n_val > len(imdb.x_train):
+        raise ValueError(f"only {len(imdb.x_train):,} training reviews")
+    x = np.concatenate([imdb.x_train[:n], imdb.x_train[-n_val:]])  # (n + n_val, maxlen)
+    y = np.concatenate([imdb.y_train[:n], imdb.y_train[-n_val:]])  # (n + n_val,)
+    lengths = np.concatenate([imdb.lengths["train"][:n], imdb.lengths["train"][-n_val:]])
+    x_test = imdb.x_test[:config.test_reviews]  # (test_reviews, maxlen)
+    y_test = imdb.y_test[:config.test_reviews]
+    train_config = training.TrainConfig(
+        epochs=config.epochs, batch_size=config.batch_size,
+        learning_rate=config.learning_rate, validation_split=n_val / (n + n_val),
+        bucketing=True, seed=config.seed,
+    )
+    vocab_size, dim = matrix.shape
+    results = {}
+    for way in ways:
+        began = time.perf_counter()
+        spec = model_config(config, way, vocab_size, dim)
+        model = models.build_model(
+            spec, seed=config.seed, embedding_matrix=None if way == "random" else matrix,
+            learning_rate=config.learning_rate,
+        )
+
+        def report(epoch: int, logs: dict, way: str = way) -> None:
+            if on_epoch_end is not None:
+                on_epoch_end(way, epoch, logs)
+
+        fitted = training.train(model, x, y, train_config, lengths=lengths, on_epoch_end=report)
+        scores = training.evaluate(model, x_test, y_test)
+        total = models.parameter_count(spec)
+        trainable = models.trainable_parameter_count(spec)
+        results[way] = WayResult(
+            way, fitted.history, scores["accuracy"], scores["loss"],
+            time.perf_counter() - began, trainable, total - trainable,
+        )
+    return results
+
+
+def unseen_share(x_train: np.ndarray, x_test: np.ndarray) -> float:
+    """Share of the test reviews' word tokens whose word never occurs in `x_train`.
+
+    Those words keep their random initial rows in a model learned from scratch; with GloVe
+    they still carry meaning. Reserved ids (<PAD>, <START>, <UNK>) are not counted.
+    """
+    seen = np.zeros(int(max(x_train.max(), x_test.max())) + 1, dtype=bool)
+    seen[np.unique(x_train)] = True
+    words = x_test[x_test > data.UNUSED]  # (tokens,)
+    return float(np.mean(~seen[words])) if words.size else 0.0
+
+
+def best_val(result: WayResult) -> float:
+    values = [v for v in result.history.get("val_accuracy", []) if not math.isnan(v)]
+    return max(values) if values else math.nan
