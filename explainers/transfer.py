@@ -73,6 +73,79 @@ def word_push(
     return (p[:n] - p[n]).astype(np.float32)  # (n,)
 
 
+@dataclass
+class LearnedEmbedding:
+    """What a trained model's Embedding learned, as plain arrays (no Keras object kept)."""
+
+    vectors: WordVectors  # the vocabulary's rows of the Embedding
+    push: np.ndarray  # (n_push,) `word_push` of the n_push most frequent words
+    label: str  # which model, for the page
+
+
+def embedding_weights(model) -> np.ndarray:
+    """The (vocab_size, dim) matrix of the model's first Embedding layer."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return np.asarray(layer.get_weights()[0], dtype=np.float32)
+    raise ValueError("this model has no Embedding layer")
+
+
+def analyse_model(
+    model, vocabulary: data.Vocabulary, label: str, n_push: int = 2_000,
+    maxlen: int | None = None, padding: str = "pre",
+) -> LearnedEmbedding:
+    """The model's word vectors and each frequent word's push on its prediction."""
+    from explainers import training
+
+    weights = embedding_weights(model)  # (vocab_size, dim)
+    width = None if training.masks_zero(model) else maxlen  # unmasked: pad as in training
+
+    def predict(ids: np.ndarray) -> np.ndarray:
+        out = [np.asarray(model.predict_on_batch(ids[i:i + 512])).reshape(-1)
+               for i in range(0, len(ids), 512)]
+        return np.concatenate(out)  # (n,)
+
+    push = word_push(predict, vocabulary, n_push, width=width, padding=padding)
+    return LearnedEmbedding(learned_vectors(weights, vocabulary, label), push, label)
+
+
+@dataclass(frozen=True)
+class QuickConfig:
+    """A pooling model trained on the spot when there is no run to inspect."""
+
+    train_reviews: int = 10_000  # enough for sentiment words to find their side
+    epochs: int = 4  # validation accuracy has levelled off (~0.87) by then
+    batch_size: int = 64  # ~10-20 s on two CPU cores
+    embed_dim: int = 16  # the lesson's embedding size
+    seed: int = 0
+
+
+def train_quick(
+    config: QuickConfig, imdb: data.ImdbData,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
+):
+    """The lesson's Embedding -> GlobalAveragePooling1D -> Dense model, trained briefly.
+
+    Returns (model, test accuracy on the first 5,000 test reviews).
+    """
+    from explainers import models, training
+
+    spec = models.ModelConfig(vocab_size=imdb.config.num_words or 10_000,
+                              embed_dim=config.embed_dim, mask_zero=True, body="pool")
+    model = models.build_model(spec, seed=config.seed)
+    n = min(config.train_reviews, len(imdb.x_train))
+    training.train(
+        model, imdb.x_train[:n], imdb.y_train[:n],
+        training.TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
+                             validation_split=0.1, bucketing=True, seed=config.seed),
+        lengths=imdb.lengths["train"][:n], on_epoch_end=on_epoch_end,
+    )
+    scores = training.evaluate(model, imdb.x_test[:5_000], imdb.y_test[:5_000])
+    return model, scores["accuracy"]
+
+
 # --------------------------------------------------------------------------- transfer
 
 

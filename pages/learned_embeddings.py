@@ -1,4 +1,218 @@
+"""Learned embeddings: what a sentiment model's own Embedding learned, beside GloVe."""
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("learned_embeddings")
-st.write("Being built.")
+from explainers import data, embeddings, paths, transfer
+from explainers.embeddings import UnknownWord
+from pages import ui
+
+N_PUSH = 2_000  # words whose push is measured (one batch of one-word reviews, ~1 s)
+NEIGHBOURS = 8  # neighbours listed per word
+SHIPPED = "shipped"  # source key of the shipped LSTM
+QUICK = "quick"  # source key of the model trained on this page
+QUICK_KEY = "learned_quick_ready"  # session flag: this session asked for the quick model
+
+
+@st.cache_resource(show_spinner="Reading the model's embedding…", max_entries=8)
+def analyse_run(run_id: str) -> transfer.LearnedEmbedding:
+    """A lab run's embedding and word pushes, once per server per run (no model is kept)."""
+    from explainers import runs
+
+    store = runs.RunStore()
+    record = store.load(run_id)
+    model = store.load_model(run_id)
+    return transfer.analyse_model(
+        model, store.load_vocabulary(run_id), f"run: {record.label()}", N_PUSH,
+        maxlen=record.data.get("maxlen"), padding=record.data.get("padding", "pre"),
+    )
+
+
+@st.cache_resource(show_spinner="Reading the shipped LSTM's embedding…")
+def analyse_shipped() -> transfer.LearnedEmbedding:
+    from explainers import gates
+
+    model, vocab, meta = gates.load_shipped()
+    label = f"shipped LSTM (test accuracy {meta.get('test_accuracy', float('nan')):.4f})"
+    return transfer.analyse_model(model, vocab, label, N_PUSH, maxlen=meta.get("maxlen"),
+                                  padding=meta.get("padding", "pre"))
+
+
+@st.cache_resource
+def quick_models() -> dict:
+    """Server-wide {QuickConfig: LearnedEmbedding}: the quick model is trained once per server.
+
+    A shared dict rather than a cached function, so that the training can draw its progress
+    bar on this page (Streamlit cannot replay elements drawn from inside a cached function).
+    """
+    return {}
+
+
+def analyse_quick(config: transfer.QuickConfig, progress) -> transfer.LearnedEmbedding:
+    store = quick_models()
+    if config not in store:
+        imdb = ui.imdb(data.ImdbConfig())
+        model, accuracy = transfer.train_quick(config, imdb, on_epoch_end=progress)
+        label = (f"pooling model trained here ({min(config.train_reviews, len(imdb.x_train)):,}"
+                 f" reviews, {config.epochs} epochs, test accuracy {accuracy:.4f} on "
+                 f"{min(5_000, len(imdb.x_test)):,} reviews)")
+        store[config] = transfer.analyse_model(model, imdb.vocabulary, label, N_PUSH)
+    return store[config]
+
+
+def run_choices() -> tuple[dict[str, str], list[str]]:
+    """source key -> label, for every saved run, the shipped model and the quick model."""
+    from explainers import runs
+
+    records, problems = runs.RunStore().list()
+    choices = {f"run:{r.run_id}": f"Lab run · {r.label()}" for r in records}
+    if (paths.ASSETS / "lstm_sentiment.keras").is_file():
+        choices[SHIPPED] = "Shipped LSTM model (assets/lstm_sentiment.keras)"
+    choices[QUICK] = "Train a quick pooling model here (~15 s)"
+    return choices, problems
+
+
+st.title("Learned embeddings · 学到的嵌入")
+st.caption("A sentiment model's Embedding rows are word vectors too: what did they learn?")
+
+choices, problems = run_choices()
+for problem in problems:
+    st.warning(problem)
+current = st.session_state.get(ui.CURRENT_RUN_KEY)
+keys = list(choices)
+default = keys.index(f"run:{current}") if f"run:{current}" in choices else 0
+source = st.selectbox("Model", keys, index=default, format_func=choices.get)
+
+learned = None
+try:
+    if source.startswith("run:"):
+        learned = analyse_run(source.removeprefix("run:"))
+    elif source == SHIPPED:
+        learned = analyse_shipped()
+    else:
+        config = transfer.QuickConfig()
+        st.markdown(
+            f"The lesson's model: Embedding(10000, {config.embed_dim}) → average pooling → "
+            f"Dense, trained on {config.train_reviews:,} IMDB reviews for {config.epochs} "
+            "epochs. Trained once per server, then reused."
+        )
+        if st.session_state.get(QUICK_KEY) or st.button("Train it now", type="primary"):
+            st.session_state[QUICK_KEY] = True
+            bar = st.progress(0.0, text="Training…")
+
+            def progress(epoch: int, logs: dict) -> None:
+                bar.progress((epoch + 1) / config.epochs,
+                             text=f"Epoch {epoch + 1}/{config.epochs}: training accuracy "
+                                  f"{logs['accuracy']:.3f}")
+
+            learned = analyse_quick(config, progress)
+            bar.empty()
+except data.DataUnavailable as error:
+    ui.data_missing(error)
+except Exception as error:  # a damaged run or model file: say which, keep the page alive
+    st.error(f"This model could not be read: {error}")
+
+if learned is None:
+    st.info("Pick a model (or train the quick one) to see what its embedding learned.")
+    ui.notice("a model's embedding only learns what helps its own task: for sentiment, "
+              "whether a word is positive or negative.")
+    st.stop()
+
+vectors = learned.vectors
+st.success(f"Inspecting the {html.escape(learned.label)}: {len(vectors):,} words × "
+           f"{vectors.dim} dimensions.")
+try:
+    glove = ui.glove().vectors
+    glove_same = transfer.restrict(glove, vectors.words)  # same candidate words as the model
+except embeddings.GloveUnavailable as error:
+    ui.data_missing(error)
+    glove_same = None
+
+# --------------------------------------------------------------------------- neighbours
+st.header("Neighbours: the model's embedding vs GloVe · 近邻对比")
+chosen = st.multiselect("Words", [w for w in transfer.SENTIMENT_WORDS if w in vectors],
+                        default=[w for w in transfer.SENTIMENT_WORDS[:6] if w in vectors])
+extra = st.text_input("Another word", "", max_chars=60, placeholder="e.g. oscar")
+words = list(chosen)
+if extra.strip():
+    word = embeddings.normalise_word(extra)
+    if word in vectors:
+        words.append(word)
+    else:
+        st.error(str(UnknownWord(word, [w for w in vectors.suggest(word)])) +
+                 " (only the model's vocabulary has learned vectors)")
+
+
+def listing(found) -> str:
+    return ", ".join(f"{m.word} {m.score:.3f}" for m in found)
+
+
+rows = []
+for w in words:
+    row = {"word": w, "model's neighbours (cosine)": listing(vectors.neighbours(w, NEIGHBOURS))}
+    if glove_same is not None:
+        row["GloVe's neighbours, same vocabulary"] = (
+            listing(glove_same.neighbours(w, NEIGHBOURS)) if w in glove_same else "—")
+    rows.append(row)
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.markdown(
+        "GloVe learned from which words appear near which, so its neighbours share a "
+        "*topic* or *role* (and opposites like *good* and *bad* are close, as they appear "
+        "in the same places). The sentiment model's embedding only had to help predict "
+        "the rating, so its neighbours share a *side*: positive words crowd together, "
+        "negative words together, whatever they mean otherwise."
+    )
+
+# --------------------------------------------------------------------------- map
+st.header("The learned vectors, coloured by their push · 情感方向")
+n_map = st.slider("Most frequent words to plot", 100, min(N_PUSH, len(vectors)), 400, 100)
+map_words = vectors.words[:n_map]
+projection = vectors.pca(map_words, 2)
+push = learned.push[:n_map]  # (n_map,) same order: pca keeps the first occurrence order
+strong = set(np.argsort(push)[:12]) | set(np.argsort(push)[-12:])
+labelled = [i for i, w in enumerate(projection.words)
+            if i in strong or w in transfer.SENTIMENT_WORDS]
+limit = float(max(np.abs(push).max(), 1e-6))
+fig = go.Figure()
+fig.add_trace(go.Scatter(
+    x=projection.coords[:, 0], y=projection.coords[:, 1], mode="markers",
+    text=list(projection.words), hovertemplate="%{text}<br>push %{marker.color:+.3f}",
+    marker={"size": 8, "color": push, "colorscale": "RdBu", "cmin": -limit, "cmax": limit,
+            "colorbar": {"title": "push"}}, name="words",
+))
+fig.add_trace(go.Scatter(
+    x=projection.coords[labelled, 0], y=projection.coords[labelled, 1], mode="text",
+    text=[projection.words[i] for i in labelled], textposition="top center",
+    textfont={"size": ui.PROJECTOR_FONT if ui.projector() else ui.CHART_FONT},
+    hoverinfo="skip", name="labels",
+))
+ratio = projection.explained_variance_ratio
+fig.update_layout(
+    title=f"PCA of {n_map} learned vectors ({ratio[0]:.0%} + {ratio[1]:.0%} of their variance)",
+    xaxis_title="PC 1", yaxis_title="PC 2", showlegend=False,
+)
+ui.chart(fig, height=600)
+st.markdown(
+    "Each word's **push** is the model's P(positive) for a review made of that word alone, "
+    "minus its P(positive) for a review of one unknown word: blue words pull the "
+    "prediction towards positive, red towards negative. When the first principal "
+    f"component holds most of the variance ({ratio[0]:.0%} here), the embedding has "
+    "essentially learned one sentiment axis."
+)
+order = np.argsort(push)
+cols = st.columns(2)
+cols[0].markdown("**Most negative push:** " + ", ".join(
+    f"{vectors.words[i]} ({push[i]:+.2f})" for i in order[:10]))
+cols[1].markdown("**Most positive push:** " + ", ".join(
+    f"{vectors.words[i]} ({push[i]:+.2f})" for i in order[::-1][:10]))
+
+ui.notice(
+    "the model's neighbours of *great* are other words of praise, GloVe's are words used "
+    "in the same places; and the learned map splits along one line, blue on one side, "
+    "red on the other: the only thing this embedding was ever asked to learn."
+)
