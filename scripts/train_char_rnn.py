@@ -1,0 +1,113 @@
+"""Train the small character-level Shakespeare model that the text generation page ships with.
+
+Writes three files into assets/ (see assets/README.md for their provenance):
+- char_rnn.keras        Embedding(65 x 64) -> GRU(256, return_sequences) -> Dense(65) logits
+- char_rnn_vocab.json   the 65 characters, in id order (explainers.chargen.CharVocab)
+- char_rnn_meta.json    configuration, loss per epoch, held-out loss, time, a sample
+
+Data: the tutorial's tinyshakespeare.txt (1,115,394 characters); the first 95 % trains it,
+the last 5 % measures a held-out loss. Windows of 100 characters, target shifted by one, as
+in the lesson; Adam with a cosine-decayed learning rate. Seeded (weights, shuffling,
+samples), so a re-run gives the same model up to TensorFlow's thread-order nondeterminism.
+
+Run:  RNN_EXPLAINER_DATA=/work/shared/data nice -n 10 python scripts/train_char_rnn.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from explainers import chargen, data, paths  # noqa: E402
+
+MODEL_NAME = "char_rnn.keras"
+VOCAB_NAME = "char_rnn_vocab.json"
+META_NAME = "char_rnn_meta.json"
+HELD_OUT = 0.05  # the last 5 % of the text: a loss on lines the model never trained on
+SAMPLE_SEED = 42  # the sample written into the metadata (and quoted in assets/README.md)
+SAMPLE_PROMPT = "ROMEO:"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cell", default="gru", choices=chargen.CELLS)
+    parser.add_argument("--units", type=int, default=256)  # fits ~12 min on 2 CPU cores
+    parser.add_argument("--embedding-dim", type=int, default=64)
+    parser.add_argument("--seq-length", type=int, default=100)  # the lesson's window
+    parser.add_argument("--batch-size", type=int, default=64)  # the lesson's batch
+    parser.add_argument("--epochs", type=int, default=5)  # ~20 min on a busy 2-core machine
+    parser.add_argument("--learning-rate", type=float, default=3e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-minutes", type=float, default=30.0,  # a busy shared CPU guard
+                        help="stop after the batch running at this time (keeps the model)")
+    parser.add_argument("--out", type=Path, default=paths.ASSETS)
+    args = parser.parse_args()
+
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    text = data.load_shakespeare()
+    vocab = chargen.CharVocab.from_text(text)
+    cut = int(len(text) * (1 - HELD_OUT))
+    train_text, held_text = text[:cut], text[cut:]
+    model_config = chargen.CharModelConfig(args.cell, args.units, args.embedding_dim)
+    config = chargen.TrainConfig(
+        seq_length=args.seq_length, batch_size=args.batch_size, epochs=args.epochs,
+        text_chars=len(train_text), learning_rate=args.learning_rate, seed=args.seed,
+    )
+    batches = len(train_text) // (args.seq_length + 1) // args.batch_size
+    model = chargen.build_model(vocab.size, model_config, seed=args.seed)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate, decay_steps=batches * args.epochs, alpha=0.1)
+    chargen.compile_model(model, schedule)
+    print(f"{len(text):,} characters, {vocab.size} distinct; {batches} batches per epoch; "
+          f"load {os.getloadavg()}", flush=True)
+
+    def report(r: chargen.EpochReport) -> None:
+        print(f"epoch {r.epoch}: loss {r.loss:.4f} at {r.seconds:.0f} s, load "
+              f"{os.getloadavg()[0]:.1f}\n{r.sample[:160]!r}", flush=True)
+
+    deadline = time.perf_counter() + args.max_minutes * 60
+    result = chargen.train(model, vocab, train_text, config, on_epoch_end=report,
+                           should_stop=lambda: time.perf_counter() > deadline)
+    held = chargen.make_dataset(vocab.encode(held_text), args.seq_length, args.batch_size)
+    held_loss = float(model.evaluate(held, verbose=0))
+    sample = chargen.generate(model, vocab, SAMPLE_PROMPT, 400, 0.8, seed=SAMPLE_SEED,
+                              record_hidden=False).text
+    print(f"held-out loss {held_loss:.4f}; {result.seconds:.0f} s\n{sample}")
+
+    # A fresh, uncompiled copy: the asset carries the weights, not Adam's moments (3x size).
+    shipped = chargen.build_model(vocab.size, model_config, seed=args.seed)
+    shipped.set_weights(model.get_weights())
+    args.out.mkdir(parents=True, exist_ok=True)
+    shipped.save(args.out / MODEL_NAME)
+    vocab.save(args.out / VOCAB_NAME)
+    meta = {
+        "model": asdict(model_config), "train": asdict(config),
+        "learning_rate_schedule": "cosine decay to 0.1x over all steps",
+        "data": "tinyshakespeare.txt, first 95 % (held out: last 5 %)",
+        "epoch_losses": [round(x, 4) for x in result.losses],
+        "final_loss": round(result.losses[-1], 4), "held_out_loss": round(held_loss, 4),
+        "epochs_finished": len(result.losses), "stopped_by_time": result.stopped,
+        "train_seconds": round(result.seconds, 1), "load_at_end": os.getloadavg(),
+        "parameters": int(shipped.count_params()),
+        "sample": {"prompt": SAMPLE_PROMPT, "temperature": 0.8, "seed": SAMPLE_SEED,
+                   "text": sample},
+        "versions": {"keras": keras.__version__},
+    }
+    paths.atomic_write_bytes(args.out / META_NAME,
+                             json.dumps(meta, indent=1, ensure_ascii=False).encode("utf-8"))
+    size = (args.out / MODEL_NAME).stat().st_size
+    print(f"wrote {args.out / MODEL_NAME} ({size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""The char-RNN explainer: vocabulary, windows, the stepwise sampler against the full model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from explainers import chargen, paths
+
+TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
+
+
+@pytest.fixture(scope="module")
+def vocab() -> chargen.CharVocab:
+    return chargen.CharVocab.from_text(TEXT)
+
+
+@pytest.fixture(scope="module")
+def tiny_models(vocab):
+    """One small untrained model per cell, seeded through its initializers."""
+    return {
+        cell: chargen.build_model(vocab.size, chargen.CharModelConfig(cell, 8, 4), seed=1)
+        for cell in chargen.CELLS
+    }
+
+
+def test_vocabulary_round_trip_and_file(vocab, tmp_path):
+    assert vocab.chars == tuple(sorted(set(TEXT)))
+    assert vocab.chars[0] == "\n" and vocab.chars[1] == " "  # sorted by code point
+    ids = vocab.encode(TEXT)
+    assert ids.dtype == np.int32 and ids.max() == vocab.size - 1
+    assert vocab.decode(ids) == TEXT
+    vocab.save(tmp_path / "v.json")
+    assert chargen.CharVocab.from_file(tmp_path / "v.json") == vocab
+
+
+def test_unknown_characters_are_named(vocab):
+    assert vocab.unknown("Speak, 你好 <b>!") == ["你", "好", "<", "b", ">", "!"]
+    with pytest.raises(ValueError, match="你"):
+        vocab.encode("你")
+
+
+def test_windows_shift_by_one():
+    ids = np.arange(23)
+    x, y = chargen.windows(ids, 4)  # windows of 5: [0..4], [5..9], ... ; 3 left over
+    assert x.shape == y.shape == (4, 4)
+    assert x[0].tolist() == [0, 1, 2, 3] and y[0].tolist() == [1, 2, 3, 4]
+    assert x[1].tolist() == [5, 6, 7, 8] and y[1].tolist() == [6, 7, 8, 9]
+    np.testing.assert_array_equal(x[:, 1:], y[:, :-1])
+
+
+def test_tf_dataset_matches_the_numpy_windows():
+    ids = np.arange(101)
+    x_ref, _ = chargen.windows(ids, 9)  # 10 windows of 10
+    seen = []
+    for x, y in chargen.make_dataset(ids, 9, 3, seed=0):
+        assert x.shape == y.shape == (3, 9)
+        for xi, yi in zip(x.numpy(), y.numpy(), strict=True):
+            np.testing.assert_array_equal(yi, xi + 1)  # each target = its input shifted
+            seen.append(int(xi[0]))
+    assert len(seen) == 9  # 10 windows, 3 full batches (drop_remainder, as the tutorial)
+    assert set(seen) <= set(x_ref[:, 0].tolist())
+
+
+@pytest.mark.parametrize("cell", chargen.CELLS)
+def test_stepwise_logits_equal_the_full_sequence_model(tiny_models, vocab, cell):
+    model = tiny_models[cell]
+    ids = vocab.encode("Speak, speak.\nAll:")
+    full = model(ids[None, :]).numpy()[0]  # (T, vocab) from the whole layer at once
+    steps = chargen.stepwise_logits(model, ids)  # (T, vocab), one character at a time
+    np.testing.assert_allclose(steps, full, rtol=1e-4, atol=1e-5)
+
+
+def test_generation_records_what_the_model_predicted(tiny_models, vocab):
+    model = tiny_models["gru"]
+    gen = chargen.generate(model, vocab, "All:", 12, 1.0, seed=3)
+    assert gen.text.startswith("All:") and len(gen.text) == 16 and gen.n_prompt == 4
+    logits = chargen.stepwise_logits(model, vocab.encode(gen.text))  # (16, vocab)
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    assert np.isnan(gen.prob[0])
+    ids = vocab.encode(gen.text)
+    np.testing.assert_allclose(gen.prob[1:], probs[np.arange(15), ids[1:]], rtol=1e-4)
+    np.testing.assert_array_equal(gen.top_ids[:, 0], probs.argmax(1))
+    assert np.all(np.diff(gen.top_probs, axis=1) <= 1e-7)  # best first
+    assert gen.hidden.shape == (16, 8) and np.all(np.abs(gen.hidden) <= 1)
+
+
+def test_sampling_is_reproducible_and_matches_sample_next(tiny_models, vocab):
+    model = tiny_models["lstm"]
+    a = chargen.generate(model, vocab, "Sp", 40, 1.0, seed=7, record_hidden=False)
+    b = chargen.generate(model, vocab, "Sp", 40, 1.0, seed=7, record_hidden=False)
+    c = chargen.generate(model, vocab, "Sp", 40, 1.0, seed=8, record_hidden=False)
+    assert a.text == b.text and a.text != c.text
+    logits = chargen.stepwise_logits(model, vocab.encode(a.text))
+    # generate draws character t + 1 at step t with seed (seed, t), exactly as sample_next
+    for t in range(1, len(a.text) - 1):
+        assert chargen.sample_next(logits[t], 1.0, 7, t) == vocab.index[a.text[t + 1]]
+
+
+def test_low_temperature_approaches_argmax(tiny_models, vocab):
+    model = tiny_models["simplernn"]
+    greedy = chargen.generate(model, vocab, "All", 30, 0.0, seed=1, record_hidden=False)
+    cold = chargen.generate(model, vocab, "All", 30, 1e-4, seed=1, record_hidden=False)
+    hot = chargen.generate(model, vocab, "All", 30, 50.0, seed=1, record_hidden=False)
+    assert cold.text == greedy.text
+    assert hot.text != greedy.text
+    logits = np.array([1.0, 3.0, 2.9])
+    draws = {chargen.sample_next(logits, 0.01, s, 0) for s in range(50)}
+    assert draws == {1}
+    warm = [chargen.sample_next(logits, 1.0, s, 0) for s in range(200)]
+    assert 0.2 < np.mean(np.equal(warm, 2)) < 0.6  # softmax gives ~0.45 to index 2
+
+
+def test_generate_refuses_bad_input(tiny_models, vocab):
+    model = tiny_models["gru"]
+    with pytest.raises(ValueError, match="empty"):
+        chargen.generate(model, vocab, "", 5)
+    with pytest.raises(ValueError, match="vocabulary"):
+        chargen.generate(model, vocab, "<script>", 5)
+    with pytest.raises(ValueError, match="length"):
+        chargen.generate(model, vocab, "All", chargen.MAX_GENERATE + 1)
+
+
+def test_lesson_parameter_counts_match_keras():
+    model = chargen.build_lesson_model()
+    counts = {type(layer).__name__: layer.count_params() for layer in model.layers}
+    assert counts == chargen.lesson_parameter_counts()
+    assert counts == {"Embedding": 16_640, "SimpleRNN": 1_311_744, "Dense": 66_625}
+    assert model.layers[1].stateful
+
+
+def test_units_tracking_finds_a_planted_unit():
+    text = "ROMEO:\nO she doth teach.\nJULIET:\nAy me.\n" * 3
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(0, 0.3, (len(text), 6))  # (T, units)
+    hidden[:, 4] = [1.0 if c.isupper() else -0.5 for c in text]
+    best = chargen.units_tracking(hidden, text, "upper-case letter (speaker names)", k=2)
+    assert best[0][0] == 4 and best[0][1] > 0.99
+    col = chargen.feature_values("ab\ncd", "position in the line")
+    assert col.tolist() == [0, 1, 2, 0, 1]
+
+
+def test_colour_html_escapes_text():
+    text = "<b>&\n"
+    out = chargen.colour_html(text, np.array([np.nan, 0.5, 1.0, 0.0, 0.2]), False, 1, 2)
+    assert "<b>" not in out and "&lt;" in out and "&amp;" in out and "↵" in out
+    assert out.count("<span") == 5 and "outline" in out
+    signed = chargen.colour_html("ab", np.array([-1.0, 0.5]), True)
+    assert "rgba(31,119,180,1.00)" in signed and "rgba(214,39,40,0.50)" in signed
+
+
+def test_tiny_training_lowers_the_loss_and_stop_keeps_the_model():
+    text = "to be or not to be, that is the question.\n" * 60
+    vocab = chargen.CharVocab.from_text(text)
+    model = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 32, 8), seed=0)
+    config = chargen.TrainConfig(seq_length=20, batch_size=16, epochs=4, text_chars=len(text),
+                                 learning_rate=1e-2, sample_prompt="to", sample_length=30)
+    reports, batches = [], []
+    result = chargen.train(model, vocab, text, config, on_epoch_end=reports.append,
+                           on_batch_end=lambda b, n, loss: batches.append((b, n)))
+    assert [r.epoch for r in reports] == [1, 2, 3, 4]
+    assert batches[0] == (1, 7) and len(batches) == 4 * 7
+    assert result.losses[-1] < 0.6 * result.first_batch_loss  # ln(19) = 2.94 at the start
+    assert len(result.samples) == 4 and all(s.startswith("to") for s in result.samples)
+
+    fresh = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 32, 8), seed=0)
+    before = [w.copy() for w in fresh.get_weights()]
+    stopped = chargen.train(fresh, vocab, text, config, should_stop=lambda: True)
+    assert stopped.stopped and len(stopped.losses) == 1  # Keras ends the epoch it is in
+    assert any(not np.array_equal(a, b) for a, b in zip(before, fresh.get_weights(),
+                                                        strict=True))
+
+
+def test_live_training_thread_stops_and_keeps_its_model():
+    text = "to be or not to be, that is the question.\n" * 40
+    vocab = chargen.CharVocab.from_text(text)
+    job = chargen.LiveTraining(
+        vocab, text, chargen.CharModelConfig("gru", 16, 8),
+        chargen.TrainConfig(seq_length=20, batch_size=8, epochs=50, text_chars=len(text),
+                            sample_length=10),
+    ).start()
+    job.stop()
+    job.join(60)
+    snap = job.snapshot()
+    assert snap["phase"] == "done" and not job.running
+    assert job.result.stopped and len(snap["reports"]) <= 1 and job.model is not None
+
+
+def test_training_refuses_less_than_one_batch(vocab):
+    model = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 4, 4), seed=0)
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        chargen.train(model, vocab, TEXT, chargen.TrainConfig(seq_length=100, batch_size=64))
+
+
+def test_shipped_model_writes_shakespeare_like_text():
+    model_path = paths.ASSETS / "char_rnn.keras"
+    if not model_path.is_file():
+        pytest.skip("assets/char_rnn.keras not built: python scripts/train_char_rnn.py")
+    import keras
+
+    model = keras.saving.load_model(model_path, compile=False)
+    vocab = chargen.CharVocab.from_file(paths.ASSETS / "char_rnn_vocab.json")
+    meta = json.loads((paths.ASSETS / "char_rnn_meta.json").read_text(encoding="utf-8"))
+    assert vocab.size == chargen.LESSON_VOCAB
+    assert meta["final_loss"] < 1.7 and meta["held_out_loss"] < 1.9
+    assert model_path.stat().st_size < 10_000_000
+    sample = meta["sample"]
+    gen = chargen.generate(model, vocab, sample["prompt"], 400, sample["temperature"],
+                           seed=sample["seed"], record_hidden=False)
+    assert gen.text == sample["text"]  # the metadata's sample is reproducible from its seed
+    words = gen.generated.split()
+    common = {"the", "and", "to", "of", "i", "you", "my", "a", "that", "is", "not", "be"}
+    assert sum(w.lower().strip(".,;:!?") in common for w in words) >= 5
+
+
+@pytest.mark.realdata
+def test_real_shakespeare_has_the_lessons_65_characters(real_shakespeare):
+    from explainers import data
+
+    text = data.load_shakespeare(real_shakespeare)
+    vocab = chargen.CharVocab.from_text(text)
+    assert len(text) == 1_115_394 and vocab.size == chargen.LESSON_VOCAB
+    x, y = chargen.windows(vocab.encode(text[:1_010]), 100)
+    assert vocab.decode(x[0][:13]) == "First Citizen" and vocab.decode(y[0][:12]) == "irst Citizen"
