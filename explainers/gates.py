@@ -328,6 +328,20 @@ def saturation(trace: Trace) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return result
 
 
+def pooled(traces: list[Trace], keep: list[slice] | None = None) -> Trace:
+    """Several traces of one layer as one long trace (steps stacked), e.g. to measure gate
+    saturation over many reviews as Karpathy et al. did over a whole test set. `keep[k]`
+    picks the steps of trace k to use (say, without its padding)."""
+    if not traces:
+        raise ValueError("no traces to pool")
+    keep = keep or [slice(None)] * len(traces)
+    values = {name: np.concatenate([t.values[name][s] for t, s in zip(traces, keep,
+                                                                       strict=True)])
+              for name in traces[0].values}
+    mask = np.concatenate([t.mask[s] for t, s in zip(traces, keep, strict=True)])
+    return Trace(traces[0].kind, values, mask, traces[0].backwards)
+
+
 # --------------------------------------------------------------------------- a whole model
 
 

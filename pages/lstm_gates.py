@@ -32,6 +32,7 @@ SCALES = {"i": (0, 1), "f": (0, 1), "o": (0, 1), "g": (-1, 1), "h": (-1, 1), "c"
 COLOURS = {"i": "#ff7f0e", "f": "#1f77b4", "g": "#9467bd", "o": "#2ca02c", "c": "#f2a541",
            "h": "#2a9d8f"}  # one colour per quantity, the same on every chart
 MAX_TOKENS_SHOWN = 600  # token chips drawn above the slider; a review is ~230 on average
+POOL_REVIEWS = 200  # test reviews pooled for gate saturation: ~46,000 tokens, ~2 s once
 
 
 # --------------------------------------------------------------------------- cached work
@@ -61,8 +62,9 @@ def tracer_for(key: str):
     return shipped_model() if key == SHIPPED else run_model(key.removeprefix("run:"))
 
 
-@st.cache_data(show_spinner="Tracing every gate…", max_entries=32)
+@st.cache_resource(show_spinner="Tracing every gate…", max_entries=32)
 def trace(key: str, ids: tuple[int, ...]) -> gates.ModelTrace:
+    """Cached as a resource (shared, never mutated): no pickling of NumPy-laden traces."""
     return tracer_for(key)[0].trace(np.asarray(ids, np.int32))
 
 
@@ -70,6 +72,20 @@ def trace(key: str, ids: tuple[int, ...]) -> gates.ModelTrace:
 def test_reviews(location: str):
     """The raw test reviews, cached by where they are read from (data can appear later)."""
     return data.load_imdb_reviews("test")
+
+
+@st.cache_resource(show_spinner="Tracing the first test reviews…", max_entries=4)
+def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
+    """One layer's gates over the first POOL_REVIEWS test reviews, pads left out."""
+    tracer, vocab, meta = tracer_for(key)
+    texts, _ = test_reviews(location)
+    traces, keep = [], []
+    for text in texts[:POOL_REVIEWS]:
+        p = gates.prepare_review(text, vocab, meta.get("maxlen"), meta.get("padding", "pre"),
+                                 meta.get("truncating", "pre"), pad=not tracer.mask_zero)
+        traces.append(tracer.trace(p.ids, running=False).lstm_layers()[layer].trace)
+        keep.append(p.real)
+    return gates.pooled(traces, keep)
 
 
 # --------------------------------------------------------------------------- choosing
@@ -180,7 +196,7 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour,
                       line={"color": "#333", "width": 2})
         fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
-                           font={"size": 14})
+                           font={"size": 14, "color": "#111"})
 
     def arrow(x0, y0, x1, y1, width=2, colour="#555"):
         fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
@@ -296,7 +312,7 @@ def unit_traces(values: dict, unit: int, tokens: list[str], step: int) -> go.Fig
 
 def saturation_figure(trace: gates.Trace) -> go.Figure:
     fig = go.Figure()
-    colours = COLOURS
+    colours = {g: COLOURS[g] for g in ("f", "i", "o")}  # the sigmoid gates only
     for gate, (low, high) in gates.saturation(trace).items():
         if gate not in colours:
             continue
@@ -310,7 +326,8 @@ def saturation_figure(trace: gates.Trace) -> go.Figure:
     fig.update_layout(title="Gate saturation · 门的饱和度",
                       xaxis_title="fraction of tokens the gate is shut (< 0.1)",
                       yaxis_title="fraction of tokens the gate is open (> 0.9)",
-                      xaxis_range=[-0.03, 1.03], yaxis_range=[-0.03, 1.03])
+                      xaxis_range=[-0.03, 1.03], yaxis_range=[-0.03, 1.03],
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -324,7 +341,8 @@ def gate_histogram(values: dict) -> go.Figure:
     for x in (gates.SATURATED_LOW, gates.SATURATED_HIGH):
         fig.add_vline(x=x, line_dash="dot", line_color="#999")
     fig.update_layout(barmode="overlay", title="Gate values, all units and tokens",
-                      xaxis_title="gate value", yaxis_title="count", xaxis_range=[0, 1])
+                      xaxis_title="gate value", yaxis_title="count", xaxis_range=[0, 1],
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -333,6 +351,13 @@ def gate_histogram(values: dict) -> go.Figure:
 
 def move(to: int) -> None:
     st.session_state[NEXT_KEY] = to
+
+
+def toggle_play(at_end: bool) -> None:
+    playing = not st.session_state.get(PLAY_KEY, False)
+    st.session_state[PLAY_KEY] = playing
+    if playing and at_end:
+        move(0)
 
 
 def main() -> None:
@@ -409,17 +434,18 @@ def main() -> None:
     current = int(np.clip(st.session_state.get(STEP_KEY, 0), 0, steps - 1))
     st.session_state[STEP_KEY] = current
     playing = bool(st.session_state.get(PLAY_KEY, False))
-    buttons = st.columns([1.4, 1.2, 1.2, 4])
-    buttons[0].button("◀ Previous", on_click=move, args=(max(current - 1, 0),),
+    buttons = st.columns([1.3, 1.1, 1.1, 4])
+    buttons[0].button("Previous", icon=":material/chevron_left:", key="gates_prev",
+                      on_click=move, args=(max(current - 1, 0),),
                       disabled=current == 0 or playing)
-    buttons[1].button("Next ▶", on_click=move, args=(min(current + 1, steps - 1),),
+    buttons[1].button("Next", icon=":material/chevron_right:", key="gates_next",
+                      on_click=move, args=(min(current + 1, steps - 1),),
                       disabled=current >= steps - 1 or playing)
-    if playing:
-        buttons[2].button("⏸ Pause", on_click=st.session_state.__setitem__,
-                          args=(PLAY_KEY, False))
-    else:
-        buttons[2].button("⏵ Play", on_click=st.session_state.__setitem__,
-                          args=(PLAY_KEY, True), disabled=current >= steps - 1)
+    buttons[2].button("Pause" if playing else "Play", key="gates_play",
+                      icon=":material/pause:" if playing else ":material/play_arrow:",
+                      on_click=toggle_play, args=(current >= steps - 1,),
+                      disabled=steps < 2, help="One token every "
+                      f"{PLAY_SECONDS:g} s; from the start again when at the end.")
     step = st.slider("Token · 词", 0, max(steps - 1, 1), key=STEP_KEY,
                      disabled=steps < 2)
     step = min(step, steps - 1)
@@ -471,19 +497,30 @@ def main() -> None:
 
     # ---- saturation
     st.subheader("Gate saturation · 门的饱和度")
+    over = st.radio("Count over", ["this review", f"the first {POOL_REVIEWS} IMDB test "
+                    "reviews"], horizontal=True)
+    source, where = trace_, "this review"
+    if over != "this review":
+        location = data.locate_imdb()
+        if location is None:
+            st.warning("The IMDB test reviews are not on this machine; counting over this "
+                       "review only.")
+        else:
+            source = pooled_trace(key, layer_traces.index(chosen), str(location))
+            where = f"the first {POOL_REVIEWS} test reviews ({int(source.mask.sum()):,} tokens)"
     left, right = st.columns(2)
     with left:
-        ui.chart(saturation_figure(trace_), height=420)
+        ui.chart(saturation_figure(source), height=440)
     with right:
-        ui.chart(gate_histogram(values), height=420)
-    sat = gates.saturation(trace_)
+        ui.chart(gate_histogram({g: source.values[g][source.mask] for g in "fio"}), height=440)
+    sat = gates.saturation(source)
     counted = {g: int(((low > 0.1) | (high > 0.1)).sum()) for g, (low, high) in sat.items()}
     st.markdown(
-        "On this review, units whose gate is saturated on more than 10% of tokens: "
+        f"Over {where}, units whose gate is saturated on more than 10% of tokens: "
         + ", ".join(f"**{g}**: {counted[g]} of {units}" for g in ("f", "i", "o")) + "."
     )
     st.caption(
-        "Left: one dot per unit and gate, over this review's tokens. Near the top-left corner the "
+        "Left: one dot per unit and gate. Near the top-left corner the "
         "gate is almost always open (> 0.9): for f, a unit that remembers for a long time. "
         "Near the bottom-right it is almost always shut. Dots near (0, 0) are gates that "
         "take in-between values and decide token by token (Karpathy, Johnson & Fei-Fei, "
@@ -493,8 +530,9 @@ def main() -> None:
     ui.notice(
         "the prediction curve moves most on words like 'wonderful' or 'awful', and the "
         "units whose cell state jumps there are the ones the heatmaps sort to the top. The "
-        "forget gate mostly stays high: the belt carries its content along unless a word "
-        "gives a reason to rewrite it."
+        "forget gate usually sits above the input gate: each step the belt keeps most of "
+        "what it carries and writes only a little. A small sentiment model rarely drives "
+        "its gates to 0 or 1; Karpathy's character models, trained far longer, often do."
     )
 
     if playing:  # one token per rerun until the end (or Pause)

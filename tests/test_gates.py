@@ -244,3 +244,14 @@ def test_shipped_model_scores_on_real_test_reviews(shipped, real_imdb):
     scores = np.asarray(model.predict(imdb.x_test[:n], batch_size=500, verbose=0))[:, 0]
     accuracy = float(((scores > 0.5) == imdb.y_test[:n]).mean())
     assert accuracy == pytest.approx(meta["test_accuracy"], abs=0.02)
+
+
+def test_pooled_traces_count_every_kept_step():
+    a = gates.Trace("lstm", {k: np.full((3, 2), 0.95) for k in ("i", "f", "g", "o", "c", "h")},
+                    np.ones(3, bool), False)
+    b = gates.Trace("lstm", {k: np.full((4, 2), 0.05) for k in ("i", "f", "g", "o", "c", "h")},
+                    np.ones(4, bool), False)
+    both = gates.pooled([a, b], [slice(None), slice(1, 4)])  # 3 open + 3 shut steps
+    low, high = gates.saturation(both)["f"]
+    assert both.steps == 6
+    assert low.tolist() == [0.5, 0.5] and high.tolist() == [0.5, 0.5]

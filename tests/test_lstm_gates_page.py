@@ -56,6 +56,8 @@ def test_play_walks_to_the_last_token_and_stops(tiny_imdb):
     at.button[2].click().run()  # Play: one token per rerun until the end
     assert at.slider[0].value == 2  # <START> great fun
     assert at.session_state["gates_playing"] is False
+    at.button[2].click().run()  # Play at the end: from the start again, to the end
+    assert at.slider[0].value == 2 and at.session_state["gates_playing"] is False
     assert not at.exception
 
 
@@ -149,10 +151,15 @@ def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
     assert "5" in shown  # <START> + 4 words read
 
 
+
 @pytest.mark.realdata
-def test_imdb_test_review_shows_its_true_label(real_imdb):
+def test_imdb_review_with_label_and_saturation_over_test_reviews(real_imdb):
     at = _page()
     assert not at.exception
     assert any("True label" in c.value for c in at.caption)
     at.number_input[0].set_value(24_999).run()
     assert not at.exception and "Prediction:" in _html(at)
+    pool = next(r for r in at.radio if r.label == "Count over")
+    pool.set_value(pool.options[1]).run()
+    assert not at.exception
+    assert any("first 200 test reviews" in m.value for m in at.markdown)
