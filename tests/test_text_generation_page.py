@@ -1,0 +1,106 @@
+"""The text generation page under AppTest: shipped model, bad prompts, missing data, live run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainers import chargen, paths
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "text_generation.py")
+TIMEOUT = 120  # the first run imports TensorFlow and loads the model
+
+
+def shipped_present() -> bool:
+    return (paths.ASSETS / "char_rnn.keras").is_file()
+
+
+needs_model = pytest.mark.skipif(
+    not shipped_present(), reason="assets/char_rnn.keras not built: scripts/train_char_rnn.py")
+
+
+def page() -> AppTest:
+    return AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+
+
+def html_blocks(at: AppTest) -> list[str]:
+    return [block.proto.body for block in at.get("html")]
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.code]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning]
+    return "\n".join(parts)
+
+
+@needs_model
+def test_shipped_model_generates_from_the_prompt():
+    at = page().run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="gen_prompt").value == "ROMEO:"
+    coloured = html_blocks(at)
+    assert len(coloured) == 1 and coloured[0].count("<span") == len("ROMEO:") + 300
+    assert len(at.get("plotly_chart")) == 1  # the top-5 bar chart
+    assert "16,640" in all_text(at) and "1,311,744" in all_text(at)  # the lesson's summary
+    assert len(at.info) >= 1  # the closing "what to notice"
+
+    # same seed, same text; the seed changes the text
+    first = html_blocks(at)[0]
+    at.number_input(key="gen_seed").set_value(42).run()
+    assert html_blocks(at)[0] == first
+    at.number_input(key="gen_seed").set_value(7).run()
+    assert html_blocks(at)[0] != first
+
+    at.radio(key="gen_mode").set_value("a hidden unit · 隐藏单元").run()
+    assert not at.exception
+    assert "rgba(" in html_blocks(at)[0]  # red/blue activations instead of confidence
+
+
+@needs_model
+def test_unknown_characters_and_markup_get_a_clear_message():
+    at = page().run()
+    at.text_area(key="gen_prompt").set_value("ROMEO: 你好 <b>5</b>").run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "'你'" in message and "'<'" in message and "'5'" in message
+    assert not html_blocks(at)  # nothing generated
+
+    at.text_area(key="gen_prompt").set_value("").run()
+    assert "at least one character" in at.warning[0].value
+
+    at.text_area(key="gen_prompt").set_value("JULIET:\n'Tis & so").run()
+    assert not at.error and "&amp;" in html_blocks(at)[0]
+
+
+def test_page_without_model_or_data_still_explains(no_data, monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "ASSETS", tmp_path / "no-assets")
+    at = page().run()
+    assert not at.exception
+    text = all_text(at)
+    assert "scripts/train_char_rnn.py" in text  # how to rebuild the model
+    assert "Data not available" in text  # ui.data_missing for the live section
+    assert "1,311,744" in text  # the lesson's recipe needs neither
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
+    at = page().run()
+    at.select_slider(key="live_units").set_value(32)
+    at.slider(key="live_seq").set_value(32)
+    at.select_slider(key="live_batch").set_value(64)
+    at.slider(key="live_epochs").set_value(2)
+    at.select_slider(key="live_subset").set_value(20_000)
+    at.button(key="live_train").click().run()
+    assert not at.exception
+    job = at.session_state["chargen_job"]
+    assert isinstance(job, chargen.LiveTraining)
+    job.join(TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert "finished after 2 epoch(s)" in at.success[0].value
+    assert len(job.result.losses) == 2 and job.result.losses[1] < job.result.losses[0]
+    assert sum("After epoch" in m.value for m in at.markdown) == 2
