@@ -142,3 +142,39 @@ def test_real_glove_loads_fast_and_answers_the_lesson():
     with pytest.raises(UnknownWord) as caught:
         glove.row("beutiful")
     assert "beautiful" in caught.value.suggestions
+
+
+# --------------------------------------------------------------------------- transfer helpers
+
+
+def test_learned_vectors_skip_reserved_rows_and_push_is_relative_to_unk():
+    from explainers import transfer
+
+    vocab = data.Vocabulary(("good", "bad", "plot"), num_words=7)
+    weights = np.arange(14, dtype=np.float32).reshape(7, 2) + 1  # (7, 2): ids 0..6
+    learned = transfer.learned_vectors(weights, vocab, "toy")
+    assert learned.words == ["good", "bad", "plot"]
+    np.testing.assert_allclose(learned.vector("good"), weights[4], rtol=1e-6)  # id 4 = rank 1
+    seen = []
+
+    def predict(ids):  # P(positive) = 0.5 + 0.1 * (id of the last token - 4), <UNK> -> 0.3
+        seen.append(ids)
+        last = ids[:, -1]
+        return np.where(last == data.UNK, 0.3, 0.5 + 0.1 * (last - 4))
+
+    push = transfer.word_push(predict, vocab, 10, width=5, padding="pre")
+    np.testing.assert_allclose(push, [0.2, 0.3, 0.4], atol=1e-6)
+    assert seen[0].shape == (4, 5) and np.all(seen[0][:, :3] == 0)  # padded before
+    assert np.all(seen[0][:, 3] == data.START)
+
+
+def test_unseen_share_and_restrict():
+    from explainers import transfer
+
+    x_train = np.array([[0, 1, 4, 5], [0, 1, 5, 6]])
+    x_test = np.array([[1, 4, 7, 2], [0, 1, 8, 8]])  # words 4, 7, 8, 8: 3 of 4 unseen
+    assert transfer.unseen_share(x_train, x_test) == pytest.approx(0.75)
+    wv = WordVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    sub = transfer.restrict(wv, ["c", "zz", "a"])
+    assert sub.words == ["c", "a"]
+    np.testing.assert_allclose(sub.vector("c"), [0, 0, 1])

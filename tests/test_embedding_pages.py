@@ -1,0 +1,117 @@
+"""The four embedding pages under AppTest: real GloVe, tiny or real IMDB, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explainers import paths
+
+PAGES = paths.PROJECT_ROOT / "pages"
+
+TIMEOUT = 120  # the first page to run imports TensorFlow and loads GloVe
+
+
+def run(page: str) -> AppTest:
+    at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def text_of(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def fresh_imdb_cache():
+    """ui.imdb is cached per server by config; a test that changes the data must clear it."""
+    from pages import ui
+
+    ui.imdb.clear()
+
+
+def test_embeddings_why_shows_the_lesson_numbers():
+    at = run("embeddings_why.py")
+    values = {m.label: m.value for m in at.metric}
+    assert values["One-hot batch (float32)"] == "610.4 MB"  # 32 x 500 x 10,000 x 4 bytes
+    assert values["Embedding output (float32)"] == "1,000.0 KB"  # 32 x 500 x 16 x 4 bytes
+    assert "**equal**" in text_of(at)
+    at.number_input[0].set_value(1_000_000).run()  # an extreme vocabulary
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["One-hot batch (float32)"] == "59.6 GB"
+    at.text_input[0].set_value("good <b>great</b> zzqqxx").run()  # markup and a non-word
+    assert not at.exception
+    assert any("'zzqqxx' is not in the vocabulary" in w.value for w in at.warning)
+
+
+def test_glove_explorer_presets_unknown_words_and_restriction():
+    at = run("glove_explorer.py")
+    heads = [m.value for m in at.markdown if m.value.startswith("###")]
+    assert heads == ["### man : king :: woman : **queen** (cosine 0.852)"]
+    assert [s.value for s in at.success] == ["Your expected answer 'queen' is the top answer."]
+    at.selectbox(key="an_preset").set_value("good : better :: bad : ?").run()
+    assert "### good : better :: bad : **worse**" in text_of(at)
+
+    at.text_input(key="nb_word").set_value("beutiful").run()
+    assert any("'beutiful' is not in the vocabulary. Did you mean: beautiful" in e.value
+               for e in at.error)
+    at.button(key="nb_word-suggest-beautiful").click().run()
+    assert at.text_input(key="nb_word").value == "beautiful" and not at.error
+
+    at.select_slider[0].set_value(10_000).run()
+    text = text_of(at)
+    assert "Answers come from the **10,000** most frequent words" in text
+    assert "are outside the top 10,000" in text
+    at.text_input(key="an_expected").set_value("bad").run()  # one of the input words
+    assert any("excluded" in w.value for w in at.warning)
+
+    at.radio[0].set_value("My own list").run()
+    at.radio[1].set_value(3).run()
+    at.text_area(key="map_words").set_value("king queen man woman <script> zzqqxx").run()
+    assert not at.exception and len(at.get("plotly_chart")) >= 3
+
+
+def test_learned_embeddings_shipped_model():
+    if not (paths.ASSETS / "lstm_sentiment.keras").is_file():
+        pytest.skip("the shipped LSTM is not in assets/")
+    at = run("learned_embeddings.py")
+    assert at.selectbox[0].value == "shipped"
+    assert "Inspecting the shipped LSTM" in at.success[0].value
+    table = at.dataframe[0].value
+    assert list(table["word"][:2]) == ["great", "excellent"]
+    assert "GloVe's neighbours, same vocabulary" in table.columns
+    at.text_input[0].set_value("grate").run()
+    assert "'grate' is not in the vocabulary" in at.error[0].value
+
+
+def test_learned_embeddings_quick_model_on_tiny_data(tiny_imdb):
+    fresh_imdb_cache()
+    at = run("learned_embeddings.py")
+    at.selectbox[0].set_value("quick").run()
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "pooling model trained here (4 reviews" in at.success[0].value
+    fresh_imdb_cache()
+
+
+def test_transfer_without_imdb_says_so(no_data):
+    fresh_imdb_cache()
+    at = run("transfer_learning.py")
+    assert any("Data not available" in w.value for w in at.warning)
+    assert not at.button  # nothing to train on
+    fresh_imdb_cache()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
+    at = run("transfer_learning.py")
+    at.slider[0].set_value(500).run()
+    at.slider[1].set_value(3).run()
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    accuracies = {m.label: m.value for m in at.metric}
+    assert len(accuracies) == 4  # the time estimate and three test accuracies
+    assert len(at.dataframe[0].value) == 3
+    at.slider[1].set_value(4).run()
+    at.slider[1].set_value(3).run()  # back to the trained config: shown, not retrained
+    assert not at.button and len(at.metric) == 4
