@@ -170,7 +170,9 @@ if rows:
 
 # --------------------------------------------------------------------------- map
 st.header("The learned vectors, coloured by their push · 情感方向")
-n_map = st.slider("Most frequent words to plot", 100, min(N_PUSH, len(vectors)), 400, 100)
+most = min(N_PUSH, len(vectors), len(learned.push))
+n_map = (st.slider("Most frequent words to plot", 100, most, min(400, most), 100)
+         if most > 100 else most)
 map_words = vectors.words[:n_map]
 projection = vectors.pca(map_words, 2)
 push = learned.push[:n_map]  # (n_map,) same order: pca keeps the first occurrence order

@@ -115,3 +115,28 @@ def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     at.slider[1].set_value(4).run()
     at.slider[1].set_value(3).run()  # back to the trained config: shown, not retrained
     assert not at.button and len(at.metric) == 4
+
+
+def test_learned_embeddings_reads_the_current_lab_run():
+    from explainers import data, models, runs, training
+    from pages import ui
+
+    words = ("the", "great", "excellent", "awful", "terrible", "boring", "movie", "plot")
+    vocab = data.Vocabulary(words + tuple(f"w{i}" for i in range(30)), num_words=42)
+    spec = models.ModelConfig(vocab_size=42, embed_dim=4, dense_units=4)  # not masked
+    model = models.build_model(spec, seed=1)
+    result = training.TrainResult(history={"loss": [0.7]}, seconds=1.0, epochs_run=1,
+                                  stopped=False, best_epoch=0)
+    run_id = runs.RunStore().save(
+        model, model_config=spec, train_config=training.TrainConfig(epochs=1), result=result,
+        test_metrics={"loss": 0.7, "accuracy": 0.5}, vocabulary=vocab, maxlen=20,
+        name="tiny test run",
+    )
+    at = AppTest.from_file(str(PAGES / "learned_embeddings.py"), default_timeout=TIMEOUT)
+    at.session_state[ui.CURRENT_RUN_KEY] = run_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox[0].value == f"run:{run_id}"
+    assert "tiny test run" in at.success[0].value and "38 words × 4 dimensions" in (
+        at.success[0].value)
+    assert list(at.dataframe[0].value["word"][:3]) == ["great", "excellent", "awful"]
