@@ -104,9 +104,10 @@ class LayerSpec:
 class Direction:
     """One direction of a Bidirectional layer, counted on its own."""
 
-    name: str  # "forward" / "backward"
-    params: int
+    name: str  # e.g. "forward LSTM" / "backward LSTM"
+    formula: str
     substituted: str
+    params: int
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,10 @@ def count_layer(spec: LayerSpec, in_shape: tuple[int | None, ...]) -> tuple[Laye
         if spec.merge_mode == "concat":
             features *= 2
         out = (in_shape[0], features) if spec.return_sequences else (features,)
-        directions = (Direction("forward", n, sub), Direction("backward", n, sub))
+        directions = tuple(Direction(f"{way} {cls}", formula, sub, n)
+                           for way in ("forward", "backward"))
+        if GATES[kind] == 1:  # brackets, so "2 ×" visibly multiplies the whole count
+            formula, sub = f"[{formula}]", f"[{sub}]"
         count = LayerCount(
             "bidirectional", "Bidirectional", f"2 × {formula}", f"2 × {sub}", 2 * n,
             f"{why} {WHY['bidirectional']}", _shape_text(out), directions,

@@ -1,0 +1,374 @@
+"""Inside a recurrent layer: one SimpleRNN step in numbers, gradients through time, padding.
+
+- `walkthrough`: a SimpleRNN with x of 3 and h of 4, its weights rounded to one decimal so a
+  student can redo the arithmetic. Each step is h_t = tanh([h_{t-1}, x_t] · W + b), where
+  W stacks Keras's recurrent_kernel (h × h) on top of its kernel (x × h); the result equals
+  the Keras layer's own output (a test checks it).
+- `gradient_profile`: |∂h_T/∂x_t| (the Frobenius norm of the Jacobian block of the final
+  state with respect to input t) for SimpleRNN, LSTM and GRU, untrained or after a few
+  seconds of training on a synthetic task; computed with GradientTape (one backward pass:
+  the input is copied once per unit, and unit i of copy i is differentiated).
+- `padding_dependence`: how much the lesson's SimpleRNN's final state depends on a review's
+  real words versus its <PAD> steps, for 'post' and 'pre' padding and with masking; and
+  `quick_train`, which trains each variant on a subset with the lab's `models`/`training`.
+
+The maths of vanishing gradients: ∂h_T/∂x_t = (∏_{k=t+1..T} ∂h_k/∂h_{k-1}) · ∂h_t/∂x_t, and
+for a SimpleRNN each factor is diag(1 - h_k²) · W_hᵀ, usually shrinking the product every
+step; the LSTM's cell state is updated additively (c_k = f ⊙ c_{k-1} + ...), so with forget
+gates near 1 the product along the cell path stays near 1 (Hochreiter & Schmidhuber, 1997).
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from explainers import data
+
+CELLS = ("simplernn", "lstm", "gru")
+CELL_NAMES = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+WALK_X, WALK_H = 3, 4  # tiny sizes: every number of a step fits on the screen
+WALK_MAX_TOKENS = 12  # steps shown in the walkthrough
+WEIGHT_DECIMALS = 1  # weights rounded so the arithmetic can be redone by hand
+
+
+# --------------------------------------------------------------------------- one step
+
+
+@dataclass
+class Step:
+    token: str
+    x: np.ndarray  # (x,) this word's vector
+    h_prev: np.ndarray  # (h,)
+    concat: np.ndarray  # (h + x,) [h_{t-1}, x_t]
+    product: np.ndarray  # (h,) [h_{t-1}, x_t] · W
+    z: np.ndarray  # (h,) product + b
+    h: np.ndarray  # (h,) tanh(z)
+
+
+@dataclass
+class Walkthrough:
+    tokens: list[str]
+    embedding: dict[str, np.ndarray]  # word -> (x,) vector
+    kernel: np.ndarray  # (x, h) Keras's input weights W_x
+    recurrent_kernel: np.ndarray  # (h, h) Keras's recurrent weights W_h
+    bias: np.ndarray  # (h,)
+    W: np.ndarray  # (h + x, h) = [W_h; W_x], acting on [h_{t-1}, x_t]
+    steps: list[Step]
+    keras_h: np.ndarray  # (T, h) the Keras SimpleRNN's own outputs for the same inputs
+
+    @property
+    def max_difference(self) -> float:
+        ours = np.stack([s.h for s in self.steps])  # (T, h)
+        return float(np.max(np.abs(ours - self.keras_h)))
+
+
+def _rounded(rng: np.random.Generator, shape: tuple, scale: float) -> np.ndarray:
+    return np.round(rng.uniform(-scale, scale, size=shape), WEIGHT_DECIMALS)
+
+
+def walkthrough(text: str, seed: int = 0, x_dim: int = WALK_X, h_dim: int = WALK_H,
+                max_tokens: int = WALK_MAX_TOKENS) -> Walkthrough:
+    """Run a sentence through a tiny SimpleRNN by hand, then through Keras, and keep both."""
+    import keras
+
+    tokens = data.tokenize(text)[:max_tokens]
+    if not tokens:
+        raise ValueError("the sentence has no words to step through")
+    rng = np.random.default_rng(seed)
+    vocab = sorted(set(tokens))
+    embedding = {w: _rounded(rng, (x_dim,), 1.0) for w in vocab}  # word -> (x,)
+    kernel = _rounded(rng, (x_dim, h_dim), 0.8)  # (x, h)
+    recurrent = _rounded(rng, (h_dim, h_dim), 0.8)  # (h, h)
+    bias = _rounded(rng, (h_dim,), 0.3)  # (h,)
+    W = np.concatenate([recurrent, kernel], axis=0)  # (h + x, h)
+
+    h = np.zeros(h_dim)  # (h,) the state before the first word
+    steps = []
+    for token in tokens:
+        x = embedding[token]  # (x,)
+        concat = np.concatenate([h, x])  # (h + x,)
+        product = concat @ W  # (h,)
+        z = product + bias  # (h,)
+        new_h = np.tanh(z)  # (h,)
+        steps.append(Step(token, x, h, concat, product, z, new_h))
+        h = new_h
+
+    layer = keras.layers.SimpleRNN(h_dim, return_sequences=True, dtype="float64")
+    layer.build((None, len(tokens), x_dim))
+    layer.set_weights([kernel, recurrent, bias])
+    X = np.stack([embedding[t] for t in tokens])[None]  # (1, T, x)
+    keras_h = np.asarray(layer(X))[0]  # (T, h)
+    return Walkthrough(tokens, embedding, kernel, recurrent, bias, W, steps, keras_h)
+
+
+# --------------------------------------------------------------------------- gradients
+
+
+def state_jacobian_norms(rnn, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """|∂h_T/∂x_t| for every step t: (T,), the Frobenius norm of each (h, x) Jacobian block.
+
+    `rnn` is a Keras recurrent layer returning its final state (return_sequences=False);
+    `x` is one sequence (T, features). The sequence is copied once per unit, so a single
+    backward pass of sum_i h_T[copy i, unit i] gives row i of the Jacobian in copy i.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x)
+    units = int(rnn.units if hasattr(rnn, "units") else rnn.cell.units)
+    dtype = rnn.compute_dtype
+    batch = tf.constant(np.repeat(x[None], units, axis=0), dtype=dtype)  # (units, T, f)
+    kwargs = {}
+    if mask is not None:
+        kwargs["mask"] = tf.constant(np.repeat(np.asarray(mask)[None], units, axis=0))
+    with tf.GradientTape() as tape:
+        tape.watch(batch)
+        h_T = rnn(batch, **kwargs)  # (units, units): row i is copy i's final state
+        picked = tf.reduce_sum(tf.linalg.diag_part(h_T))
+    grads = tape.gradient(picked, batch).numpy()  # (units, T, f): copy i holds ∂h_T[i]/∂x
+    return np.sqrt(np.sum(grads.astype(np.float64) ** 2, axis=(0, 2)))  # (T,)
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    """The 'memory like a fish' experiment; frozen so a page can cache by it."""
+
+    steps: int = 60  # sequence length: long enough to see SimpleRNN's gradient vanish
+    input_dim: int = 8  # features per step
+    units: int = 32  # state size of every cell
+    cue_steps: int | None = None  # the label sums feature 0 over the first steps; None = all
+    train_samples: int = 2048  # enough to learn the task a little in a few seconds
+    epochs: int = 4  # a few seconds per cell on a laptop CPU
+    seed: int = 0  # weights, data and the probe sequence
+
+
+def synthetic_task(config: MemoryConfig, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random sequences whose label is the sign of feature 0 summed over the cue steps.
+
+    With every step counting (the default) a model must carry the early inputs to the end,
+    exactly what a short memory cannot do; the other features are noise.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, config.steps, config.input_dim)).astype("float32")  # (n, T, f)
+    cue = config.steps if config.cue_steps is None else config.cue_steps
+    y = (x[:, :cue, 0].sum(axis=1) > 0).astype("float32")  # (n,)
+    return x, y
+
+
+def cell_model(cell: str, config: MemoryConfig, seed: int):
+    """Input (T, f) -> cell(units) -> Dense(1, sigmoid), seeded and compiled."""
+    import keras
+    from keras import initializers, layers
+
+    rnn_class = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[cell]
+    rnn = rnn_class(
+        config.units, name="rnn",
+        kernel_initializer=initializers.GlorotUniform(seed=seed + 1),
+        recurrent_initializer=initializers.Orthogonal(seed=seed + 2),
+    )
+    model = keras.Sequential([
+        keras.Input((config.steps, config.input_dim)), rnn,
+        layers.Dense(1, activation="sigmoid",
+                     kernel_initializer=initializers.GlorotUniform(seed=seed + 3)),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+@dataclass
+class MemoryProfile:
+    cell: str
+    trained: bool
+    norms: np.ndarray  # (T,) |∂h_T/∂x_t|
+    accuracy: float  # on fresh sequences of the synthetic task (0.5 = chance)
+    seconds: float
+
+    @property
+    def ratio(self) -> float:
+        """How much weaker the first step's gradient is than the last step's."""
+        return float(self.norms[0] / self.norms[-1]) if self.norms[-1] > 0 else 0.0
+
+
+def gradient_profile(cell: str, trained: bool, config: MemoryConfig = MemoryConfig(),
+                     on_epoch_end: Callable[[int, dict], None] | None = None
+                     ) -> MemoryProfile:
+    """|∂h_T/∂x_t| of one probe sequence, before or after a short training on the task."""
+    import keras
+
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {CELLS}")
+    began = time.perf_counter()
+    keras.utils.set_random_seed(config.seed)
+    model = cell_model(cell, config, config.seed * 10)
+    x_test, y_test = synthetic_task(config, 512, config.seed + 2)
+    if trained:
+        x, y = synthetic_task(config, config.train_samples, config.seed + 1)
+        callbacks = []
+        if on_epoch_end is not None:
+            callbacks.append(keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda epoch, logs: on_epoch_end(epoch, dict(logs or {}))))
+        model.fit(x, y, epochs=config.epochs, batch_size=64, verbose=0, shuffle=True,
+                  callbacks=callbacks)
+    probs = np.asarray(model.predict_on_batch(x_test)).reshape(-1)  # (512,)
+    accuracy = float(np.mean((probs > 0.5) == (y_test > 0.5)))
+    probe = x_test[0]  # (T, f): the same sequence for every cell
+    norms = state_jacobian_norms(model.get_layer("rnn"), probe)
+    return MemoryProfile(cell, trained, norms, accuracy, time.perf_counter() - began)
+
+
+# --------------------------------------------------------------------------- padding
+
+
+VARIANTS = {  # the lesson's failure and its two fixes: (padding, mask_zero)
+    "post": ("post", False),  # the lesson: pads after the words, not masked -> 0.4993
+    "pre": ("pre", False),  # pads before the words: the final state has just read them
+    "masked": ("post", True),  # pads after, but skipped: the state stops at the last word
+}
+VARIANT_NAMES = {"post": "padding='post' (the lesson)", "pre": "padding='pre'",
+                 "masked": "padding='post' + mask_zero=True"}
+
+
+def fallback_ids(text: str, num_words: int = 10_000) -> np.ndarray:
+    """Ids for a typed review when no vocabulary is on this machine: a stable hash per word.
+
+    Only the positions of real words versus pads matter for the dependence analysis of an
+    untrained model, so any fixed id per word will do.
+    """
+    tokens = data.tokenize(text)
+    span = num_words - data.INDEX_FROM - 1
+    ids = [data.START] + [data.INDEX_FROM + 1 + zlib.crc32(t.encode()) % span for t in tokens]
+    return np.asarray(ids, dtype=np.int32)
+
+
+def pad(ids: np.ndarray, maxlen: int, padding: str) -> np.ndarray:
+    """One review's ids padded/truncated like pad_sequences (truncating='pre'): (maxlen,)."""
+    ids = np.asarray(ids, dtype=np.int32)
+    return data.pad_ragged(ids, np.asarray([0, len(ids)]), maxlen, padding, "pre")[0]
+
+
+def recurrent_layer(model):
+    """The first recurrent layer of a model (SimpleRNN, LSTM, GRU), unwrapped."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.RNN):
+            return layer
+    raise ValueError("the model has no recurrent layer")
+
+
+@dataclass
+class Dependence:
+    variant: str
+    ids: np.ndarray  # (maxlen,) the padded review
+    real: np.ndarray  # (maxlen,) bool: a real word (not <PAD>)
+    norms: np.ndarray  # (maxlen,) |∂h_T/∂x_t|
+    real_share: float  # fraction of the total gradient on the real words
+    state_change: float  # |h_T(review) - h_T(other words)| / |h_T(review)|
+    words_from_end: int  # pad steps between the last real word and the final state
+
+
+def padding_dependence(model, ids: np.ndarray, variant: str, maxlen: int = 500,
+                       seed: int = 0) -> Dependence:
+    """How much a model's final recurrent state depends on the real words of one review.
+
+    `model` is a lab model (Embedding -> recurrent -> Dense); its Embedding's mask_zero
+    decides masking. Two measures: the share of |∂h_T/∂x_t| that falls on real words, and
+    how much h_T moves when every real word is replaced by another random word.
+    """
+    import tensorflow as tf
+
+    padding, _ = VARIANTS[variant]
+    padded = pad(ids, maxlen, padding)  # (maxlen,)
+    real = padded != data.PAD  # (maxlen,)
+    embedding = model.get_layer("embedding")
+    rnn = recurrent_layer(model)
+    masked = bool(getattr(embedding, "mask_zero", False))
+    mask = real if masked else None
+    vectors = np.asarray(embedding(padded[None]))[0]  # (maxlen, d)
+    norms = state_jacobian_norms(rnn, vectors, mask)  # (maxlen,)
+    total = float(norms.sum())
+    share = float(norms[real].sum() / total) if total > 0 else 0.0
+
+    rng = np.random.default_rng(seed)
+    other = padded.copy()
+    vocab = int(embedding.input_dim)
+    other[real] = rng.integers(data.INDEX_FROM + 1, vocab, size=int(real.sum()))
+    both = np.stack([padded, other])  # (2, maxlen)
+    kwargs = {"mask": tf.constant(np.stack([real, real]))} if masked else {}
+    states = np.asarray(rnn(embedding(both), **kwargs))  # (2, units)
+    size = float(np.linalg.norm(states[0]))
+    change = float(np.linalg.norm(states[0] - states[1]) / size) if size > 0 else 0.0
+    last_real = int(np.flatnonzero(real)[-1]) if real.any() else -1
+    return Dependence(variant, padded, real, norms, share, change, maxlen - 1 - last_real)
+
+
+# --------------------------------------------------------------------------- quick training
+
+
+@dataclass(frozen=True)
+class QuickConfig:
+    """A quick training of the lesson's SimpleRNN on a subset, for each padding variant."""
+
+    train_size: int = 3000  # reviews: 2,000 is often not enough for 'pre' to take off
+    test_size: int = 2000  # test reviews scored
+    epochs: int = 3  # a pre-padded SimpleRNN takes off in its second or third epoch
+    batch_size: int = 16  # small batches: more updates from few reviews
+    learning_rate: float = 1e-3  # Adam's default; 2e-3 made the first epochs jumpy
+    maxlen: int = 500  # the lesson's
+    units: int = 64  # the lesson's SimpleRNN(64)
+    seed: int = 0
+
+
+@dataclass
+class QuickResult:
+    variant: str
+    history: dict[str, list[float]]
+    test_accuracy: float
+    seconds: float
+    config: QuickConfig = field(default_factory=lambda: QuickConfig())
+    model: object = field(repr=False, default=None)  # the trained Keras model
+
+
+def imdb_config(variant: str, maxlen: int = 500) -> data.ImdbConfig:
+    """The IMDB arrays a variant trains on (the lesson's vocabulary, truncating='pre')."""
+    return data.ImdbConfig(maxlen=maxlen, padding=VARIANTS[variant][0])
+
+
+def untrained_model(variant: str, units: int = 64, seed: int = 0):
+    """The lesson's SimpleRNN model, freshly initialised, masked for the 'masked' variant."""
+    from explainers import models
+
+    config = models.ModelConfig(body="simplernn", units=units, mask_zero=VARIANTS[variant][1])
+    return models.build_model(config, seed=seed)
+
+
+def quick_train(variant: str, imdb: data.ImdbData, config: QuickConfig = QuickConfig(),
+                on_epoch_end: Callable[[int, dict], None] | None = None) -> QuickResult:
+    """Train the lesson's SimpleRNN for one variant on a subset; score it on test reviews.
+
+    Unmasked variants train on full-width batches, so every review is read with all of its
+    pads as the lesson's `model.fit` read them; the masked one skips its pads anyway, so its
+    batches are cut to their longest review (the same result, in half the time).
+    """
+    from explainers import training
+
+    if imdb.config.padding != VARIANTS[variant][0]:
+        raise ValueError(f"{variant} needs arrays padded {VARIANTS[variant][0]!r}")
+    began = time.perf_counter()
+    model = untrained_model(variant, config.units, config.seed)
+    train_config = training.TrainConfig(
+        epochs=config.epochs, batch_size=config.batch_size, validation_split=0.0,
+        learning_rate=config.learning_rate, train_size=config.train_size, seed=config.seed,
+        bucketing=VARIANTS[variant][1],
+    )
+    result = training.train(model, imdb.x_train, imdb.y_train, train_config,
+                            on_epoch_end=on_epoch_end)
+    n = config.test_size
+    scores = training.evaluate(model, imdb.x_test[:n], imdb.y_test[:n])  # masked: cut pads
+    return QuickResult(variant, result.history, scores["accuracy"],
+                       time.perf_counter() - began, config, model)

@@ -1,0 +1,116 @@
+"""One SimpleRNN step by hand vs Keras; gradients vs finite differences; the padding failure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explainers import data
+from explainers import rnn_inside as r
+
+
+def test_walkthrough_equals_keras_simplernn():
+    w = r.walkthrough("The film was not good, it was great", seed=3)
+    assert w.tokens == ["the", "film", "was", "not", "good", "it", "was", "great"]
+    assert w.W.shape == (r.WALK_H + r.WALK_X, r.WALK_H)
+    assert w.max_difference < 1e-12  # float64 Keras layer, same weights
+    assert np.allclose(np.round(w.W, 1), w.W)  # weights a student can read
+    first, second = w.steps[0], w.steps[1]
+    assert np.array_equal(first.h_prev, np.zeros(r.WALK_H))  # h_0 = 0
+    assert np.array_equal(second.h_prev, first.h)  # the state is carried
+    assert np.array_equal(second.concat[:r.WALK_H], first.h)  # [h_{t-1}, x_t]
+    # the same word reuses its vector and the same W: "was" at steps 3 and 7
+    assert np.array_equal(w.steps[2].x, w.steps[6].x)
+    assert np.allclose(second.h, np.tanh(second.concat @ w.W + w.bias))
+
+
+def test_walkthrough_refuses_text_without_words():
+    with pytest.raises(ValueError, match="no words"):
+        r.walkthrough("  ... !!! <br />")
+
+
+def finite_difference_norms(layer, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """|∂h_T/∂x_t| by central differences, one input number at a time: (T,)."""
+    steps, features = x.shape
+    out = np.zeros(steps)
+    for t in range(steps):
+        block = []
+        for j in range(features):
+            up, down = x.copy(), x.copy()
+            up[t, j] += eps
+            down[t, j] -= eps
+            diff = np.asarray(layer(up[None]))[0] - np.asarray(layer(down[None]))[0]
+            block.append(diff / (2 * eps))  # (units,)
+        out[t] = np.linalg.norm(np.stack(block))
+    return out
+
+
+@pytest.mark.parametrize("cell", r.CELLS)
+def test_gradient_norms_match_finite_differences(cell):
+    import keras
+
+    keras.utils.set_random_seed(1)
+    layer_class = {"simplernn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM,
+                   "gru": keras.layers.GRU}[cell]
+    layer = layer_class(3, dtype="float64")
+    x = np.random.default_rng(0).normal(size=(6, 2))  # (T, f)
+    layer.build((None, 6, 2))
+    tape_norms = r.state_jacobian_norms(layer, x)
+    assert tape_norms.shape == (6,)
+    assert np.allclose(tape_norms, finite_difference_norms(layer, x), rtol=1e-5, atol=1e-9)
+
+
+def test_masked_steps_get_no_gradient():
+    import keras
+
+    keras.utils.set_random_seed(2)
+    layer = keras.layers.SimpleRNN(4, dtype="float64")
+    x = np.random.default_rng(1).normal(size=(8, 3))
+    mask = np.array([True] * 5 + [False] * 3)
+    norms = r.state_jacobian_norms(layer, x, mask)
+    assert np.all(norms[5:] == 0) and np.all(norms[:5] > 0)
+
+
+def test_untrained_simplernn_forgets_faster_than_lstm():
+    config = r.MemoryConfig(steps=40, units=16, train_samples=64, epochs=1)
+    simple = r.gradient_profile("simplernn", False, config)
+    lstm = r.gradient_profile("lstm", False, config)
+    assert simple.norms.shape == (40,)
+    assert simple.norms[-1] > 100 * simple.norms[0]  # the last input counts far more
+    assert lstm.ratio > simple.ratio  # the LSTM keeps a little more of the first input
+
+
+def test_padding_decides_what_the_final_state_sees():
+    text = "a wonderful film with great acting and a moving story " * 3
+    ids = r.fallback_ids(text)  # (28,) stand-in ids, no data needed
+    assert ids[0] == data.START and np.all(ids[1:] > data.INDEX_FROM)
+    deps = {v: r.padding_dependence(r.untrained_model(v, units=16), ids, v, maxlen=300)
+            for v in r.VARIANTS}
+    post, pre, masked = deps["post"], deps["pre"], deps["masked"]
+    assert post.words_from_end == 300 - len(ids) and pre.words_from_end == 0
+    assert int(post.real.sum()) == len(ids) == int(pre.real.sum())
+    assert post.real_share < 0.05 and pre.real_share > 0.15  # the pads swamp 'post'
+    assert masked.real_share == pytest.approx(1.0)  # masked steps are skipped
+    assert np.all(masked.norms[~masked.real] == 0)
+
+
+def test_pad_matches_pad_sequences():
+    from keras.utils import pad_sequences
+
+    ids = np.arange(1, 8)
+    for padding in ("pre", "post"):
+        for maxlen in (4, 10):
+            expected = pad_sequences([ids], maxlen=maxlen, padding=padding)[0]
+            assert np.array_equal(r.pad(ids, maxlen, padding), expected)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_quick_training_post_padding_stays_at_chance(real_imdb):
+    config = r.QuickConfig(train_size=512, test_size=256, epochs=1)
+    imdb = data.load_imdb(r.imdb_config("post"))
+    result = r.quick_train("post", imdb, config)
+    assert len(result.history["accuracy"]) == 1
+    assert 0.35 < result.test_accuracy < 0.65  # a coin toss, as in the lesson
+    with pytest.raises(ValueError, match="needs arrays padded"):
+        r.quick_train("pre", imdb, config)

@@ -1,0 +1,71 @@
+"""The parameter-count and inside-a-SimpleRNN pages under Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS_PAGE = str(ROOT / "pages" / "parameters.py")
+INSIDE_PAGE = str(ROOT / "pages" / "rnn_inside.py")
+TIMEOUT = 180  # seconds: the first run imports TensorFlow and builds a few models
+
+
+def all_cells(at: AppTest) -> str:
+    return "\n".join(df.value.to_string() for df in at.dataframe)
+
+
+def test_parameters_page_lesson_preset_agrees_with_summary():
+    at = AppTest.from_file(PARAMS_PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["161,153 (629.50 KB)", "161,153 (629.50 KB)", "✅"]
+    cells = all_cells(at)
+    for number in ("160,000", "5,184", "4,160", "41,472", "98,816", "16,640", "1,311,744",
+                   "66,625", "308,609 (1.18 MB)"):
+        assert number in cells
+    assert "❌" not in cells and "(missing)" not in cells
+    assert at.info and "What to notice" in at.info[-1].value
+
+
+def test_parameters_page_builder_expands_bidirectional():
+    at = AppTest.from_file(PARAMS_PAGE, default_timeout=TIMEOUT).run()
+    at.selectbox(key="p_preset").set_value("Build your own · 自己搭建").run()
+    at.radio(key="p_nrnn").set_value(2).run()
+    at.checkbox(key="p_bi0").check().run()
+    at.selectbox(key="p_cell1").set_value("GRU").run()
+    at.checkbox(key="p_reset1").uncheck().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "↳ forward SimpleRNN" in table["Layer"].str.strip().tolist()
+    assert "3 × [h × (h + x) + h]" in table["Formula · 公式"].tolist()  # reset_after=False
+    ours, keras_total, mark = (m.value for m in at.metric)
+    assert ours == keras_total and mark == "✅"
+    # 10,000×16 + 2×[64×80+64] + 3×[64×(64+128)+64] + 64×64+64 + 65
+    assert ours.startswith("211,649 ")
+
+
+def test_rnn_inside_without_data_still_teaches(no_data):
+    at = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("Data not available" in w.value for w in at.warning)
+    assert any("✅ Largest difference" in m.value for m in at.markdown)
+    assert "real words" in all_cells(at)
+    assert any("training needs the IMDB reviews" in i.value for i in at.info)
+    at.text_input(key="inside_sentence").set_value("!!! ...").run()
+    assert any("no words" in w.value for w in at.warning)
+    at.text_area(key="inside_typed").set_value("<script>alert(1)</script> great").run()
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_rnn_inside_quick_training_keeps_results(tiny_imdb):
+    at = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    at.button(key="inside_train_post").click().run()
+    assert not at.exception
+    assert "padding='post' (the lesson)" in all_cells(at)
+    at.run()
+    assert at.button(key="inside_train_post").disabled  # kept in session_state
+    assert len(at.session_state["inside_quick_results"]) == 1
