@@ -309,6 +309,28 @@ def unit_change(trace: Trace, name: str = "h") -> np.ndarray:
     return np.nanmean(np.abs(np.diff(values, axis=0)), axis=0)
 
 
+def span_units(values: np.ndarray, start: int, stop: int, threshold: float = 0.3,
+               top: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """LSTMVis's question (Strobelt et al., 2018): which units are "on" over this span of
+    tokens and "off" around it? values (steps, units); the span is [start, stop).
+
+    Score = fraction of span steps above `threshold` - fraction of other steps above it;
+    returns (the `top` units, best first; their scores).
+    """
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=-np.inf)
+    steps = values.shape[0]
+    start, stop = max(0, int(start)), min(steps, int(stop))
+    if start >= stop:
+        raise ValueError("the span must hold at least one token")
+    on = values > threshold  # (steps, units)
+    inside = on[start:stop].mean(axis=0)
+    rest = np.concatenate([on[:start], on[stop:]])
+    outside = rest.mean(axis=0) if len(rest) else np.zeros(values.shape[1])
+    score = inside - outside  # (units,)
+    order = np.argsort(-score, kind="stable")[:top]
+    return order, score[order]
+
+
 def saturation(trace: Trace) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """For each gate: (fraction of real steps < 0.1, fraction > 0.9), each (units,).
 

@@ -331,6 +331,21 @@ def saturation_figure(trace: gates.Trace) -> go.Figure:
     return fig
 
 
+def span_figure(values: np.ndarray, units: np.ndarray, scores: np.ndarray, span, tokens,
+                name: str, threshold: float) -> go.Figure:
+    fig = go.Figure()
+    fig.add_vrect(x0=span[0] - 0.5, x1=span[1] + 0.5, fillcolor="#f2a541", opacity=0.2,
+                  line_width=0)
+    for u, score in zip(units, scores, strict=True):
+        fig.add_trace(go.Scatter(x=list(range(len(tokens))), y=values[:, u], mode="lines",
+                                 name=f"unit {u} ({score:+.2f})", customdata=tokens,
+                                 hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
+    fig.add_hline(y=threshold, line_dash="dot", line_color="#999")
+    fig.update_layout(title=f"The 5 units of {name} most specific to the span",
+                      xaxis_title="token", yaxis_title=name)
+    return fig
+
+
 def gate_histogram(values: dict) -> go.Figure:
     """How the gate values of all units and tokens spread between 0 and 1."""
     fig = go.Figure()
@@ -459,11 +474,12 @@ def main() -> None:
         if result.running_method == "batched prefixes":
             st.caption("A bidirectional layer reads the future too, so the prediction after "
                        "each token was found by scoring every prefix of the review.")
-    prev_c = values["c"][step - 1] if step else np.zeros(units)
-    prev_h = values["h"][step - 1] if step else np.zeros(units)
-    if trace_.backwards:  # a backward reader came from the token after this one
-        prev_c = values["c"][step + 1] if step + 1 < steps else np.zeros(units)
-        prev_h = values["h"][step + 1] if step + 1 < steps else np.zeros(units)
+    # the state before this token, from the full trace: after the <PAD> steps of a model
+    # that reads them; a backward reader comes from the token after this one
+    before = real.start + step + (1 if trace_.backwards else -1)
+    inside = 0 <= before < trace_.steps
+    prev_c = trace_.values["c"][before] if inside else np.zeros(units)
+    prev_h = trace_.values["h"][before] if inside else np.zeros(units)
     ui.chart(cell_diagram(values, step, unit, prev_c, prev_h, tokens[step]), height=430)
     st.caption("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). "
                "The new belt value is c = f × c_prev + i × g; the output is h = o × tanh(c).")
@@ -481,6 +497,27 @@ def main() -> None:
             ui.chart(heatmap(values[name], name, order, tokens, step, unit),
                      height=max(320, 12 * units + 120))
     ui.chart(unit_traces(values, unit, tokens, step), height=340)
+
+    # ---- LSTMVis-style span selection
+    st.subheader("Which units fire on a phrase? · 哪些单元对短语敏感")
+    st.caption("As in LSTMVis (Strobelt et al., 2018): pick a span of tokens and a threshold; "
+               "the units above the threshold inside the span and below it elsewhere rise "
+               "to the top.")
+    span_cols = st.columns([3, 1, 1])
+    if steps > 1:
+        span = span_cols[0].slider("Span of tokens · 词段", 0, steps - 1,
+                                   (max(0, step - 2), step))
+    else:
+        span = (0, 0)
+    span_of = span_cols[1].selectbox("State", ["h", "c"], format_func=QUANTITIES.get)
+    threshold = span_cols[2].slider("Threshold", -1.0, 1.0, 0.3, 0.05)
+    found, scores = gates.span_units(values[span_of], span[0], span[1] + 1, threshold)
+    ui.chart(span_figure(values[span_of], found, scores, span, tokens, span_of, threshold),
+             height=340)
+    phrase = " ".join(tokens[span[0]:span[1] + 1])
+    st.markdown(f"Span: **{html.escape(phrase)}** · best unit **{int(found[0])}** "
+                f"(score {scores[0]:+.2f}: share of span tokens above {threshold:g} minus "
+                "the share elsewhere)")
 
     # ---- text coloured by a unit
     st.subheader("The text coloured by one unit · 按单元激活着色的文本")

@@ -255,3 +255,14 @@ def test_pooled_traces_count_every_kept_step():
     low, high = gates.saturation(both)["f"]
     assert both.steps == 6
     assert low.tolist() == [0.5, 0.5] and high.tolist() == [0.5, 0.5]
+
+
+def test_span_units_finds_the_unit_on_only_inside_the_span():
+    values = np.zeros((10, 3))  # (steps, units)
+    values[4:7, 1] = 0.8  # unit 1: on exactly over tokens 4-6
+    values[:, 2] = 0.8  # unit 2: on everywhere, so not specific to the span
+    units, scores = gates.span_units(values, 4, 7, threshold=0.5, top=3)
+    assert units.tolist()[0] == 1 and scores[0] == pytest.approx(1.0)
+    assert dict(zip(units.tolist(), scores.tolist(), strict=True))[2] == pytest.approx(0.0)
+    with pytest.raises(ValueError):
+        gates.span_units(values, 5, 5)

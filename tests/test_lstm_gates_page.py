@@ -49,6 +49,8 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
     assert at.slider[0].value == 0
     at.slider[0].set_value(7).run()
     assert "outline:3px" in _html(at) and not at.exception
+    # the LSTMVis span follows the step: tokens 5-7 ("wonderful zzyzxq blorp")
+    assert "Span: **wonderful &lt;UNK&gt; &lt;UNK&gt;**" in _html(at)
 
 
 def test_play_walks_to_the_last_token_and_stops(tiny_imdb):
