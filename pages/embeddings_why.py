@@ -70,7 +70,7 @@ c1.code("one-hot = " + np.array2string(one.astype(int)), language=None)
 heat = go.Figure(go.Heatmap(
     z=table, x=[f"d{j}" for j in range(toy_dim)],
     y=[f"{k} {w}" for k, w in enumerate(LOOKUP_WORDS)],
-    colorscale="RdBu", zmid=0, text=np.round(table, 3), texttemplate="%{text}",
+    colorscale="RdBu", zmid=0, texttemplate="%{z:.3f}",
     showscale=False,
 ))
 heat.add_shape(type="rect", x0=-0.5, x1=toy_dim - 0.5, y0=i - 0.5, y1=i + 0.5,
@@ -112,7 +112,7 @@ if glove is not None:
         ):
             fig = go.Figure(go.Heatmap(
                 z=z, x=known, y=known, colorscale="RdBu", zmin=-1, zmax=1,
-                text=np.round(z, 2), texttemplate="%{text}", showscale=False,
+                texttemplate="%{z:.2f}", showscale=False,
             ))
             fig.update_layout(title=title, yaxis_autorange="reversed")
             with col:

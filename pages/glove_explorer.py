@@ -32,6 +32,19 @@ def label_size() -> int:
     return ui.PROJECTOR_FONT if ui.projector() else ui.CHART_FONT
 
 
+def label_positions(xy: np.ndarray) -> list[str]:
+    """Put a label below its point when another point sits just above it, so close words
+    do not print on top of each other."""
+    span = float(np.ptp(xy[:, 1])) or 1.0
+    out = []
+    for i, (x, y) in enumerate(xy[:, :2]):
+        near = np.abs(xy[:, 0] - x) < 0.08 * (float(np.ptp(xy[:, 0])) or 1.0)
+        above = near & (xy[:, 1] > y) & (xy[:, 1] - y < 0.06 * span)
+        above[i] = False
+        out.append("bottom center" if above.any() else "top center")
+    return out
+
+
 def show_unknown(error: UnknownWord, key: str) -> None:
     """The specific error, with a button per suggestion that fills the box in."""
     st.error(str(error))
@@ -57,7 +70,7 @@ def pca_figure(glove, words, dims, highlight=(), arrows=(), title=""):
     else:
         fig = go.Figure(go.Scatter(
             x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=list(projection.words),
-            textposition="top center", textfont={"size": label_size()},
+            textposition=label_positions(xyz), textfont={"size": label_size()},
             marker={"size": 11, "color": colours},
         ))
         where = {w: xyz[i] for i, w in enumerate(projection.words)}
@@ -70,7 +83,7 @@ def pca_figure(glove, words, dims, highlight=(), arrows=(), title=""):
                 )
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
         fig.update_layout(xaxis_title="PC 1", yaxis_title="PC 2")
-    fig.update_layout(title=f"{title} · PCA explains {share} of this set's variance",
+    fig.update_layout(title=f"{title}<br><sup>PCA keeps {share} of this set's variance</sup>",
                       showlegend=False)
     return fig
 
@@ -127,7 +140,7 @@ with tab_nb:
             "cosine": [round(m.score, 4) for m in found],
             "frequency rank": [m.row + 1 for m in found],
         })
-        left.dataframe(table, hide_index=True, height=min(38 * (len(found) + 1), 420))
+        left.dataframe(table, hide_index=True, height=min(35 * (len(found) + 1) + 3, 420))
         if restricted:
             full = glove.neighbours(word, k)
             lost = [m.word for m in full if m.row >= limit]
@@ -205,7 +218,7 @@ with tab_an:
         left.dataframe(pd.DataFrame({
             "rank": range(1, len(answers) + 1), "word": [m.word for m in answers],
             "cosine": [round(m.score, 4) for m in answers],
-        }), hide_index=True, height=min(38 * (len(answers) + 1), 420))
+        }), hide_index=True, height=min(35 * (len(answers) + 1) + 3, 420))
         shown = [na, nb, nc, best.word] + [m.word for m in answers[1:6]]
         arrows = [(na, nb, "#2ca02c"), (nc, best.word, "#ff7f0e")]
         if exp and exp in glove and exp != best.word and exp not in (na, nb, nc):

@@ -3,7 +3,6 @@
 import html
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -148,18 +147,25 @@ if extra.strip():
 
 
 def listing(found) -> str:
-    return ", ".join(f"{m.word} {m.score:.3f}" for m in found)
+    """Neighbours as markdown-safe text: 'word 0.93, word 0.91, ...'."""
+    return ", ".join(f"{html.escape(m.word).replace('|', '&#124;')} {m.score:.2f}"
+                     for m in found)
 
 
-rows = []
-for w in words:
-    row = {"word": w, "model's neighbours (cosine)": listing(vectors.neighbours(w, NEIGHBOURS))}
+if words:
+    head = "| word | the model's neighbours (cosine) |"
+    rule = "|---|---|"
     if glove_same is not None:
-        row["GloVe's neighbours, same vocabulary"] = (
-            listing(glove_same.neighbours(w, NEIGHBOURS)) if w in glove_same else "—")
-    rows.append(row)
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+        head += " GloVe's neighbours, same vocabulary |"
+        rule += "---|"
+    lines = [head, rule]
+    for w in words:
+        line = f"| **{html.escape(w)}** | {listing(vectors.neighbours(w, NEIGHBOURS))} |"
+        if glove_same is not None:
+            glove_found = glove_same.neighbours(w, NEIGHBOURS) if w in glove_same else []
+            line += f" {listing(glove_found) or '—'} |"
+        lines.append(line)
+    st.markdown("\n".join(lines))
     st.markdown(
         "GloVe learned from which words appear near which, so its neighbours share a "
         "*topic* or *role* (and opposites like *good* and *bad* are close, as they appear "
@@ -202,9 +208,9 @@ ui.chart(fig, height=600)
 st.markdown(
     "Each word's **push** is the model's P(positive) for a review made of that word alone, "
     "minus its P(positive) for a review of one unknown word: blue words pull the "
-    "prediction towards positive, red towards negative. When the first principal "
-    f"component holds most of the variance ({ratio[0]:.0%} here), the embedding has "
-    "essentially learned one sentiment axis."
+    "prediction towards positive, red towards negative. The first principal component "
+    f"holds {ratio[0]:.0%} of the variance: the larger that share, the more this embedding "
+    "is a single sentiment axis with a little noise around it."
 )
 order = np.argsort(push)
 cols = st.columns(2)
