@@ -186,6 +186,7 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
                  token: str) -> go.Figure:
     """The LSTM cell: the conveyor belt c on top, the four gates below, values written in."""
     fig = go.Figure()
+    size = 18 if ui.projector() else 14  # annotation text: fixed sizes ignore the layout font
 
     def val(name, source=None):
         row = (source if source is not None else values[name][step])
@@ -196,7 +197,7 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour,
                       line={"color": "#333", "width": 2})
         fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
-                           font={"size": 14, "color": "#111"})
+                           font={"size": size, "color": "#111"})
 
     def arrow(x0, y0, x1, y1, width=2, colour="#555"):
         fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
@@ -211,7 +212,7 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
         fig.add_shape(type="circle", x0=x - 0.35, x1=x + 0.35, y0=4.65, y1=5.35,
                       fillcolor="white", line={"color": "#333", "width": 2})
         fig.add_annotation(x=x, y=5, text=f"<b>{sign}</b>", showarrow=False,
-                           font={"size": 18})
+                           font={"size": size + 4})
     fig.add_annotation(x=0.3, y=5.75, text=f"c<sub>t-1</sub> = {c_prev:+.3f}<br>"
                        f"<span style='color:#777'>mean {c_prev_mean:+.3f}</span>",
                        showarrow=False, xanchor="left")
@@ -236,7 +237,7 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
     h_now, h_mean = val("h")
     fig.add_shape(type="circle", x0=8.65, x1=9.35, y0=3.15, y1=3.85, fillcolor="white",
                   line={"color": "#333", "width": 2})
-    fig.add_annotation(x=9, y=3.5, text="<b>×</b>", showarrow=False, font={"size": 18})
+    fig.add_annotation(x=9, y=3.5, text="<b>×</b>", showarrow=False, font={"size": size + 4})
     arrow(9.3, 4.8, 9.0, 3.9)
     fig.add_annotation(x=9.45, y=4.35, text="tanh", showarrow=False, xanchor="left")
     arrow(8.85, 2.3, 8.8, 3.2)
@@ -510,10 +511,18 @@ def main() -> None:
     else:
         span = (0, 0)
     span_of = span_cols[1].selectbox("State", ["h", "c"], format_func=QUANTITIES.get)
-    threshold = span_cols[2].slider("Threshold", -1.0, 1.0, 0.3, 0.05)
-    found, scores = gates.span_units(values[span_of], span[0], span[1] + 1, threshold)
+    chosen_values = values[span_of]
+    low_end = float(np.floor(np.nanmin(chosen_values) * 20) / 20)
+    high_end = max(float(np.ceil(np.nanmax(chosen_values) * 20) / 20), low_end + 0.05)
+    start_at = float(np.clip(np.round(np.nanpercentile(chosen_values, 85) * 20) / 20,
+                             low_end, high_end))  # a unit above it is "on" for 15% of cells
+    threshold = span_cols[2].slider("Threshold", low_end, high_end, start_at, 0.05)
+    found, scores = gates.span_units(chosen_values, span[0], span[1] + 1, threshold)
     ui.chart(span_figure(values[span_of], found, scores, span, tokens, span_of, threshold),
              height=340)
+    if scores[0] <= 0:
+        st.caption("No unit is above the threshold more often inside the span than outside "
+                   "it: lower the threshold or pick another span.")
     phrase = " ".join(tokens[span[0]:span[1] + 1])
     st.markdown(f"Span: **{html.escape(phrase)}** · best unit **{int(found[0])}** "
                 f"(score {scores[0]:+.2f}: share of span tokens above {threshold:g} minus "
