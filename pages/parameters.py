@@ -18,6 +18,7 @@ CUSTOM = "Build your own · 自己搭建"
 CELLS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
 MAX_RECURRENT = 3  # stacked recurrent layers offered; the lesson stacks two
 AGREE, DISAGREE = "✅", "❌"
+ROW_PIXELS = 35  # st.dataframe's row height: the lesson table is shown without scrolling
 
 
 @st.cache_data(show_spinner="Building the Keras model and reading its summary…", max_entries=64)
@@ -77,8 +78,8 @@ def layer_table(counted: params.ModelCount, summary: params.Summary) -> pd.DataF
             "With these numbers · 代入": layer.substituted,
             "= Params": params.fmt(layer.params),
             "model.summary() says": params.fmt(line.params) if line else "(missing)",
-            "Output shape": line.output_shape if line else layer.output_shape,
             "Agree": AGREE if agrees else DISAGREE,
+            "Output shape": line.output_shape if line else layer.output_shape,
         })
         for direction in layer.directions:  # summary shows one line; open both directions
             rows.append({
@@ -86,9 +87,9 @@ def layer_table(counted: params.ModelCount, summary: params.Summary) -> pd.DataF
                 "Formula · 公式": direction.formula,
                 "With these numbers · 代入": direction.substituted,
                 "= Params": params.fmt(direction.params),
-                "model.summary() says": "(hidden inside the line above)",
-                "Output shape": "",
+                "model.summary() says": "(inside the line above)",
                 "Agree": "",
+                "Output shape": "",
             })
     return pd.DataFrame(rows)
 
@@ -139,22 +140,24 @@ def lesson_numbers() -> None:
         line = keras_summary(spec).row(layer.name)
         rows.append({
             "Lesson printed": params.fmt(number),
-            "Model": preset,
-            "Layer": f"{layer.name} ({layer.keras_class})",
             "Formula with numbers": layer.substituted,
             "Formula gives": params.fmt(layer.params),
             "Keras summary": params.fmt(line.params) if line else "(missing)",
             "Agree": AGREE if line and line.params == layer.params == number else DISAGREE,
+            "Layer": f"{layer.name} ({layer.keras_class})",
+            "Model": preset,
         })
     for preset, spec in params.PRESETS.items():
         total = params.count_model(spec).total_text
         rows.append({
             "Lesson printed": total if preset.startswith("Pooling") else "",
-            "Model": preset, "Layer": "Total params", "Formula with numbers": "sum of layers",
+            "Formula with numbers": "sum of the layers",
             "Formula gives": total, "Keras summary": keras_summary(spec).total,
             "Agree": AGREE if total == keras_summary(spec).total else DISAGREE,
+            "Layer": "Total params", "Model": preset,
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 height=ROW_PIXELS * (len(rows) + 1) + 3)
 
 
 st.title("Parameter counts · 参数量")

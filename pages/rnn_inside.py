@@ -7,6 +7,7 @@ widgets, caches by settings and draws.
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,8 @@ def memory_section() -> None:
             ), row=1, col=col)
         fig.update_xaxes(title_text="steps before the end (T − t)", autorange="reversed",
                          row=1, col=col)
-    fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t| (log)", row=1, col=1)
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(title_text="|∂h_T/∂x_t| (log)", row=1, col=1)
     ui.chart(fig, height=380)
     rows = [{
         "Cell": rnn_inside.CELL_NAMES[c], "Weights": "trained" if t else "untrained",
@@ -200,7 +202,8 @@ def review_ids() -> tuple[np.ndarray, str, data.ImdbData | None]:
                                 len(texts) - 1, 0, key="inside_review"))
         text = texts[k]
         label = "positive" if labels[k] else "negative"
-        st.caption(f"Review {k} ({label}): {html.escape(text[:300])}…")
+        shown = re.sub(r"<br\s*/?>", " ", text[:300])
+        st.caption(f"Review {k} ({label}): {html.escape(shown)}…")
     else:
         text = st.text_area("Your review", "I loved this film. The acting was wonderful and "
                             "the story kept me watching until the very end.",
@@ -218,13 +221,17 @@ def dependence_chart(deps: dict[str, rnn_inside.Dependence], title: str) -> None
     for row, (variant, dep) in enumerate(deps.items(), start=1):
         positions = np.arange(len(dep.ids))
         for is_real, name in ((True, "real words"), (False, "<PAD> steps")):
-            keep = dep.real == is_real
+            keep = (dep.real == is_real) & (dep.norms > 0)  # masked pads: exactly 0, skipped
             fig.add_trace(go.Scatter(
-                x=positions[keep], y=np.maximum(dep.norms[keep], 1e-30), mode="markers",
+                x=positions[keep], y=dep.norms[keep], mode="markers",
                 marker={"size": 4, "color": COLOURS[variant] if is_real else "#999999"},
                 name=name, showlegend=row == 1, legendgroup=name,
             ), row=row, col=1)
         fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", row=row, col=1)
+        if np.any(dep.norms[~dep.real] == 0):
+            fig.add_annotation(text="<PAD> steps masked: gradient exactly 0 (not drawn)",
+                               x=0.98, xref="x domain", y=0.5, yref="y domain",
+                               showarrow=False, row=row, col=1)
     fig.update_xaxes(title_text="position in the padded review (0-499)", row=len(deps), col=1)
     fig.update_layout(title=title)
     ui.chart(fig, height=170 * len(deps) + 120)
@@ -233,6 +240,7 @@ def dependence_chart(deps: dict[str, rnn_inside.Dependence], title: str) -> None
         "Real words / pads": f"{int(d.real.sum())} / {int((~d.real).sum())}",
         "<PAD> steps after the last word": d.words_from_end,
         "Share of the gradient on real words": f"{d.real_share:.1%}",
+        "Mean |∂h_T/∂x_t| per real word": f"{d.norms[d.real].mean():.3g}",
         "Final state moves when the words are replaced": f"{d.state_change:.1%}",
     } for v, d in deps.items()]), hide_index=True, width="stretch")
 
@@ -316,13 +324,17 @@ def failure_section() -> dict:
                            "final state's gradient comes from")
     post, pre = deps["post"], deps["pre"]
     st.markdown(
-        f"With 'post' padding only **{post.real_share:.1%}** of the gradient of the final "
-        f"state reaches the review's words ({post.words_from_end} pad steps come after the "
-        f"last word); with 'pre' padding **{pre.real_share:.1%}**, and with masking "
-        f"**{deps['masked'].real_share:.0%}**, because masked steps are skipped and the "
-        "final state is the state after the last real word. Training updates the embedding "
-        "of a word in proportion to that gradient: with 'post' padding the words of most "
-        "reviews get almost none, so the model learns only the pads and guesses."
+        f"With 'post' padding the review's {int(post.real.sum())} tokens are followed by "
+        f"{post.words_from_end} <PAD> steps, and the pads take **{1 - post.real_share:.1%}** "
+        f"of the final state's gradient (words: {post.real_share:.1%}); with 'pre' padding "
+        f"the words are the last thing read ({pre.real_share:.1%}), and with masking the "
+        f"pads are skipped altogether ({deps['masked'].real_share:.0%}). Training changes a "
+        "word's embedding in proportion to this gradient. In a freshly initialised network "
+        "(orthogonal W_h, small inputs) the gradient decays only slowly, so the early words "
+        "still get some; but every update of W_h is now driven mostly by the pads, and as "
+        "W_h learns, the products of hundreds of per-step factors shrink (or blow up): the "
+        "words of a post-padded review stop reaching the output. Train the three below "
+        "and compare the trained models' charts."
     )
     quick_training(imdb_post)
     results = st.session_state.get(RESULTS_KEY, {})
