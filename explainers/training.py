@@ -343,13 +343,13 @@ def overfitting_gap(history: dict[str, list[float]]) -> float:
 
 # --------------------------------------------------------------------------- time estimate
 
-# Seconds per 1,000 review-steps on this 2-core machine (measured by
-# benchmarks/time_to_accuracy.py's recipes; a laptop is usually faster): a fixed cost per
-# step plus a cost per recurrent weight, forwards and backwards.
-STEP_COST = 2.0e-4  # embedding lookup, pooling, the Dense layers, the input pipeline
-WEIGHT_COST = 1.2e-7  # per recurrent parameter per step (matrix products, both passes)
-RNN_STEP_COST = 4.0e-3  # per recurrent layer per step: the while-loop's fixed overhead
-BATCH_COST = 2.0e-3  # seconds per batch: Python, the optimizer update
+# Costs on this 2-core machine, fitted to the presets' measured epochs (benchmarks/
+# time_to_accuracy.py): lesson BiLSTM ~180 s, Fast LSTM ~8 s, SimpleRNN done right ~10 s,
+# pooling ~2 s per epoch. A laptop is usually faster; the estimate is for planning a lesson.
+STEP_COST = 2.0e-4  # s per 1,000 review-steps: embedding, pooling, Dense, input pipeline
+WEIGHT_COST = 1.0e-7  # s per recurrent weight per 1,000 review-steps (both passes)
+RNN_STEP_COST = 1.5e-4  # s per step per recurrent layer and direction: the loop's overhead
+BATCH_COST = 2.0e-3  # s per batch: Python, callbacks, the optimizer update
 
 
 def estimate_seconds(
@@ -363,8 +363,8 @@ def estimate_seconds(
     layers = model_config.layers * (2 if model_config.bidirectional else 1)
     layers = layers if model_config.recurrent else 0
     batches = math.ceil((n - n_val) / config.batch_size)
-    per_batch_step = (STEP_COST + WEIGHT_COST * recurrent) * config.batch_size / 1000
-    per_batch = per_batch_step * width + RNN_STEP_COST * layers * width / 10 + BATCH_COST
+    per_step = (STEP_COST + WEIGHT_COST * recurrent) * config.batch_size / 1000
+    per_batch = (per_step + RNN_STEP_COST * layers) * width + BATCH_COST
     validation = batches * per_batch * (n_val / max(n - n_val, 1)) / 3  # forward pass only
     return config.epochs * (batches * per_batch + validation)
 
@@ -450,7 +450,7 @@ FAST_LSTM = Preset(
     TrainConfig(epochs=3, batch_size=256, learning_rate=5e-3, bucketing=True,
                 early_stopping_patience=1),
     maxlen=200, padding="pre", truncating="pre",
-    why="One LSTM(32) instead of two bidirectional LSTM(64) (1/17 of the recurrent work), "
+    why="One LSTM(32) instead of two bidirectional LSTM(64) (1/22 of the recurrent weights), "
         "reviews cut to their last 200 tokens, each batch padded only to its longest "
         "review, and big batches with a larger learning rate: the lesson's accuracy in "
         "one epoch of seconds.",
@@ -504,6 +504,7 @@ class BackgroundTraining:
         self.result: TrainResult | None = None
         self.outcome = None
         self.error: str | None = None
+        self.meta: dict = {}  # whatever the caller wants to keep with the run (settings)
         self._thread = threading.Thread(target=self._run, name="lab-training", daemon=True)
 
     def start(self) -> BackgroundTraining:

@@ -131,9 +131,9 @@ def curves_figure(history: dict, title: str = "", epochs: int | None = None) -> 
     if best:
         for col in (1, 2):
             fig.add_vline(x=best, line={"dash": "dot", "color": "green"}, row=1, col=col)
-        fig.add_annotation(x=best, y=1.0, yref="y2 domain", xref="x2", showarrow=False,
-                           text=f"best val epoch {best}", font={"color": "green"},
-                           yanchor="bottom")
+        fig.add_annotation(x=best, y=0.0, yref="y2 domain", xref="x2", showarrow=False,
+                           text=f" best val epoch {best}", font={"color": "green"},
+                           xanchor="left", yanchor="bottom")
     gap = training.overfitting_gap(history)
     if n and not math.isnan(gap):
         fig.add_annotation(
@@ -191,8 +191,8 @@ def start_training(imdb_data: data.ImdbData, imdb_config, model_config, train_co
         imdb_data.x_train, imdb_data.y_train, train_config, finish=finish,
     )
     holder.append(job)
-    job.meta = {"imdb": imdb_config, "model": model_config, "train": train_config,
-                "preset": preset_name, "test_reviews": test_reviews}
+    job.meta.update({"imdb": imdb_config, "model": model_config, "train": train_config,
+                     "preset": preset_name, "test_reviews": test_reviews})
     st.session_state[JOB_KEY] = job.start()
 
 
@@ -242,8 +242,8 @@ def show_results(job: training.BackgroundTraining) -> None:
     if lesson is None and preset and preset.compare_with:
         lesson = training.PRESETS[preset.compare_with].lesson_accuracy
     cols[0].metric(
-        f"Test accuracy · 测试准确率 ({len(test['probabilities']):,} reviews)",
-        f"{test['accuracy']:.4f}",
+        "Test accuracy · 测试准确率", f"{test['accuracy']:.4f}",
+        help=f"On {len(test['probabilities']):,} test reviews the model never saw.",
         delta=None if lesson is None else f"{test['accuracy'] - lesson:+.4f} vs lesson {lesson}",
     )
     cols[1].metric("Test loss · 测试损失", f"{test['loss']:.4f}")
@@ -273,7 +273,7 @@ def show_results(job: training.BackgroundTraining) -> None:
         worst = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:MISCLASSIFIED_SHOWN]
         vocabulary = imdb_data.vocabulary
         for i in worst:
-            words = data.decode_review(imdb_data.x_test[i], vocabulary)
+            words = " ".join(vocabulary.token_of(int(t)) for t in imdb_data.x_test[i] if t)
             truth = "positive" if y_test[i] else "negative"
             st.html(
                 f"<div style='font-size:0.9em;margin-bottom:0.6em'><b>true {truth}, "
@@ -294,7 +294,7 @@ def try_a_review(model, imdb_config: data.ImdbConfig, vocabulary: data.Vocabular
                         placeholder="The acting was wonderful but the plot made no sense…")
     if not text.strip():
         return
-    ids = data.encode_review(text, vocabulary)
+    ids = np.asarray(vocabulary.encode(text), dtype=np.int32)  # <START> + one id per word
     if len(ids) <= 1:
         st.warning("No words found in that text: type a sentence in English.")
         return
@@ -364,18 +364,24 @@ def runs_section() -> None:
              on_click=lambda: st.session_state.__setitem__(ui.CURRENT_RUN_KEY, pick),
              help="The embeddings and LSTM-gates pages then inspect this run.")
     sure = b.checkbox("I am sure", key="lab_sure")
-    if c.button("Delete · 删除", key="lab_delete", disabled=not sure):
-        try:
-            store.delete(pick)
-        except (KeyError, OSError) as error:
-            st.error(f"Could not delete {pick}: {error}")
-        else:
-            if st.session_state.get(ui.CURRENT_RUN_KEY) == pick:
-                st.session_state.pop(ui.CURRENT_RUN_KEY)
-            st.session_state["lab_sure"] = False
-            st.rerun()
+    c.button("Delete · 删除", key="lab_delete", disabled=not sure, on_click=delete_run,
+             args=(store, pick))
+    if "lab_delete_error" in st.session_state:
+        st.error(st.session_state.pop("lab_delete_error"))
     if current in by_id:
         st.caption(f"Current model for the other pages: {by_id[current].label()}")
+
+
+def delete_run(store: runs.RunStore, run_id: str) -> None:
+    """Button callback (runs before the page is drawn, so it may reset the checkbox)."""
+    try:
+        store.delete(run_id)
+    except (KeyError, OSError) as error:
+        st.session_state["lab_delete_error"] = f"Could not delete {run_id}: {error}"
+        return
+    if st.session_state.get(ui.CURRENT_RUN_KEY) == run_id:
+        st.session_state.pop(ui.CURRENT_RUN_KEY)
+    st.session_state["lab_sure"] = False
 
 
 def ui_color(i: int) -> str:

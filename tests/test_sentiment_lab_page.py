@@ -84,7 +84,10 @@ def test_damaged_run_is_reported_and_runs_can_be_deleted(tiny_imdb):
     at.selectbox(key="lab_pick").set_value(record.run_id)
     at.checkbox(key="lab_sure").check().run()
     at.button(key="lab_delete").click().run()
+    assert not at.exception, at.exception
     assert store.list()[0] == []
+    assert any("No runs yet" in i.value for i in at.info)
+    assert at.session_state["lab_sure"] is False
 
 
 def test_too_big_a_setup_is_refused_before_training(tiny_imdb):

@@ -196,3 +196,32 @@ def test_background_training_reports_a_failure_instead_of_raising():
     ).start()
     job.join(60)
     assert job.phase == "failed" and "ZeroDivisionError" in job.error
+
+
+def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
+    def estimate(preset, width):
+        return training.estimate_seconds(preset.model, preset.train, 25_000, width)
+
+    lesson = estimate(training.LESSON_BILSTM, 500)
+    fast = estimate(training.FAST_LSTM, 163)
+    assert 10 * 60 < lesson < 60 * 60  # the lesson's 10 epochs: tens of minutes here
+    assert fast < 60 and lesson / training.LESSON_BILSTM.train.epochs > 10 * fast
+    assert estimate(training.FAST_POOL, 226) < estimate(training.RNN_DONE_RIGHT, 163)
+    small = training.estimate_memory_bytes(training.FAST_LSTM.model, 256, 200)
+    big = training.estimate_memory_bytes(
+        models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True), 512, 500)
+    assert small < 1e9 < big
+
+
+def test_presets_are_valid_and_lesson_recipes_are_the_lessons():
+    assert [p.lesson_accuracy for p in training.PRESETS.values() if p.lesson] == [
+        0.8586, 0.4993, 0.8441]
+    for preset in training.PRESETS.values():
+        assert preset.why and preset.padding in ("pre", "post")
+        if preset.lesson:  # unchanged: full-width batches of 500, no masking
+            assert preset.maxlen == 500 and not preset.train.bucketing
+            assert not preset.model.mask_zero and preset.train.batch_size == 128
+        else:
+            assert training.PRESETS[preset.compare_with].lesson
+    assert training.LESSON_RNN.padding == "post"
+    assert models.parameter_count(training.LESSON_BILSTM.model) == 308_609
