@@ -167,7 +167,7 @@ def token_html(tokens, step: int, colours=None, titles=None) -> str:
         parts.append(f'<span style="{style}"{title}>{html.escape(token)}</span>')
     more = len(tokens) - MAX_TOKENS_SHOWN
     tail = f" <i>… {more} more tokens</i>" if more > 0 else ""
-    return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;'
+    return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;font-size:1rem;'
             f'font-family:monospace">{" ".join(parts)}{tail}</div>')
 
 
@@ -212,7 +212,7 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
         fig.add_shape(type="circle", x0=x - 0.35, x1=x + 0.35, y0=4.65, y1=5.35,
                       fillcolor="white", line={"color": "#333", "width": 2})
         fig.add_annotation(x=x, y=5, text=f"<b>{sign}</b>", showarrow=False,
-                           font={"size": size + 4})
+                           font={"size": size + 4, "color": "#111"})
     fig.add_annotation(x=0.3, y=5.75, text=f"c<sub>t-1</sub> = {c_prev:+.3f}<br>"
                        f"<span style='color:#777'>mean {c_prev_mean:+.3f}</span>",
                        showarrow=False, xanchor="left")
@@ -237,7 +237,8 @@ def cell_diagram(values: dict, step: int, unit: int, prev_c: np.ndarray, prev_h:
     h_now, h_mean = val("h")
     fig.add_shape(type="circle", x0=8.65, x1=9.35, y0=3.15, y1=3.85, fillcolor="white",
                   line={"color": "#333", "width": 2})
-    fig.add_annotation(x=9, y=3.5, text="<b>×</b>", showarrow=False, font={"size": size + 4})
+    fig.add_annotation(x=9, y=3.5, text="<b>×</b>", showarrow=False,
+                       font={"size": size + 4, "color": "#111"})
     arrow(9.3, 4.8, 9.0, 3.9)
     fig.add_annotation(x=9.45, y=4.35, text="tanh", showarrow=False, xanchor="left")
     arrow(8.85, 2.3, 8.8, 3.2)
