@@ -42,7 +42,7 @@ NAMES = {  # what the page calls each array
     "c": "cell state c", "h": "hidden state h", "z": "update gate z", "r": "reset gate r",
 }
 SATURATED_LOW, SATURATED_HIGH = 0.1, 0.9  # Karpathy, Johnson & Fei-Fei (2015), figure 3
-PREFIX_BATCH = 256  # prefixes per model call in the fallback: fewer, longer calls win
+PREFIX_BATCH = 512  # prefixes per model call in the fallback: fewer, longer calls win
 
 
 class UnsupportedModel(ValueError):
