@@ -435,7 +435,7 @@ def colour_html(
         if np.isnan(v):
             background = "transparent"
         elif signed:
-            a = min(abs(v), 1.0)
+            a = 0.8 * min(abs(v), 1.0)  # never fully opaque: the letter stays readable
             background = (f"rgba(214,39,40,{a:.2f})" if v > 0 else f"rgba(31,119,180,{a:.2f})")
         else:
             background = f"hsla({120 * min(max(v, 0.0), 1.0):.0f},80%,55%,0.6)"

@@ -70,7 +70,8 @@ def shakespeare(where: str, stamp: float) -> str:
 def top_k_figure(gen: chargen.Generation, vocab: chargen.CharVocab, t: int) -> go.Figure:
     ids, probs = gen.top_ids[t], gen.top_probs[t]
     actual = gen.text[t + 1] if t + 1 < len(gen.text) else None
-    labels = [repr(vocab.chars[i]) if vocab.chars[i] in " \n" else vocab.chars[i] for i in ids]
+    names = {" ": "␣ space", "\n": "↵ new line"}
+    labels = [names.get(vocab.chars[i], vocab.chars[i]) for i in ids]
     colours = ["#d62728" if vocab.chars[i] == actual else "#1f77b4" for i in ids]
     fig = go.Figure(go.Bar(x=labels, y=probs, marker_color=colours,
                            text=[f"{p:.1%}" for p in probs], textposition="outside"))
@@ -116,7 +117,7 @@ def show_generation(gen: chargen.Generation, vocab: chargen.CharVocab, key: str)
                               value=suggestions[0][0], key=f"{key}_unit_{feature}")
         values, signed = gen.hidden[:, int(unit)], True
         st.caption(f"Each character is coloured by unit {unit}'s activation after reading it: "
-                   "red = positive, blue = negative (GRU and SimpleRNN states lie in -1..1).")
+                   "red = positive, blue = negative (the hidden state h lies between -1 and 1).")
     position = st.slider(
         "Position to inspect · 查看位置", 0, len(gen.text) - 2 if len(gen.text) > 1 else 0,
         value=max(gen.n_prompt - 1, 0), key=f"{key}_pos",
@@ -182,9 +183,13 @@ def live_view(job: chargen.LiveTraining) -> None:
     reports = snap["reports"]
     done = len(reports) + (snap["batch"] / snap["batches"] if snap["batches"] else 0.0)
     phase = snap["phase"]
-    label = ("Building the model…" if phase == "starting" else
-             f"Epoch {min(len(reports) + 1, snap['epochs'])} of {snap['epochs']} · batch "
-             f"{snap['batch']} of {snap['batches']} · loss {snap['batch_loss']:.3f}")
+    if phase == "starting":
+        label = "Building the model…"
+    elif not snap["batches"]:
+        label = "Preparing the first batch (TensorFlow compiles the model once)…"
+    else:
+        label = (f"Epoch {min(len(reports) + 1, snap['epochs'])} of {snap['epochs']} · batch "
+                 f"{snap['batch']} of {snap['batches']} · loss {snap['batch_loss']:.3f}")
     st.progress(min(done / snap["epochs"], 1.0), text=label)
     a, b = st.columns([1, 3])
     a.metric("Elapsed · 已用时间", f"{snap['elapsed']:.0f} s")
@@ -202,7 +207,7 @@ def show_reports(reports: list[chargen.EpochReport], epochs: int) -> None:
         ui.chart(loss_figure(reports, epochs), height=320)
     for r in reversed(reports):
         st.markdown(f"**After epoch {r.epoch}** (loss {r.loss:.3f}, {r.seconds:.0f} s):")
-        st.code(r.sample, language=None)
+        st.code(r.sample, language=None, wrap_lines=True)
 
 
 def live_section() -> None:
@@ -267,7 +272,7 @@ def live_section() -> None:
         else:
             gen = chargen.generate(job.model, job.vocab, p, 300, t, seed=0,
                                    record_hidden=False)
-            st.code(gen.text, language=None)
+            st.code(gen.text, language=None, wrap_lines=True)
 
 
 def lesson_section() -> None:

@@ -149,7 +149,7 @@ def test_colour_html_escapes_text():
     assert "<b>" not in out and "&lt;" in out and "&amp;" in out and "↵" in out
     assert out.count("<span") == 5 and "outline" in out
     signed = chargen.colour_html("ab", np.array([-1.0, 0.5]), True)
-    assert "rgba(31,119,180,1.00)" in signed and "rgba(214,39,40,0.50)" in signed
+    assert "rgba(31,119,180,0.80)" in signed and "rgba(214,39,40,0.40)" in signed
 
 
 def test_tiny_training_lowers_the_loss_and_stop_keeps_the_model():
