@@ -44,7 +44,7 @@ def load_shipped(model_path: str, stamp: float):
     return model, vocab, meta
 
 
-@st.cache_data(show_spinner="Writing, one character at a time…", max_entries=64)
+@st.cache_data(show_spinner="Writing, one character at a time…", max_entries=16)  # ≤ 3 MB each
 def shipped_generation(prompt: str, length: int, temperature: float, seed: int, stamp: float):
     model, vocab, _ = load_shipped(str(MODEL_PATH), stamp)
     return chargen.generate(model, vocab, prompt, length, temperature, seed)
@@ -119,10 +119,10 @@ def show_generation(gen: chargen.Generation, vocab: chargen.CharVocab, key: str)
         st.caption(f"Each character is coloured by unit {unit}'s activation after reading it: "
                    "red = positive, blue = negative (the hidden state h lies between -1 and 1).")
     position = st.slider(
-        "Position to inspect · 查看位置", 0, len(gen.text) - 2 if len(gen.text) > 1 else 0,
-        value=max(gen.n_prompt - 1, 0), key=f"{key}_pos",
+        "Position to inspect · 查看位置", 0, max(len(gen.text) - 2, 1),
+        value=max(gen.n_prompt - 1, 0), key=f"{key}_pos_{len(gen.text)}",  # new text, new range
         help="The framed character: after reading it, what did the model expect next?",
-    ) if len(gen.text) > 1 else 0
+    )
     st.html(chargen.colour_html(gen.text, values, signed, gen.n_prompt, highlight=position))
     context = gen.text[max(0, position - 40): position + 1]
     st.markdown(f"After reading `…{context[-40:]!r}` the model expects:")

@@ -54,6 +54,11 @@ def test_shipped_model_generates_from_the_prompt():
     at.number_input(key="gen_seed").set_value(7).run()
     assert html_blocks(at)[0] != first
 
+    at.slider(key="gen_pos_306").set_value(280).run()  # inspect a late character ...
+    assert "outline" in html_blocks(at)[0].split("<span")[281]
+    at.slider(key="gen_len").set_value(20).run()  # ... then shorten the text: no error
+    assert not at.exception and html_blocks(at)[0].count("<span") == 26
+
     at.radio(key="gen_mode").set_value("a hidden unit · 隐藏单元").run()
     assert not at.exception
     assert "rgba(" in html_blocks(at)[0]  # red/blue activations instead of confidence
