@@ -172,9 +172,10 @@ def memory_section() -> None:
         "cell state is carried forward by *adding* (c_t = f ⊙ c_{t−1} + i ⊙ g): while the "
         "forget gate f stays near 1 the product along that path stays near 1. Untrained, "
         "every cell forgets (the GRU fastest: its update gate starts near 0.5, halving the "
-        "old state each step); after training on a task that needs the early inputs, the "
-        "gated cells learn to keep them and their lines flatten, and they solve the task "
-        "far better than the SimpleRNN (see the accuracy column)."
+        "old state each step). After a few seconds of training on a task that needs every "
+        "input, all three lines flatten (the cells learn to keep what the task needs), but "
+        "the gated cells solve the task far better than the SimpleRNN (accuracy column), "
+        "and on longer sequences the SimpleRNN's product of factors decays again."
     )
 
 
