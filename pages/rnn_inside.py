@@ -174,8 +174,7 @@ def memory_section() -> None:
         "every cell forgets (the GRU fastest: its update gate starts near 0.5, halving the "
         "old state each step). After a few seconds of training on a task that needs every "
         "input, all three lines flatten (the cells learn to keep what the task needs), but "
-        "the gated cells solve the task far better than the SimpleRNN (accuracy column), "
-        "and on longer sequences the SimpleRNN's product of factors decays again."
+        "the gated cells solve the task far better than the SimpleRNN (accuracy column)."
     )
 
 
