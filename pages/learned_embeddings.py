@@ -182,7 +182,7 @@ n_map = (st.slider("Most frequent words to plot", 100, most, min(400, most), 100
 map_words = vectors.words[:n_map]
 projection = vectors.pca(map_words, 2)
 push = learned.push[:n_map]  # (n_map,) same order: pca keeps the first occurrence order
-strong = set(np.argsort(push)[:12]) | set(np.argsort(push)[-12:])
+strong = set(np.argsort(push)[:6]) | set(np.argsort(push)[-6:])  # the extremes
 labelled = [i for i, w in enumerate(projection.words)
             if i in strong or w in transfer.SENTIMENT_WORDS]
 limit = float(max(np.abs(push).max(), 1e-6))

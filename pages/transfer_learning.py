@@ -78,8 +78,10 @@ if imdb is not None and glove is not None:
             results[config] = transfer.run_transfer(config, imdb, matrix,
                                                     on_epoch_end=progress)
         except ValueError as error:
+            bar.empty()
             st.error(f"Cannot train on this data: {error}")
-        bar.empty()
+        else:
+            st.rerun()  # draw the results without the button
 
 found = results.get(config)
 if found:
@@ -116,18 +118,18 @@ if found:
         "going back to a size shows its results without retraining."
     )
     st.markdown(
-        "**Why pretrained embeddings help when data is scarce.** A few hundred reviews "
-        "contain only a few thousand different words, most of them once or twice, so a "
-        "random embedding learns little about most words and nothing about the ones it "
-        "never saw. GloVe learned from billions of words that *dreadful* sits near "
-        "*awful*, so a review using a word the training set lacks still lands in the right "
-        "place. **Frozen** GloVe can only use directions GloVe happened to learn (and in "
-        "GloVe, *good* and *bad* are neighbours, because they appear in the same places), so "
-        "its head has little to work with; **fine-tuning** keeps GloVe's head start and "
-        "then moves the sentiment words apart. On IMDB a random embedding often keeps up, "
-        "or wins, even with few reviews: the sentiment hangs on a few frequent words "
-        "(*great*, *bad*, *worst*) that every training subset contains, while an average of "
-        "GloVe vectors dilutes them among the words about the film's topic."
+        "**Why pretrained embeddings help when data is scarce.** In a few hundred reviews "
+        "most words occur only once or twice, so a random embedding learns little about "
+        "them, and nothing about the words it never saw. GloVe learned from billions of "
+        "words that *dreadful* sits near *awful*, so a review using a word the training "
+        "set lacks still lands in the right place. **Frozen** GloVe can only use the "
+        "directions GloVe happened to learn (and in GloVe, *good* and *bad* are neighbours, "
+        "because they appear in the same places), so its head has little to work with; "
+        "**fine-tuning** keeps GloVe's head start and then moves the sentiment words apart. "
+        "On IMDB a random embedding often keeps up, or wins, even with few reviews: the "
+        "sentiment hangs on a few frequent words (*great*, *bad*, *worst*) that every "
+        "training subset contains, while an average of GloVe vectors dilutes them among the "
+        "words about the film's topic."
     )
 elif imdb is not None and glove is not None and config not in results:
     st.info("Press **Train the three ways** to train and compare them on these settings.")
