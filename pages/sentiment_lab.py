@@ -30,7 +30,7 @@ TRAIN_CHOICES = (1_000, 2_000, 5_000, 10_000, 15_000, 20_000, 25_000)
 TEST_CHOICES = (1_000, 5_000, 10_000, 25_000)
 BATCH_CHOICES = (16, 32, 64, 128, 256, 512)
 LR_CHOICES = (1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2)
-REFRESH_SECONDS = 1.0  # live view refresh while training
+REFRESH_SECONDS = 2.0  # live view refresh while training (each redraw costs the trainer CPU)
 MISCLASSIFIED_SHOWN = 4
 REVIEW_LIMIT = 50_000  # characters of a typed review that are read
 DEFAULT_PRESET = training.FAST_POOL.name
@@ -148,10 +148,11 @@ def curves_figure(history: dict, title: str = "", epochs: int | None = None) -> 
 def confusion_figure(matrix: np.ndarray) -> go.Figure:
     labels = ["negative · 负面", "positive · 正面"]
     fig = go.Figure(go.Heatmap(
-        z=matrix, x=[f"predicted {lab}" for lab in labels], y=[f"true {lab}" for lab in labels],
-        colorscale="Blues", showscale=False, text=matrix, texttemplate="%{text:,}",
+        z=matrix, x=labels, y=labels, colorscale="Blues", showscale=False, text=matrix,
+        texttemplate="%{text:,}",
     ))
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", title_text="true · 真实")
+    fig.update_xaxes(title_text="predicted · 预测", side="top")
     fig.update_layout(title="Confusion matrix · 混淆矩阵", height=320)
     return fig
 
@@ -244,9 +245,12 @@ def show_results(job: training.BackgroundTraining) -> None:
     cols[0].metric(
         "Test accuracy · 测试准确率", f"{test['accuracy']:.4f}",
         help=f"On {len(test['probabilities']):,} test reviews the model never saw.",
-        delta=None if lesson is None else f"{test['accuracy'] - lesson:+.4f} vs lesson {lesson}",
+        delta=None if lesson is None else f"{test['accuracy'] - lesson:+.4f} vs lesson",
     )
     cols[1].metric("Test loss · 测试损失", f"{test['loss']:.4f}")
+    if lesson is not None:
+        st.caption(f"The lesson reported {lesson} test accuracy for "
+                   f"“{preset.compare_with or preset.name}”; yours is beside it above.")
     cols[2].metric("Best validation epoch · 最佳轮次",
                    str(result.best_epoch) if result.best_epoch else "—")
     gap = training.overfitting_gap(result.history)
@@ -351,7 +355,7 @@ def runs_section() -> None:
             x = list(range(1, record.epochs_run + 1))
             for col, key in ((1, "val_loss"), (2, "val_accuracy")):
                 fig.add_trace(go.Scatter(
-                    x=x, y=record.history.get(key, []), name=record.name[:40],
+                    x=x, y=record.history.get(key, []), name=f"{record.name[:30]} · {run_id[-6:]}",
                     legendgroup=run_id, showlegend=col == 1, mode="lines+markers",
                     line={"color": color}), row=1, col=col)
         fig.update_xaxes(title_text="epoch · 轮次")
