@@ -14,7 +14,6 @@ N_PUSH = 2_000  # words whose push is measured (one batch of one-word reviews, ~
 NEIGHBOURS = 8  # neighbours listed per word
 SHIPPED = "shipped"  # source key of the shipped LSTM
 QUICK = "quick"  # source key of the model trained on this page
-QUICK_KEY = "learned_quick_ready"  # session flag: this session asked for the quick model
 
 
 @st.cache_resource(show_spinner="Reading the model's embedding…", max_entries=8)
@@ -99,17 +98,18 @@ try:
             f"Dense, trained on {config.train_reviews:,} IMDB reviews for {config.epochs} "
             "epochs. Trained once per server, then reused."
         )
-        if st.session_state.get(QUICK_KEY) or st.button("Train it now", type="primary"):
-            st.session_state[QUICK_KEY] = True
-            bar = st.progress(0.0, text="Training…")
+        if config in quick_models() or st.button("Train it now", type="primary"):
+            if config not in quick_models():
+                bar = st.progress(0.0, text="Training…")
 
-            def progress(epoch: int, logs: dict) -> None:
-                bar.progress((epoch + 1) / config.epochs,
-                             text=f"Epoch {epoch + 1}/{config.epochs}: training accuracy "
-                                  f"{logs['accuracy']:.3f}")
+                def progress(epoch: int, logs: dict) -> None:
+                    bar.progress((epoch + 1) / config.epochs,
+                                 text=f"Epoch {epoch + 1}/{config.epochs}: training "
+                                      f"accuracy {logs['accuracy']:.3f}")
 
-            learned = analyse_quick(config, progress)
-            bar.empty()
+                analyse_quick(config, progress)
+                st.rerun()  # draw the results without the button
+            learned = quick_models()[config]
 except data.DataUnavailable as error:
     ui.data_missing(error)
 except Exception as error:  # a damaged run or model file: say which, keep the page alive
@@ -148,7 +148,7 @@ if extra.strip():
 
 def listing(found) -> str:
     """Neighbours as markdown-safe text: 'word 0.93, word 0.91, ...'."""
-    return ", ".join(f"{html.escape(m.word).replace('|', '&#124;')} {m.score:.2f}"
+    return ", ".join(f"{html.escape(m.word).replace('|', '&#124;')} {m.score:.3f}"
                      for m in found)
 
 
