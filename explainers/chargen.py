@@ -485,7 +485,7 @@ class TrainConfig:
 
 @dataclass
 class EpochReport:
-    epoch: int  # 1-based
+    epoch: int  # 1-based; LiveTraining adds epoch 0, the untrained model's sample
     loss: float
     seconds: float  # since training began
     sample: str
@@ -621,6 +621,12 @@ class LiveTraining:
         try:
             self.model = build_model(self.vocab.size, self.model_config, self.config.seed)
             compile_model(self.model, self.config.learning_rate)
+            prompt = self.config.sample_prompt
+            if prompt and not self.vocab.unknown(prompt):  # what random weights write
+                before = generate(self.model, self.vocab, prompt, self.config.sample_length,
+                                  self.config.sample_temperature, self.config.seed,
+                                  record_hidden=False).text
+                self._on_epoch(EpochReport(0, float("nan"), 0.0, before))
             with self._lock:
                 self.phase = "training"
             self.result = train(

@@ -84,6 +84,7 @@ def top_k_figure(gen: chargen.Generation, vocab: chargen.CharVocab, t: int) -> g
 
 
 def loss_figure(reports: list[chargen.EpochReport], epochs: int) -> go.Figure:
+    reports = [r for r in reports if r.epoch > 0]
     fig = go.Figure(go.Scatter(
         x=[r.epoch for r in reports], y=[r.loss for r in reports], mode="lines+markers",
         name="training loss"))
@@ -181,14 +182,15 @@ def shipped_section() -> None:
 def live_view(job: chargen.LiveTraining) -> None:
     snap = job.snapshot()
     reports = snap["reports"]
-    done = len(reports) + (snap["batch"] / snap["batches"] if snap["batches"] else 0.0)
+    finished = sum(r.epoch > 0 for r in reports)
+    done = finished + (snap["batch"] / snap["batches"] if snap["batches"] else 0.0)
     phase = snap["phase"]
     if phase == "starting":
         label = "Building the model…"
     elif not snap["batches"]:
         label = "Preparing the first batch (TensorFlow compiles the model once)…"
     else:
-        label = (f"Epoch {min(len(reports) + 1, snap['epochs'])} of {snap['epochs']} · batch "
+        label = (f"Epoch {min(finished + 1, snap['epochs'])} of {snap['epochs']} · batch "
                  f"{snap['batch']} of {snap['batches']} · loss {snap['batch_loss']:.3f}")
     st.progress(min(done / snap["epochs"], 1.0), text=label)
     a, b = st.columns([1, 3])
@@ -203,10 +205,13 @@ def live_view(job: chargen.LiveTraining) -> None:
 
 
 def show_reports(reports: list[chargen.EpochReport], epochs: int) -> None:
-    if reports:
+    if any(r.epoch > 0 for r in reports):
         ui.chart(loss_figure(reports, epochs), height=320)
     for r in reversed(reports):
-        st.markdown(f"**After epoch {r.epoch}** (loss {r.loss:.3f}, {r.seconds:.0f} s):")
+        if r.epoch == 0:
+            st.markdown("**Before training** (random weights):")
+        else:
+            st.markdown(f"**After epoch {r.epoch}** (loss {r.loss:.3f}, {r.seconds:.0f} s):")
         st.code(r.sample, language=None, wrap_lines=True)
 
 
@@ -260,7 +265,8 @@ def live_section() -> None:
         st.error(f"Training failed: {snap['error']}")
         return
     how = "stopped by you" if job.result and job.result.stopped else "finished"
-    st.success(f"Training {how} after {len(snap['reports'])} epoch(s) in "
+    epochs_run = sum(r.epoch > 0 for r in snap["reports"])
+    st.success(f"Training {how} after {epochs_run} epoch(s) in "
                f"{snap['elapsed']:.0f} s. The model is yours for this session.")
     show_reports(snap["reports"], job.config.epochs)
     with st.expander("Sample from your model · 用你的模型生成", expanded=False):

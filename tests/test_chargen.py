@@ -180,13 +180,14 @@ def test_live_training_thread_stops_and_keeps_its_model():
     job = chargen.LiveTraining(
         vocab, text, chargen.CharModelConfig("gru", 16, 8),
         chargen.TrainConfig(seq_length=20, batch_size=8, epochs=50, text_chars=len(text),
-                            sample_length=10),
+                            sample_length=10, sample_prompt="to"),
     ).start()
     job.stop()
     job.join(60)
     snap = job.snapshot()
     assert snap["phase"] == "done" and not job.running
-    assert job.result.stopped and len(snap["reports"]) <= 1 and job.model is not None
+    assert job.result.stopped and job.model is not None
+    assert snap["reports"][0].epoch == 0 and len(snap["reports"]) <= 2  # before + one epoch
 
 
 def test_training_refuses_less_than_one_batch(vocab):

@@ -109,3 +109,4 @@ def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
     assert "finished after 2 epoch(s)" in at.success[0].value
     assert len(job.result.losses) == 2 and job.result.losses[1] < job.result.losses[0]
     assert sum("After epoch" in m.value for m in at.markdown) == 2
+    assert sum("Before training" in m.value for m in at.markdown) == 1
