@@ -273,7 +273,7 @@ def train(
         epochs_run=len(history["loss"]),
         stopped=state["stopped"],
         best_epoch=state["best_epoch"],
-        early_stopped=state["early"],
+        early_stopped=state["early"] and len(history["loss"]) < config.epochs,
         epoch_seconds=epoch_seconds,
         batches_per_epoch=batches_per_epoch,
         mean_width=width,

@@ -152,8 +152,8 @@ def confusion_figure(matrix: np.ndarray) -> go.Figure:
         texttemplate="%{text:,}",
     ))
     fig.update_yaxes(autorange="reversed", title_text="true · 真实")
-    fig.update_xaxes(title_text="predicted · 预测", side="top")
-    fig.update_layout(title="Confusion matrix · 混淆矩阵", height=320)
+    fig.update_xaxes(title_text="predicted · 预测")
+    fig.update_layout(title="Confusion matrix · 混淆矩阵", height=340)
     return fig
 
 
@@ -344,8 +344,8 @@ def runs_section() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     by_id = {r.run_id: r for r in records}
     chosen = st.multiselect("Overlay the curves of · 叠加曲线", list(by_id),
-                            default=list(by_id)[:3], format_func=lambda i: by_id[i].label(),
-                            key="lab_overlay")
+                            default=list(by_id)[:3], format_func=lambda i: by_id[i].label())
+    # no key: when a new run appears the default (the newest three) is shown again
     if chosen:
         fig = make_subplots(rows=1, cols=2, subplot_titles=(
             "Validation loss · 验证损失", "Validation accuracy · 验证准确率"))
