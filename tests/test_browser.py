@@ -44,11 +44,12 @@ def test_home_shows_lessons_and_resources(page):
 
 @pytest.mark.parametrize("lesson", ui.lessons(), ids=lambda lesson: lesson.path)
 def test_every_lesson_opens_without_an_error(page, lesson):
-    page.locator("[data-testid='stSidebarNav'], [data-testid='stSidebar']").first.get_by_text(
-        lesson.title, exact=True
-    ).click()
-    page.get_by_role("heading", name=lesson.title.split(" · ")[0]).first.wait_for(
-        timeout=PAGE_TIMEOUT_MS
+    before = page.locator("h1").first.inner_text()
+    page.locator("[data-testid='stSidebar']").get_by_text(lesson.title, exact=True).click()
+    page.wait_for_url(f"**/{lesson.path.split('/')[-1][:-3]}", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_function(  # the new page's own title has replaced the old one
+        "old => { const h = document.querySelector('h1'); return h && h.innerText !== old; }",
+        arg=before, timeout=PAGE_TIMEOUT_MS,
     )
     browser.wait_for_app(page, PAGE_TIMEOUT_MS)
     assert _errors(page) == [], f"{lesson.path} shows an exception"
