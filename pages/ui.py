@@ -5,6 +5,7 @@ Pages import this module (`from pages import ui`); it is never a page itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -77,11 +78,21 @@ def lessons() -> list[Lesson]:
     return [lesson for section, items in SECTIONS.items() if section for lesson in items]
 
 
+def url_path(lesson: Lesson) -> str:
+    """The page's address, from its English title ("Parameter counts" -> parameter-counts).
+
+    It must differ from the file's stem: for /stem Streamlit would run pages/stem.py alone,
+    skipping app.py (no navigation, no sidebar), because the folder is called pages/.
+    """
+    english = lesson.title.split(" · ")[0].lower()
+    return re.sub(r"[^a-z0-9]+", "-", english).strip("-")
+
+
 def navigation_pages() -> dict[str, list[st.Page]]:
     return {
         section: [
             st.Page(lesson.path, title=lesson.title, icon=lesson.icon,
-                    default=lesson.path == "pages/home.py")
+                    url_path=url_path(lesson), default=lesson.path == "pages/home.py")
             for lesson in items
         ]
         for section, items in SECTIONS.items()

@@ -46,7 +46,7 @@ def test_home_shows_lessons_and_resources(page):
 def test_every_lesson_opens_without_an_error(page, lesson):
     before = page.locator("h1").first.inner_text()
     page.locator("[data-testid='stSidebar']").get_by_text(lesson.title, exact=True).click()
-    page.wait_for_url(f"**/{lesson.path.split('/')[-1][:-3]}", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_url(f"**/{ui.url_path(lesson)}", timeout=PAGE_TIMEOUT_MS)
     page.wait_for_function(  # the new page's own title has replaced the old one
         "old => { const h = document.querySelector('h1'); return h && h.innerText !== old; }",
         arg=before, timeout=PAGE_TIMEOUT_MS,
@@ -55,6 +55,15 @@ def test_every_lesson_opens_without_an_error(page, lesson):
     assert _errors(page) == [], f"{lesson.path} shows an exception"
     assert "What to notice" in page.inner_text("[data-testid='stMain']")
     page.screenshot(path=str(SHOTS / f"{lesson.path.split('/')[-1][:-3]}.png"))
+
+
+def test_a_direct_visit_to_a_lesson_url_keeps_the_apps_navigation(page):
+    lesson = ui.lessons()[-1]
+    page.goto(f"{page.base_url}/{ui.url_path(lesson)}")
+    browser.wait_for_app(page, PAGE_TIMEOUT_MS)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text(lesson.title, exact=True).wait_for()
+    assert "Projector mode" in sidebar.inner_text()  # app.py ran, not the page alone
 
 
 def test_projector_mode_makes_the_text_bigger(page):
