@@ -1,12 +1,72 @@
-"""The lesson's own numbers and vocabulary, in one place, so every page quotes them alike.
+"""The lesson's own numbers, recipes and vocabulary, in one place, so every page quotes them alike.
 
-Numbers are as the (Chinese-language) tutorial printed them; each names the page of this
-app where the same number is recomputed from a real Keras model or a real training run.
+Numbers are as the (Chinese-language) tutorial printed them. The recipes are its code: the
+sentiment models all read IMDB as `keras.datasets.imdb.load_data(num_words=10000)` (ids from
+`index_from=3`), padded with `pad_sequences(value=0, padding='post', maxlen=500)`, embedded in
+16 dimensions and trained with adam and `validation_split=0.2`; the char-RNN is TensorFlow's
+text_generation tutorial with a SimpleRNN. Presets, pages and tests import these; nothing
+else writes them down. Each printed number names the page of this app that recomputes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImdbRecipe:
+    """How every sentiment model of the lesson reads IMDB and is trained."""
+
+    num_words: int = 10_000  # load_data(num_words=10000)
+    index_from: int = 3  # ids 0-3 are <PAD>, <START>, <UNK>, <UNUSED>
+    maxlen: int = 500  # pad_sequences(maxlen=500)
+    padding: str = "post"  # pad_sequences(padding='post'): the pads come after the words
+    truncating: str = "pre"  # not set by the lesson: pad_sequences' default
+    embed_dim: int = 16  # Embedding(10000, 16)
+    dense_units: int = 64  # Dense(64, relu) before the output
+    validation_split: float = 0.2  # model.fit(..., validation_split=0.2)
+    learning_rate: float = 1e-3  # optimizer='adam': Keras's default rate
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    """One of the lesson's three IMDB models, with what it printed."""
+
+    key: str  # how the app refers to it
+    body: str  # "pool" (GlobalAveragePooling1D) or a recurrent cell kind
+    units: int  # recurrent units (0 for pooling)
+    layers: int  # stacked recurrent layers
+    bidirectional: bool
+    batch_size: int
+    epochs: int
+    test_accuracy: float  # model.evaluate on the 25,000 test reviews, as printed
+    test_loss: float | None = None  # where the lesson printed it
+
+
+@dataclass(frozen=True)
+class CharRecipe:
+    """The lesson's character model on Shakespeare (TensorFlow's text_generation tutorial)."""
+
+    text_chars: int = 1_115_394  # characters in shakespeare.txt
+    vocab: int = 65  # distinct characters in it
+    embedding: int = 256  # Embedding(65, 256)
+    cell: str = "simplernn"  # SimpleRNN(1024, return_sequences=True, stateful=True)
+    units: int = 1024
+    seq_length: int = 100  # windows of 101 characters: input and target shifted by one
+    shuffle_buffer: int = 10_000  # dataset.shuffle(10000)
+    batch_size: int = 64
+    epochs: int = 100
+    first_loss: float = 2.79  # loss after the first epoch, as printed
+    final_loss: float = 1.04  # loss after the 100th epoch, as printed
+    temperature: float = 1.0  # it samples tf.random.categorical(predictions): T = 1
+
+
+IMDB = ImdbRecipe()
+POOL = SentimentModel("pool", "pool", 0, 1, False, 128, 30, 0.8586, 0.6545)
+SIMPLE_RNN = SentimentModel("simplernn", "simplernn", 64, 1, False, 512, 30, 0.4993)
+BILSTM = SentimentModel("bilstm", "lstm", 64, 2, True, 512, 30, 0.8441)
+SENTIMENT_MODELS: tuple[SentimentModel, ...] = (POOL, SIMPLE_RNN, BILSTM)
+CHAR = CharRecipe()
 
 
 @dataclass(frozen=True)
@@ -17,31 +77,36 @@ class LessonNumber:
 
 
 NUMBERS: tuple[LessonNumber, ...] = (
-    LessonNumber("10,000", "IMDB vocabulary (num_words)", "Sentiment lab"),
-    LessonNumber("3", "index_from: ids 0-3 are <PAD>, <START>, <UNK>, <UNUSED>",
+    LessonNumber(f"{IMDB.num_words:,}", "IMDB vocabulary (num_words)", "Sentiment lab"),
+    LessonNumber(str(IMDB.index_from), "index_from: ids 0-3 are <PAD>, <START>, <UNK>, <UNUSED>",
                  "Sentiment lab, LSTM gates (tokens as the model sees them)"),
-    LessonNumber("500", "every review padded or truncated to 500 tokens", "Sentiment lab"),
+    LessonNumber(str(IMDB.maxlen), "every review padded or truncated to 500 tokens",
+                 "Sentiment lab"),
     LessonNumber("160,000", "Embedding(10000, 16) parameters = 10,000 × 16", "Parameter counts"),
     LessonNumber("161,153 (629.50 KB)", "Embedding + pooling model, total parameters",
                  "Parameter counts"),
-    LessonNumber("0.8586", "test accuracy, Embedding + average pooling, 30 epochs, batch 128",
+    LessonNumber(str(POOL.test_accuracy),
+                 "test accuracy, Embedding + average pooling, 30 epochs, batch 128",
                  "Sentiment lab (preset)"),
     LessonNumber("5,184", "SimpleRNN(64) on 16-d input = 64 × (16 + 64) + 64", "Parameter counts"),
-    LessonNumber("0.4993", "test accuracy of the SimpleRNN with padding='post' (a coin toss)",
+    LessonNumber(str(SIMPLE_RNN.test_accuracy),
+                 "test accuracy of the SimpleRNN with padding='post' (a coin toss)",
                  "Sentiment lab (preset), Inside a SimpleRNN"),
     LessonNumber("41,472", "Bidirectional(LSTM(64)) on 16-d input = 2 × 4 × (64 × 80 + 64)",
                  "Parameter counts"),
     LessonNumber("98,816", "Bidirectional(LSTM(64)) on 128-d input = 2 × 4 × (64 × 192 + 64)",
                  "Parameter counts"),
-    LessonNumber("0.8441", "test accuracy, two stacked Bidirectional(LSTM(64))",
-                 "Sentiment lab (preset)"),
-    LessonNumber("65", "distinct characters in the Shakespeare text", "Char-RNN on Shakespeare"),
+    LessonNumber(str(BILSTM.test_accuracy),
+                 "test accuracy, two stacked Bidirectional(LSTM(64))", "Sentiment lab (preset)"),
+    LessonNumber(str(CHAR.vocab), "distinct characters in the Shakespeare text",
+                 "Char-RNN on Shakespeare"),
     LessonNumber("16,640", "Embedding(65, 256) = 65 × 256", "Parameter counts, Char-RNN"),
     LessonNumber("1,311,744", "SimpleRNN(1024) on 256-d input = 1024 × (256 + 1024) + 1024",
                  "Parameter counts, Char-RNN"),
     LessonNumber("66,625", "Dense(65) on 1024 inputs = 1024 × 65 + 65",
                  "Parameter counts, Char-RNN"),
-    LessonNumber("1.04", "char-RNN training loss after 100 epochs", "Char-RNN on Shakespeare"),
+    LessonNumber(str(CHAR.final_loss), "char-RNN training loss after 100 epochs",
+                 "Char-RNN on Shakespeare"),
 )
 
 # (English, 中文, one line of meaning): the terms a reader meets in this app, in lesson order
