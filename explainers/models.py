@@ -2,15 +2,11 @@
 
 The body is the lesson's GlobalAveragePooling1D, or 1-3 stacked SimpleRNN / LSTM / GRU layers
 (optionally Bidirectional), with `return_sequences=True` on every recurrent layer but the
-last, as Keras needs to stack them. Parameter counts follow Keras's formulas (a test checks
-`parameter_count` against `count_params()` for every block combination):
+last, as Keras needs to stack them; `dense_units=0` leaves out the hidden Dense layer.
 
-- Embedding: vocab * dim
-- SimpleRNN: units * (input + units) + units
-- LSTM: 4 * (units * (input + units) + units)  (gates i, f, c, o)
-- GRU: 3 * (units * (input + units) + 2 * units)  (Keras's reset_after=True: two biases)
-- Bidirectional: twice the layer, output width 2 * units
-- Dense: inputs * units + units
+Parameter counts are not computed here: `spec` turns a configuration into the layer list of
+`explainers.params`, the one place that holds the formulas (a test checks them against
+`count_params()` for every block combination).
 
 Every initializer and dropout gets an explicit seed derived from `seed`, so two models built
 with the same seed are identical even when built in parallel threads (Keras's unseeded
@@ -24,30 +20,32 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-BODIES = ("pool", "simplernn", "lstm", "gru")
-BODY_NAMES = {  # body -> how the page and run table name it
-    "pool": "GlobalAveragePooling1D",
-    "simplernn": "SimpleRNN",
-    "lstm": "LSTM",
-    "gru": "GRU",
-}
-GATES = {"simplernn": 1, "lstm": 4, "gru": 3}  # weight blocks per recurrent layer
-DEFAULT_LEARNING_RATE = 1e-3  # Adam's default, the lesson's optimizer
+from explainers import cells, lesson, params
+
+POOL = "pool"  # the body without recurrence: GlobalAveragePooling1D
+BODIES = (POOL, *cells.KINDS)
+POOL_NAME = "GlobalAveragePooling1D"
+DEFAULT_LEARNING_RATE = lesson.IMDB.learning_rate  # Adam's default, the lesson's optimizer
+
+
+def body_name(body: str) -> str:
+    """How pages and the run table name a body: "GlobalAveragePooling1D", "LSTM", ..."""
+    return POOL_NAME if body == POOL else cells.display_name(body)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """A model of the lab, block by block; frozen so it can key caches and be saved as JSON."""
 
-    vocab_size: int = 10_000  # the lesson's vocabulary (num_words)
-    embed_dim: int = 16  # the lesson's embedding size: 10,000 x 16 = 160,000 parameters
+    vocab_size: int = lesson.IMDB.num_words  # the lesson's vocabulary (num_words)
+    embed_dim: int = lesson.IMDB.embed_dim  # the lesson's: 10,000 x 16 = 160,000 parameters
     mask_zero: bool = False  # the lesson did not mask; masking lets RNNs skip the <PAD> steps
-    body: str = "pool"  # "pool" | "simplernn" | "lstm" | "gru"
-    units: int = 64  # the lesson's RNN size
+    body: str = POOL  # "pool" | "simplernn" | "lstm" | "gru"
+    units: int = lesson.SIMPLE_RNN.units  # the lesson's RNN size
     layers: int = 1  # 1-3 stacked recurrent layers; the lesson's BiLSTM stacks 2
     bidirectional: bool = False  # read forwards and backwards, outputs concatenated
     dropout: float = 0.0  # Dropout after the body; the lesson used none
-    dense_units: int = 64  # the lesson's Dense(64, relu) before the sigmoid
+    dense_units: int = lesson.IMDB.dense_units  # hidden Dense(relu); 0 = none
     trainable_embedding: bool = True  # False freezes a pretrained (GloVe) embedding
 
     def __post_init__(self) -> None:
@@ -57,12 +55,12 @@ class ModelConfig:
             raise ValueError("layers must be 1, 2 or 3")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
-        if min(self.vocab_size, self.embed_dim, self.units, self.dense_units) < 1:
+        if min(self.vocab_size, self.embed_dim, self.units) < 1 or self.dense_units < 0:
             raise ValueError("sizes must be positive")
 
     @property
     def recurrent(self) -> bool:
-        return self.body != "pool"
+        return self.body != POOL
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -81,41 +79,45 @@ def describe(config: ModelConfig) -> str:
     if config.recurrent:
         stack = f"{config.layers} × " if config.layers > 1 else ""
         bi = "Bi-" if config.bidirectional else ""
-        parts.append(f"{stack}{bi}{BODY_NAMES[config.body]}({config.units})")
+        parts.append(f"{stack}{bi}{body_name(config.body)}({config.units})")
     else:
         parts.append("AveragePooling")
     if config.dropout:
         parts.append(f"Dropout({config.dropout:g})")
-    parts.append(f"Dense({config.dense_units}) → Dense(1)")
+    if config.dense_units:
+        parts.append(f"Dense({config.dense_units})")
+    parts.append("Dense(1)")
     return " → ".join(parts)
 
 
-def recurrent_parameters(body: str, input_dim: int, units: int) -> int:
-    """Parameters of one recurrent layer reading `input_dim` features (see module docstring)."""
-    if body == "gru":
-        return 3 * (units * (input_dim + units) + 2 * units)
-    return GATES[body] * (units * (input_dim + units) + units)
-
-
-def layer_parameters(config: ModelConfig) -> list[tuple[str, int]]:
-    """(layer name, parameters) in order, from the configuration alone (no Keras needed)."""
-    rows = [("embedding", config.vocab_size * config.embed_dim)]
-    width = config.embed_dim  # features reaching the next layer
+def spec(config: ModelConfig, seq_len: int | None = None) -> params.ModelSpec:
+    """The model as `params` layers, in order, to count its parameters (no Keras needed)."""
+    layers = [params.LayerSpec("embedding", units=config.embed_dim, vocab=config.vocab_size)]
     if config.recurrent:
-        directions = 2 if config.bidirectional else 1
-        for i in range(1, config.layers + 1):
-            n = directions * recurrent_parameters(config.body, width, config.units)
-            name = f"bidirectional_{i}" if config.bidirectional else f"{config.body}_{i}"
-            rows.append((name, n))
-            width = directions * config.units
-    rows.append(("dense", width * config.dense_units + config.dense_units))
-    rows.append(("output", config.dense_units + 1))
-    return rows
+        layers += [params.LayerSpec(config.body, config.units,
+                                    bidirectional=config.bidirectional,
+                                    return_sequences=i < config.layers - 1)
+                   for i in range(config.layers)]
+    else:
+        layers.append(params.LayerSpec("globalaveragepooling1d"))
+    if config.dropout:
+        layers.append(params.LayerSpec("dropout"))
+    if config.dense_units:
+        layers.append(params.LayerSpec("dense", config.dense_units, activation="relu"))
+    layers.append(params.LayerSpec("dense", 1, activation="sigmoid"))
+    return params.ModelSpec(tuple(layers), seq_len)
 
 
 def parameter_count(config: ModelConfig) -> int:
     """Total parameters, as `model.count_params()` reports them."""
-    return sum(n for _, n in layer_parameters(config))
+    return params.count_model(spec(config)).total
+
+
+def recurrent_parameter_count(config: ModelConfig) -> int:
+    """Parameters of the recurrent layers alone (what dominates a step's cost)."""
+    counted = params.count_model(spec(config))
+    return sum(count.params for count, layer in zip(counted.layers, spec(config).layers,
+                                                    strict=True) if layer.kind in cells.CELLS)
 
 
 def trainable_parameter_count(config: ModelConfig) -> int:
@@ -158,9 +160,9 @@ def build_model(
         name="embedding",
     )(inputs)  # (batch, steps, embed_dim)
     if config.recurrent:
-        cell = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+        cell = cells.keras_class(config.body)
         for i in range(1, config.layers + 1):
-            rnn = cell[config.body](
+            rnn = cell(
                 config.units,
                 return_sequences=i < config.layers,  # every layer but the last feeds the next
                 kernel_initializer=initializers.GlorotUniform(seed=next(seeds)),
@@ -169,7 +171,7 @@ def build_model(
                 name=f"{config.body}_{i}",
             )
             if config.bidirectional:
-                backward = cell[config.body](
+                backward = cell(
                     config.units,
                     return_sequences=i < config.layers,
                     go_backwards=True,
@@ -186,10 +188,11 @@ def build_model(
         x = layers.GlobalAveragePooling1D(name="average_pooling")(x)  # (batch, embed_dim)
     if config.dropout:
         x = layers.Dropout(config.dropout, seed=next(seeds), name="dropout")(x)
-    x = layers.Dense(
-        config.dense_units, activation="relu",
-        kernel_initializer=initializers.GlorotUniform(seed=next(seeds)), name="dense",
-    )(x)  # (batch, dense_units)
+    if config.dense_units:
+        x = layers.Dense(
+            config.dense_units, activation="relu",
+            kernel_initializer=initializers.GlorotUniform(seed=next(seeds)), name="dense",
+        )(x)  # (batch, dense_units)
     outputs = layers.Dense(
         1, activation="sigmoid",
         kernel_initializer=initializers.GlorotUniform(seed=next(seeds)), name="output",

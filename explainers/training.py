@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from explainers.models import ModelConfig, layer_parameters
+from explainers import cells
+from explainers.models import ModelConfig, recurrent_parameter_count
 
 CHUNK_BATCHES = 32  # batches sorted together: similar lengths, yet still well shuffled
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -358,8 +359,7 @@ def estimate_seconds(
     """A rough wall-time estimate of training (validation included), before it starts."""
     n = n_reviews if config.train_size is None else min(n_reviews, config.train_size)
     n_val = int(n * config.validation_split)
-    recurrent = sum(p for name, p in layer_parameters(model_config)
-                    if name not in ("embedding", "dense", "output"))
+    recurrent = recurrent_parameter_count(model_config)
     layers = model_config.layers * (2 if model_config.bidirectional else 1)
     layers = layers if model_config.recurrent else 0
     batches = math.ceil((n - n_val) / config.batch_size)
@@ -374,7 +374,7 @@ def estimate_memory_bytes(model_config: ModelConfig, batch_size: int, width: int
     per_step = model_config.embed_dim  # the embedded review, (batch, width, embed_dim)
     if model_config.recurrent:
         dirs = 2 if model_config.bidirectional else 1
-        kept = {"simplernn": 2, "lstm": 7, "gru": 6}[model_config.body]  # gates, states
+        kept = cells.cell(model_config.body).kept_per_step  # gates and states
         per_step += model_config.layers * dirs * model_config.units * kept
     return int(batch_size * width * per_step * 4 * 3)  # float32; forward, grads, copies
 

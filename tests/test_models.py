@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from explainers import models
+from explainers import models, params
 
 VOCAB, DIM, UNITS, DENSE = 30, 4, 3, 5  # tiny, so every combination builds in a blink
 
@@ -23,21 +23,29 @@ def _combinations():
     ):
         yield models.ModelConfig(vocab_size=VOCAB, embed_dim=DIM, body=body, units=UNITS,
                                  layers=layers, bidirectional=bi, mask_zero=mask,
-                                 dense_units=DENSE, dropout=0.2 if layers == 2 else 0.0)
+                                 dense_units=DENSE if layers < 3 else 0,
+                                 dropout=0.2 if layers == 2 else 0.0)
+
+
+def _weighted_layers(model):
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 
 @pytest.mark.parametrize("config", list(_combinations()), ids=models.describe)
 def test_every_block_combination_has_the_formula_parameters_and_shapes(config):
     model = models.build_model(config, seed=3)
     assert model.count_params() == models.parameter_count(config)
-    for name, expected in models.layer_parameters(config):
-        assert model.get_layer(name).count_params() == expected, name
+    counted = params.count_model(models.spec(config)).layers
+    built = _weighted_layers(model)
+    assert len(built) == len(counted)
+    for layer, count in zip(built, counted, strict=True):
+        assert layer.count_params() == count.params, layer.name
     ids = np.array([[0, 0, 5, 7, 9], [1, 4, 6, 0, 0]], dtype=np.int32)  # (2, 5)
     out = model.predict_on_batch(ids)
     assert out.shape == (2, 1)
     assert np.all((out > 0) & (out < 1))
     if config.recurrent:
-        last = model.get_layer(models.layer_parameters(config)[config.layers][0])
+        last = _weighted_layers(model)[config.layers]
         width = UNITS * (2 if config.bidirectional else 1)
         assert last.output.shape == (None, width)  # the last layer returns its final state
 
@@ -46,10 +54,12 @@ def test_lesson_models_have_the_lessons_parameter_counts():
     pool = models.ModelConfig()
     assert models.parameter_count(pool) == 161_153  # the lesson's summary: 161,153
     rnn = models.ModelConfig(body="simplernn")
-    assert dict(models.layer_parameters(rnn))["simplernn_1"] == 5_184
+    assert params.count_model(models.spec(rnn)).layers[1].params == 5_184
+    assert models.recurrent_parameter_count(rnn) == 5_184
     bilstm = models.ModelConfig(body="lstm", layers=2, bidirectional=True)
-    rows = dict(models.layer_parameters(bilstm))
-    assert (rows["bidirectional_1"], rows["bidirectional_2"]) == (41_472, 98_816)
+    rows = params.count_model(models.spec(bilstm)).layers
+    assert (rows[1].params, rows[2].params) == (41_472, 98_816)
+    assert models.recurrent_parameter_count(bilstm) == 41_472 + 98_816
 
 
 def test_same_seed_same_weights_and_different_seed_different_weights():
