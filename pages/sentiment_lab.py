@@ -436,7 +436,7 @@ with embed_col:
 with body_col:
     st.markdown("**Body · 主体**")
     st.selectbox("Layer", models.BODIES, key="lab_body",
-                 format_func=lambda b: models.BODY_NAMES[b])
+                 format_func=models.body_name)
     is_rnn = st.session_state["lab_body"] != "pool"
     st.slider("Units", 4, 128, step=4, key="lab_units", disabled=not is_rnn)
     st.slider("Stacked layers", 1, 3, key="lab_layers", disabled=not is_rnn,
