@@ -25,14 +25,14 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from explainers import data, models, training
+from explainers import data, models, presets, training
 
 # (row label, lesson preset, lab preset, target test accuracy, lab's time budget in s,
 #  epochs the lesson's recipe is capped at)
 TABLE = (
-    ("Embedding + average pooling", training.LESSON_POOL, training.FAST_POOL, 0.88, 20, 30),
-    ("LSTM family", training.LESSON_BILSTM, training.FAST_LSTM, 0.8441, 45, 2),
-    ("SimpleRNN", training.LESSON_RNN, training.RNN_DONE_RIGHT, 0.80, 90, 3),
+    ("Embedding + average pooling", presets.LESSON_POOL, presets.FAST_POOL, 0.88, 20, 30),
+    ("LSTM family", presets.LESSON_BILSTM, presets.FAST_LSTM, 0.8441, 45, 2),
+    ("SimpleRNN", presets.LESSON_RNN, presets.RNN_DONE_RIGHT, 0.80, 90, 3),
 )
 QUICK_REVIEWS = 2_000
 
@@ -44,11 +44,9 @@ def uptime() -> str:
         return "uptime unavailable"
 
 
-def time_to_target(preset: training.Preset, target: float, cap: int, quick: bool) -> dict:
+def time_to_target(preset: presets.Preset, target: float, cap: int, quick: bool) -> dict:
     """Train epoch by epoch until the test accuracy reaches `target` or `cap` epochs pass."""
-    imdb = data.load_imdb(data.ImdbConfig(num_words=preset.model.vocab_size,
-                                          maxlen=preset.maxlen, padding=preset.padding,
-                                          truncating=preset.truncating))
+    imdb = data.load_imdb(preset.imdb)
     n = QUICK_REVIEWS if quick else len(imdb.y_train)
     x_test, y_test = imdb.x_test[:n], imdb.y_test[:n]
     config = replace(preset.train, epochs=cap, early_stopping_patience=0,

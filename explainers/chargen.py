@@ -11,10 +11,11 @@ Sampling runs the RNN one character at a time with the state carried from step t
 module calls the trained layer's own cell (`layer.cell`) on one character at a time, so a
 model trained on windows of any length (not `stateful`) generates text of any length, and a
 test checks that its per-step logits equal the full-sequence model's outputs. The lesson
-samples with `tf.random.categorical(logits / temperature)`; here the stateless twin
-`tf.random.stateless_categorical` draws from the same distribution with the seed
-`(seed, step)`, so a seed gives the same text every time without touching TensorFlow's global
-seed, which other sessions of the server share.
+samples with `tf.random.categorical(logits)`, that is at temperature 1; here the stateless
+twin `tf.random.stateless_categorical` draws from softmax(logits / temperature) with the seed
+`(seed, step)` (at temperature 1 the lesson's distribution), so a seed gives the same text
+every time without touching TensorFlow's global seed, which other sessions of the server
+share.
 """
 
 from __future__ import annotations
@@ -30,21 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from explainers import paths
+from explainers import cells, lesson, params, paths
 
-CELLS = ("simplernn", "gru", "lstm")  # the three recurrent layers the lessons compare
 TOP_K = 5  # next-character candidates kept per step (the page's bar chart)
 MAX_PROMPT = 2_000  # characters of seed text read before sampling (bounded work per request)
 MAX_GENERATE = 2_000  # characters generated per request (about 2 s on a laptop CPU)
-
-# The lesson's recipe (TensorFlow's text_generation tutorial, SimpleRNN variant)
-LESSON_VOCAB = 65  # distinct characters in the Shakespeare text
-LESSON_EMBEDDING = 256
-LESSON_UNITS = 1024
-LESSON_SEQ_LENGTH = 100
-LESSON_BATCH = 64
-LESSON_EPOCHS = 100
-LESSON_FINAL_LOSS = 1.04  # the lesson's loss after 100 epochs
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -135,10 +126,21 @@ class CharModelConfig:
     embedding_dim: int = 64  # 65 characters need far fewer than the lesson's 256 dimensions
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, not {self.cell!r}")
+        cells.cell(self.cell)  # ValueError for an unknown cell
         if self.units < 1 or self.embedding_dim < 1:
             raise ValueError("units and embedding_dim must be positive")
+
+
+LESSON_MODEL = CharModelConfig(lesson.CHAR.cell, lesson.CHAR.units, lesson.CHAR.embedding)
+
+
+def spec(vocab_size: int, config: CharModelConfig) -> params.ModelSpec:
+    """The model's layers for `params` (parameter counts without building it)."""
+    return params.ModelSpec((
+        params.LayerSpec("embedding", units=config.embedding_dim, vocab=vocab_size),
+        params.LayerSpec(config.cell, config.units, return_sequences=True),
+        params.LayerSpec("dense", vocab_size),
+    ), seq_len=None)
 
 
 def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0):
@@ -149,8 +151,7 @@ def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0):
     import keras
 
     init = keras.initializers
-    layer = {"simplernn": keras.layers.SimpleRNN, "gru": keras.layers.GRU,
-             "lstm": keras.layers.LSTM}[config.cell]
+    layer = cells.keras_class(config.cell)
     return keras.Sequential([
         keras.Input(shape=(None,), dtype="int32"),  # (batch, T) character ids
         keras.layers.Embedding(  # (batch, T, E)
@@ -170,22 +171,18 @@ def build_lesson_model():
     """The lesson's model exactly (stateful, batch 64), built only to show its summary."""
     import keras
 
+    recipe = lesson.CHAR
     return keras.Sequential([
-        keras.Input(batch_shape=(LESSON_BATCH, None), dtype="int32"),
-        keras.layers.Embedding(LESSON_VOCAB, LESSON_EMBEDDING),
-        keras.layers.SimpleRNN(LESSON_UNITS, return_sequences=True, stateful=True),
-        keras.layers.Dense(LESSON_VOCAB),
+        keras.Input(batch_shape=(recipe.batch_size, None), dtype="int32"),
+        keras.layers.Embedding(recipe.vocab, recipe.embedding),
+        cells.keras_class(recipe.cell)(recipe.units, return_sequences=True, stateful=True),
+        keras.layers.Dense(recipe.vocab),
     ], name="lesson_char_rnn")
 
 
-def lesson_parameter_counts() -> dict[str, int]:
+def lesson_parameter_counts() -> params.ModelCount:
     """The lesson's three layers by formula (a test checks them against count_params())."""
-    v, e, u = LESSON_VOCAB, LESSON_EMBEDDING, LESSON_UNITS
-    return {
-        "Embedding": v * e,  # 65 x 256 = 16,640
-        "SimpleRNN": e * u + u * u + u,  # kernel + recurrent kernel + bias = 1,311,744
-        "Dense": u * v + v,  # 1024 x 65 + 65 = 66,625
-    }
+    return params.count_model(spec(lesson.CHAR.vocab, LESSON_MODEL))
 
 
 def compile_model(model, learning_rate: float = 3e-3) -> None:
@@ -459,8 +456,8 @@ def colour_html(
 
 def multiply_adds_per_char(embedding_dim: int, units: int, vocab: int, cell: str) -> int:
     """Multiply-adds to read one character forwards (backwards costs about twice that)."""
-    gates = {"simplernn": 1, "gru": 3, "lstm": 4}[cell]
-    return gates * (embedding_dim * units + units * units) + units * vocab
+    blocks = cells.cell(cell).blocks
+    return blocks * (embedding_dim * units + units * units) + units * vocab
 
 
 # --------------------------------------------------------------------------- training

@@ -70,6 +70,32 @@ CHAR = CharRecipe()
 
 
 @dataclass(frozen=True)
+class PrintedCount:
+    """A parameter count the lesson printed in a model.summary()."""
+
+    value: int
+    model: str  # a SentimentModel's key, or "char"
+    layer: int  # the layer's place in that model (0 = the Embedding)
+
+
+PRINTED_COUNTS: tuple[PrintedCount, ...] = (
+    PrintedCount(160_000, "pool", 0),  # Embedding(10000, 16)
+    PrintedCount(5_184, "simplernn", 1),  # SimpleRNN(64) on 16 features
+    PrintedCount(4_160, "simplernn", 2),  # Dense(64) on 64
+    PrintedCount(41_472, "bilstm", 1),  # Bidirectional(LSTM(64)) on 16
+    PrintedCount(98_816, "bilstm", 2),  # Bidirectional(LSTM(64)) on 128
+    PrintedCount(16_640, "char", 0),  # Embedding(65, 256)
+    PrintedCount(1_311_744, "char", 1),  # SimpleRNN(1024) on 256
+    PrintedCount(66_625, "char", 2),  # Dense(65) on 1024
+)
+POOL_TOTAL = "161,153 (629.50 KB)"  # the pooling model's "Total params" line
+
+
+def _printed(model: str, layer: int) -> str:
+    return next(f"{c.value:,}" for c in PRINTED_COUNTS if (c.model, c.layer) == (model, layer))
+
+
+@dataclass(frozen=True)
 class LessonNumber:
     value: str
     what: str
@@ -82,28 +108,34 @@ NUMBERS: tuple[LessonNumber, ...] = (
                  "Sentiment lab, LSTM gates (tokens as the model sees them)"),
     LessonNumber(str(IMDB.maxlen), "every review padded or truncated to 500 tokens",
                  "Sentiment lab"),
-    LessonNumber("160,000", "Embedding(10000, 16) parameters = 10,000 × 16", "Parameter counts"),
-    LessonNumber("161,153 (629.50 KB)", "Embedding + pooling model, total parameters",
+    LessonNumber(_printed("pool", 0),
+                 "Embedding(10000, 16) parameters = 10,000 × 16", "Parameter counts"),
+    LessonNumber(POOL_TOTAL, "Embedding + pooling model, total parameters",
                  "Parameter counts"),
     LessonNumber(str(POOL.test_accuracy),
                  "test accuracy, Embedding + average pooling, 30 epochs, batch 128",
                  "Sentiment lab (preset)"),
-    LessonNumber("5,184", "SimpleRNN(64) on 16-d input = 64 × (16 + 64) + 64", "Parameter counts"),
+    LessonNumber(_printed("simplernn", 1),
+                 "SimpleRNN(64) on 16-d input = 64 × (16 + 64) + 64", "Parameter counts"),
     LessonNumber(str(SIMPLE_RNN.test_accuracy),
                  "test accuracy of the SimpleRNN with padding='post' (a coin toss)",
                  "Sentiment lab (preset), Inside a SimpleRNN"),
-    LessonNumber("41,472", "Bidirectional(LSTM(64)) on 16-d input = 2 × 4 × (64 × 80 + 64)",
+    LessonNumber(_printed("bilstm", 1),
+                 "Bidirectional(LSTM(64)) on 16-d input = 2 × 4 × (64 × 80 + 64)",
                  "Parameter counts"),
-    LessonNumber("98,816", "Bidirectional(LSTM(64)) on 128-d input = 2 × 4 × (64 × 192 + 64)",
+    LessonNumber(_printed("bilstm", 2),
+                 "Bidirectional(LSTM(64)) on 128-d input = 2 × 4 × (64 × 192 + 64)",
                  "Parameter counts"),
     LessonNumber(str(BILSTM.test_accuracy),
                  "test accuracy, two stacked Bidirectional(LSTM(64))", "Sentiment lab (preset)"),
     LessonNumber(str(CHAR.vocab), "distinct characters in the Shakespeare text",
                  "Char-RNN on Shakespeare"),
-    LessonNumber("16,640", "Embedding(65, 256) = 65 × 256", "Parameter counts, Char-RNN"),
-    LessonNumber("1,311,744", "SimpleRNN(1024) on 256-d input = 1024 × (256 + 1024) + 1024",
+    LessonNumber(_printed("char", 0),
+                 "Embedding(65, 256) = 65 × 256", "Parameter counts, Char-RNN"),
+    LessonNumber(_printed("char", 1),
+                 "SimpleRNN(1024) on 256-d input = 1024 × (256 + 1024) + 1024",
                  "Parameter counts, Char-RNN"),
-    LessonNumber("66,625", "Dense(65) on 1024 inputs = 1024 × 65 + 65",
+    LessonNumber(_printed("char", 2), "Dense(65) on 1024 inputs = 1024 × 65 + 65",
                  "Parameter counts, Char-RNN"),
     LessonNumber(str(CHAR.final_loss), "char-RNN training loss after 100 epochs",
                  "Char-RNN on Shakespeare"),

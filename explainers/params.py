@@ -22,20 +22,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from explainers import cells
+
 BYTES_PER_PARAM = 4  # float32 weights, what Keras counts in the summary's memory column
-RNN_KINDS = ("simplernn", "lstm", "gru")
+RNN_KINDS = cells.KINDS
 ZERO_KINDS = ("globalaveragepooling1d", "globalmaxpooling1d", "dropout", "flatten")
 KINDS = ("embedding", "dense", *RNN_KINDS, *ZERO_KINDS)
-GATES = {"simplernn": 1, "lstm": 4, "gru": 3}  # weight blocks per cell
 KERAS_CLASS = {  # our kind -> the class name model.summary() prints
-    "embedding": "Embedding", "dense": "Dense", "simplernn": "SimpleRNN", "lstm": "LSTM",
-    "gru": "GRU", "globalaveragepooling1d": "GlobalAveragePooling1D",
+    "embedding": "Embedding", "dense": "Dense", "globalaveragepooling1d": "GlobalAveragePooling1D",
     "globalmaxpooling1d": "GlobalMaxPooling1D", "dropout": "Dropout", "flatten": "Flatten",
+    **{kind: c.name for kind, c in cells.CELLS.items()},
 }
 KERAS_NAME = {  # our kind -> Keras's default layer name (snake case of the class)
-    "embedding": "embedding", "dense": "dense", "simplernn": "simple_rnn", "lstm": "lstm",
-    "gru": "gru", "globalaveragepooling1d": "global_average_pooling1d",
-    "globalmaxpooling1d": "global_max_pooling1d", "dropout": "dropout", "flatten": "flatten",
+    "embedding": "embedding", "dense": "dense", "globalaveragepooling1d":
+    "global_average_pooling1d", "globalmaxpooling1d": "global_max_pooling1d",
+    "dropout": "dropout", "flatten": "flatten",
+    **{kind: c.keras_name for kind, c in cells.CELLS.items()},
 }
 
 WHY = {  # a sentence on each formula's terms, shown under the formula
@@ -149,7 +151,7 @@ def _shape_text(shape: tuple[int | None, ...]) -> str:
 
 def _cell_count(spec: LayerSpec, x: int) -> tuple[str, str, int, str]:
     """(formula, substituted, params, why) of one direction of a recurrent layer."""
-    h, gates = spec.units, GATES[spec.kind]
+    h, gates = spec.units, cells.cell(spec.kind).blocks
     weights = f"{h} × ({h} + {x})"
     n_weights = h * (h + x)
     if spec.kind == "gru" and spec.reset_after and spec.use_bias:
@@ -208,7 +210,7 @@ def count_layer(spec: LayerSpec, in_shape: tuple[int | None, ...]) -> tuple[Laye
         out = (in_shape[0], features) if spec.return_sequences else (features,)
         directions = tuple(Direction(f"{way} {cls}", formula, sub, n)
                            for way in ("forward", "backward"))
-        if GATES[kind] == 1:  # brackets, so "2 ×" visibly multiplies the whole count
+        if cells.cell(kind).blocks == 1:  # brackets, so "2 ×" visibly multiplies the whole count
             formula, sub = f"[{formula}]", f"[{sub}]"
         count = LayerCount(
             "bidirectional", "Bidirectional", f"2 × {formula}", f"2 × {sub}", 2 * n,
@@ -290,11 +292,11 @@ def keras_layer(spec: LayerSpec, name: str | None = None):
         options = {"return_sequences": spec.return_sequences, "use_bias": spec.use_bias}
         if spec.kind == "gru":
             options["reset_after"] = spec.reset_after
-        cell_class = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+        cell_class = cells.keras_class(spec.kind)
         if spec.bidirectional:
-            return layers.Bidirectional(cell_class[spec.kind](spec.units, **options),
+            return layers.Bidirectional(cell_class(spec.units, **options),
                                         merge_mode=spec.merge_mode, name=name)
-        return cell_class[spec.kind](spec.units, name=name, **options)
+        return cell_class(spec.units, name=name, **options)
     simple = {
         "globalaveragepooling1d": layers.GlobalAveragePooling1D,
         "globalmaxpooling1d": layers.GlobalMaxPooling1D, "flatten": layers.Flatten,
@@ -413,38 +415,3 @@ def summary_of(model) -> Summary:
 def model_summary(model: ModelSpec) -> Summary:
     """Build the spec as a real Keras model and parse its summary."""
     return summary_of(keras_model(model))
-
-
-# --------------------------------------------------------------------------- lesson presets
-
-_EMB = LayerSpec("embedding", units=16, vocab=10_000)  # the lesson's 10,000 words × 16 dims
-PRESETS: dict[str, ModelSpec] = {
-    "Pooling model (Embedding → average → Dense)": ModelSpec((
-        _EMB, LayerSpec("globalaveragepooling1d"),
-        LayerSpec("dense", 64, activation="relu"), LayerSpec("dense", 1, activation="sigmoid"),
-    ), 500, "The embeddings lesson's baseline: 161,153 (629.50 KB)"),
-    "SimpleRNN model (padding='post')": ModelSpec((
-        _EMB, LayerSpec("simplernn", 64),
-        LayerSpec("dense", 64, activation="relu"), LayerSpec("dense", 1, activation="sigmoid"),
-    ), 500, "The lesson's SimpleRNN that scored 0.4993"),
-    "Two stacked Bidirectional LSTMs": ModelSpec((
-        _EMB, LayerSpec("lstm", 64, bidirectional=True, return_sequences=True),
-        LayerSpec("lstm", 64, bidirectional=True),
-        LayerSpec("dense", 64, activation="relu"), LayerSpec("dense", 1, activation="sigmoid"),
-    ), 500, "The lesson's 2 × BiLSTM sentiment model"),
-    "Char-RNN on Shakespeare": ModelSpec((
-        LayerSpec("embedding", units=256, vocab=65), LayerSpec("simplernn", 1024,
-                                                               return_sequences=True),
-        LayerSpec("dense", 65),
-    ), 100, "The text-generation model: 65 characters, 256-d embedding, 1024 units"),
-}
-LESSON_NUMBERS = {  # every count the lesson printed -> (preset, layer index) that makes it
-    160_000: ("Pooling model (Embedding → average → Dense)", 0),
-    5_184: ("SimpleRNN model (padding='post')", 1),
-    4_160: ("SimpleRNN model (padding='post')", 2),
-    41_472: ("Two stacked Bidirectional LSTMs", 1),
-    98_816: ("Two stacked Bidirectional LSTMs", 2),
-    16_640: ("Char-RNN on Shakespeare", 0),
-    1_311_744: ("Char-RNN on Shakespeare", 1),
-    66_625: ("Char-RNN on Shakespeare", 2),
-}

@@ -27,10 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explainers import data
+from explainers import cells, data
 
-CELLS = ("simplernn", "lstm", "gru")
-CELL_NAMES = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 WALK_X, WALK_H = 3, 4  # tiny sizes: every number of a step fits on the screen
 WALK_MAX_TOKENS = 12  # steps shown in the walkthrough
 WEIGHT_DECIMALS = 1  # weights rounded so the arithmetic can be redone by hand
@@ -164,8 +162,7 @@ def cell_model(cell: str, config: MemoryConfig, seed: int):
     import keras
     from keras import initializers, layers
 
-    rnn_class = {"simplernn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[cell]
-    rnn = rnn_class(
+    rnn = cells.keras_class(cell)(
         config.units, name="rnn",
         kernel_initializer=initializers.GlorotUniform(seed=seed + 1),
         recurrent_initializer=initializers.Orthogonal(seed=seed + 2),
@@ -199,11 +196,10 @@ def gradient_profile(cell: str, trained: bool, config: MemoryConfig = MemoryConf
                      ) -> MemoryProfile:
     """|∂h_T/∂x_t| of one probe sequence, before or after a short training on the task."""
     import keras
+    import tensorflow as tf
 
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}")
+    cells.cell(cell)  # ValueError naming the cells there are
     began = time.perf_counter()
-    keras.utils.set_random_seed(config.seed)
     model = cell_model(cell, config, config.seed * 10)
     x_test, y_test = synthetic_task(config, 512, config.seed + 2)
     if trained:
@@ -212,8 +208,10 @@ def gradient_profile(cell: str, trained: bool, config: MemoryConfig = MemoryConf
         if on_epoch_end is not None:
             callbacks.append(keras.callbacks.LambdaCallback(
                 on_epoch_end=lambda epoch, logs: on_epoch_end(epoch, dict(logs or {}))))
-        model.fit(x, y, epochs=config.epochs, batch_size=64, verbose=0, shuffle=True,
-                  callbacks=callbacks)
+        batches = (tf.data.Dataset.from_tensor_slices((x, y))  # shuffled by its own seed:
+                   .shuffle(len(x), seed=config.seed)  # TensorFlow's global seed is the
+                   .batch(64))  # server's, shared by every session, so it is left alone
+        model.fit(batches, epochs=config.epochs, verbose=0, callbacks=callbacks)
     probs = np.asarray(model.predict_on_batch(x_test)).reshape(-1)  # (512,)
     accuracy = float(np.mean((probs > 0.5) == (y_test > 0.5)))
     probe = x_test[0]  # (T, f): the same sequence for every cell

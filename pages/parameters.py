@@ -11,11 +11,10 @@ import html
 import pandas as pd
 import streamlit as st
 
-from explainers import params
+from explainers import cells, lesson, params, presets
 from pages import ui
 
 CUSTOM = "Build your own · 自己搭建"
-CELLS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
 MAX_RECURRENT = 3  # stacked recurrent layers offered; the lesson stacks two
 AGREE, DISAGREE = "✅", "❌"
 ROW_PIXELS = 35  # st.dataframe's row height: the lesson table is shown without scrolling
@@ -44,7 +43,8 @@ def custom_spec() -> params.ModelSpec:
                      help="0 = the lesson's GlobalAveragePooling1D model.")
     for i in range(n_rnn):
         cols = st.columns([1.2, 1.5, 1, 1.2])
-        cell = CELLS[cols[0].selectbox(f"Layer {i + 1}", list(CELLS), key=f"p_cell{i}")]
+        cell = cols[0].selectbox(f"Layer {i + 1}", cells.KINDS, key=f"p_cell{i}",
+                                 format_func=cells.display_name)
         units = cols[1].slider("units h", 1, 1024, 64, key=f"p_units{i}")
         bi = cols[2].checkbox("Bidirectional", key=f"p_bi{i}")
         reset_after = True
@@ -134,8 +134,8 @@ def show_model(spec: params.ModelSpec) -> None:
 def lesson_numbers() -> None:
     """Every number the lesson printed, recomputed and checked against Keras's summary."""
     rows = []
-    for number, (preset, index) in params.LESSON_NUMBERS.items():
-        spec = params.PRESETS[preset]
+    for number, (preset, index) in presets.LESSON_COUNTS.items():
+        spec = presets.PARAMETER_MODELS[preset]
         layer = params.count_model(spec).layers[index]
         line = keras_summary(spec).row(layer.name)
         rows.append({
@@ -147,10 +147,10 @@ def lesson_numbers() -> None:
             "Layer": f"{layer.name} ({layer.keras_class})",
             "Model": preset,
         })
-    for preset, spec in params.PRESETS.items():
+    for preset, spec in presets.PARAMETER_MODELS.items():
         total = params.count_model(spec).total_text
         rows.append({
-            "Lesson printed": total if preset.startswith("Pooling") else "",
+            "Lesson printed": lesson.POOL_TOTAL if preset == presets.POOL_TITLE else "",
             "Formula with numbers": "sum of the layers",
             "Formula gives": total, "Keras summary": keras_summary(spec).total,
             "Agree": AGREE if total == keras_summary(spec).total else DISAGREE,
@@ -164,11 +164,11 @@ st.title("Parameter counts · 参数量")
 st.caption("Every layer's formula, with your numbers substituted, beside the line Keras's "
            "model.summary() prints for the same layer.")
 
-choice = st.selectbox("Model · 模型", [*params.PRESETS, CUSTOM], key="p_preset")
+choice = st.selectbox("Model · 模型", [*presets.PARAMETER_MODELS, CUSTOM], key="p_preset")
 if choice == CUSTOM:
     spec = custom_spec()
 else:
-    spec = params.PRESETS[choice]
+    spec = presets.PARAMETER_MODELS[choice]
     st.markdown(f"*{html.escape(spec.title)}* — input: "
                 f"{spec.seq_len if spec.seq_len else 'any number of'} tokens per example.")
 show_model(spec)

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from explainers import data, rnn_inside
+from explainers import cells, data, lesson, rnn_inside
 from pages import ui
 
 EXAMPLE = "The film was not good, it was great"
@@ -23,7 +23,7 @@ TRAIN_SIZES = (1_000, 2_000, 3_000, 5_000, 10_000)  # reviews for the quick trai
 REVIEW_LIMIT = 20_000  # characters of a typed review that are read
 RESULTS_KEY = "inside_quick_results"  # session state: variant -> QuickResult
 TRAINED_MEMORY_KEY = "inside_memory_trained"  # session state: trained profiles were asked for
-LESSON_RNN_ACCURACY = 0.4993  # what the lesson's post-padded SimpleRNN scored on the test set
+LESSON_RNN_ACCURACY = lesson.SIMPLE_RNN.test_accuracy  # the post-padded SimpleRNN's score
 COLOURS = {"simplernn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c",
            "post": "#d62728", "pre": "#1f77b4", "masked": "#2ca02c"}
 
@@ -133,21 +133,21 @@ def memory_section() -> None:
              f"{config.train_samples} sequences, {config.epochs} epochs per cell.",
     ):
         st.session_state[TRAINED_MEMORY_KEY] = trained = True
-    profiles = {(c, False): memory(c, False, config) for c in rnn_inside.CELLS}
+    profiles = {(c, False): memory(c, False, config) for c in cells.KINDS}
     if trained:
         with st.spinner("Training SimpleRNN, LSTM and GRU on the memory task…"):
-            profiles |= {(c, True): memory(c, True, config) for c in rnn_inside.CELLS}
+            profiles |= {(c, True): memory(c, True, config) for c in cells.KINDS}
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, subplot_titles=[
-        rnn_inside.CELL_NAMES[c] for c in rnn_inside.CELLS])
+        cells.display_name(c) for c in cells.KINDS])
     steps_back = np.arange(config.steps)[::-1]  # steps before the end
-    for col, cell in enumerate(rnn_inside.CELLS, start=1):
+    for col, cell in enumerate(cells.KINDS, start=1):
         for is_trained in (False, True):
             if (cell, is_trained) not in profiles:
                 continue
             p = profiles[(cell, is_trained)]
             fig.add_trace(go.Scatter(
                 x=steps_back, y=np.maximum(p.norms, 1e-30), mode="lines",
-                name=f"{rnn_inside.CELL_NAMES[cell]}, {'trained' if is_trained else 'untrained'}",
+                name=f"{cells.display_name(cell)}, {'trained' if is_trained else 'untrained'}",
                 line={"color": COLOURS[cell], "dash": "solid" if is_trained else "dot"},
             ), row=1, col=col)
         fig.update_xaxes(title_text="steps before the end (T − t)", autorange="reversed",
@@ -156,7 +156,7 @@ def memory_section() -> None:
     fig.update_yaxes(title_text="|∂h_T/∂x_t| (log)", row=1, col=1)
     ui.chart(fig, height=380)
     rows = [{
-        "Cell": rnn_inside.CELL_NAMES[c], "Weights": "trained" if t else "untrained",
+        "Cell": cells.display_name(c), "Weights": "trained" if t else "untrained",
         "|∂h_T/∂x_T| (last input)": f"{p.norms[-1]:.2e}",
         "|∂h_T/∂x_1| (first input)": f"{p.norms[0]:.2e}",
         "first ÷ last": f"{p.ratio:.1e}",

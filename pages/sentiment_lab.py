@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from explainers import data, models, runs, training
+from explainers import data, models, presets, runs, training
 from pages import ui
 
 JOB_KEY = "lab_job"  # session-state key: this session's BackgroundTraining
@@ -33,7 +33,7 @@ LR_CHOICES = (1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2)
 REFRESH_SECONDS = 2.0  # live view refresh while training (each redraw costs the trainer CPU)
 MISCLASSIFIED_SHOWN = 4
 REVIEW_LIMIT = 50_000  # characters of a typed review that are read
-DEFAULT_PRESET = training.FAST_POOL.name
+DEFAULT_PRESET = presets.FAST_POOL.name
 
 # widget key -> the value a preset gives it
 FIELDS = {
@@ -46,9 +46,9 @@ FIELDS = {
     "lab_bi": lambda p: p.model.bidirectional,
     "lab_dropout": lambda p: p.model.dropout,
     "lab_dense": lambda p: p.model.dense_units,
-    "lab_maxlen": lambda p: p.maxlen,
-    "lab_padding": lambda p: p.padding,
-    "lab_truncating": lambda p: p.truncating,
+    "lab_maxlen": lambda p: p.imdb.maxlen,
+    "lab_padding": lambda p: p.imdb.padding,
+    "lab_truncating": lambda p: p.imdb.truncating,
     "lab_train_size": lambda p: p.train.train_size or 25_000,
     "lab_val": lambda p: p.train.validation_split,
     "lab_epochs": lambda p: p.train.epochs,
@@ -61,7 +61,7 @@ FIELDS = {
 
 
 def apply_preset() -> None:
-    preset = training.PRESETS[st.session_state["lab_preset"]]
+    preset = presets.PRESETS[st.session_state["lab_preset"]]
     for key, value_of in FIELDS.items():
         st.session_state[key] = value_of(preset)
 
@@ -86,22 +86,6 @@ def read_settings() -> tuple[data.ImdbConfig, models.ModelConfig, training.Train
     imdb = data.ImdbConfig(num_words=s["lab_vocab"], maxlen=s["lab_maxlen"],
                            padding=s["lab_padding"], truncating=s["lab_truncating"])
     return imdb, model, train
-
-
-def preset_matches(preset: training.Preset, imdb, model, train) -> bool:
-    """True when the settings are still exactly the preset's (then its lesson number applies)."""
-    return (
-        model == preset.model
-        and (imdb.maxlen, imdb.padding, imdb.truncating)
-        == (preset.maxlen, preset.padding, preset.truncating)
-        and train.epochs == preset.train.epochs
-        and train.batch_size == preset.train.batch_size
-        and train.learning_rate == preset.train.learning_rate
-        and train.validation_split == preset.train.validation_split
-        and train.bucketing == preset.train.bucketing
-        and train.train_size == preset.train.train_size
-        and train.early_stopping_patience == preset.train.early_stopping_patience
-    )
 
 
 # --------------------------------------------------------------------------- charts
@@ -229,7 +213,7 @@ def show_results(job: training.BackgroundTraining) -> None:
         st.error(f"Training failed: {job.error}")
         return
     result, outcome, meta = job.result, job.outcome, job.meta
-    preset = training.PRESETS.get(meta["preset"])
+    preset = presets.PRESETS.get(meta["preset"])
     test = outcome["test"]
     how = (f"stopped by you after {result.epochs_run} full epoch(s)" if result.stopped
            else "stopped early (validation loss stopped improving)" if result.early_stopped
@@ -239,9 +223,7 @@ def show_results(job: training.BackgroundTraining) -> None:
     st.success(f"Trained in {result.seconds:.1f} s ({how}); saved as run "
                f"`{outcome['run_id']}`.")
     cols = st.columns(4)
-    lesson = preset.lesson_accuracy if preset else None
-    if lesson is None and preset and preset.compare_with:
-        lesson = training.PRESETS[preset.compare_with].lesson_accuracy
+    lesson = presets.lesson_accuracy_for(preset) if preset else None
     cols[0].metric(
         "Test accuracy · 测试准确率", f"{test['accuracy']:.4f}",
         help=f"On {len(test['probabilities']):,} test reviews the model never saw.",
@@ -408,20 +390,20 @@ if any(key not in st.session_state for key in FIELDS):
     apply_preset()
 
 st.header("1 · Presets · 预设")
-st.selectbox("Start from · 从预设开始", list(training.PRESETS), key="lab_preset",
+st.selectbox("Start from · 从预设开始", list(presets.PRESETS), key="lab_preset",
              on_change=apply_preset)
-preset = training.PRESETS[st.session_state["lab_preset"]]
+preset = presets.PRESETS[st.session_state["lab_preset"]]
 st.write(preset.why)
 lesson_rows = []
 past, _ = runs.RunStore().list()
-for p in training.PRESETS.values():
+for p in presets.PRESETS.values():
     mine = [r.test_accuracy for r in past if r.preset == p.name and not math.isnan(
         r.test_accuracy)]
     lesson_rows.append({
         "preset": p.name,
-        "lesson's test accuracy": p.lesson_accuracy if p.lesson else None,
+        "lesson's test accuracy": p.lesson_accuracy,
         "your best test accuracy": max(mine) if mine else None,
-        "recipe": f"maxlen {p.maxlen}, '{p.padding}', {p.train.epochs} epochs, "
+        "recipe": f"maxlen {p.imdb.maxlen}, '{p.imdb.padding}', {p.train.epochs} epochs, "
                   f"batch {p.train.batch_size}" + (", bucketing" if p.train.bucketing else ""),
     })
 st.dataframe(pd.DataFrame(lesson_rows), hide_index=True, width="stretch")
@@ -468,8 +450,7 @@ with d4:
     st.number_input("Seed", 0, 9_999, step=1, key="lab_seed")
 
 imdb_config, model_config, train_config = read_settings()
-preset_name = preset.name if preset_matches(preset, imdb_config, model_config,
-                                            train_config) else ""
+preset_name = preset.name if preset.matches(imdb_config, model_config, train_config) else ""
 if not preset_name:
     st.caption(f"Changed from the preset “{preset.name}”: the run is saved as your own model.")
 

@@ -16,7 +16,7 @@ import json
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import chargen, data, paths
+from explainers import chargen, data, lesson, paths
 from pages import ui
 
 MODEL_PATH = paths.ASSETS / "char_rnn.keras"
@@ -92,8 +92,9 @@ def loss_figure(reports: list[chargen.EpochReport], epochs: int) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=[r.epoch for r in reports], y=[r.loss for r in reports], mode="lines+markers",
         name="training loss"))
-    fig.add_hline(y=chargen.LESSON_FINAL_LOSS, line_dash="dot", line_color="grey",
-                  annotation_text="the lesson after 100 epochs (1.04)")
+    fig.add_hline(y=lesson.CHAR.final_loss, line_dash="dot", line_color="grey",
+                  annotation_text=f"the lesson after {lesson.CHAR.epochs} epochs "
+                                  f"({lesson.CHAR.final_loss})")
     fig.update_layout(title="Loss per epoch · 每轮损失", xaxis={"title": "epoch",
                       "range": [0.5, epochs + 0.5], "dtick": 1},
                       yaxis={"title": "cross-entropy (nats per character)"})
@@ -290,34 +291,36 @@ def lesson_section() -> None:
     summary, counts = lesson_summary()
     st.code(summary, language=None)
     formula = chargen.lesson_parameter_counts()
-    st.markdown(
-        f"Embedding 65 × 256 = **{formula['Embedding']:,}**; SimpleRNN 256 × 1024 + "
-        f"1024 × 1024 + 1024 = **{formula['SimpleRNN']:,}**; Dense 1024 × 65 + 65 = "
-        f"**{formula['Dense']:,}** — the same as `model.summary()` above "
-        f"({sum(counts.values()):,} in all)."
-    )
-    lesson_macs = chargen.multiply_adds_per_char(256, 1024, 65, "simplernn")
+    st.markdown("; ".join(f"{layer.keras_class} {layer.substituted} = **{layer.params:,}**"
+                          for layer in formula.layers)
+                + f" — the same as `model.summary()` above ({sum(counts.values()):,} in all).")
+    recipe = lesson.CHAR
+    lesson_macs = chargen.multiply_adds_per_char(recipe.embedding, recipe.units, recipe.vocab,
+                                                 recipe.cell)
     meta = json.loads(META_PATH.read_text(encoding="utf-8")) if META_PATH.is_file() else {}
     spec = meta.get("model", {"cell": "gru", "units": 256, "embedding_dim": 64})
-    ours = chargen.multiply_adds_per_char(spec["embedding_dim"], spec["units"], 65,
+    ours = chargen.multiply_adds_per_char(spec["embedding_dim"], spec["units"], recipe.vocab,
                                           spec["cell"])
-    per_epoch = 1_115_394 * lesson_macs * 3  # forward + backward ≈ 3 forward passes
+    per_epoch = recipe.text_chars * lesson_macs * 3  # forward + backward ≈ 3 forward passes
     st.markdown(
         f"**Why it is slow here.** Each character costs the lesson's model about "
         f"{lesson_macs / 1e6:.1f} million multiply-adds forwards ({ours / 1e6:.2f} million for "
         f"the shipped {spec['cell'].upper()}); with the backward pass one epoch over "
-        f"1,115,394 characters is about {per_epoch / 1e12:.1f} × 10¹² operations, and 100 "
-        f"epochs {per_epoch * 100 / 1e15:.1f} × 10¹⁵. The 100 steps of every window must run "
-        "one after another, so a 2-core CPU reaches a few tens of GFLOP/s at best: **hours**, "
-        "where a GPU takes minutes. The lesson's loss of 1.04 after 100 epochs is also partly "
-        "memorising: its 1.4 million weights see the same 1.1 million characters 100 times."
+        f"{recipe.text_chars:,} characters is about {per_epoch / 1e12:.1f} × 10¹² operations, "
+        f"and {recipe.epochs} epochs {per_epoch * recipe.epochs / 1e15:.1f} × 10¹⁵. The "
+        f"{recipe.seq_length} steps of every window must run one after another, so a 2-core "
+        "CPU reaches a few tens of GFLOP/s at best: **hours**, where a GPU takes minutes. The "
+        f"lesson's loss of {recipe.final_loss} after {recipe.epochs} epochs is also partly "
+        "memorising: its 1.4 million weights see the same 1.1 million characters "
+        f"{recipe.epochs} times."
     )
     st.markdown(
-        "The lesson makes the RNN `stateful` with a fixed batch of 64 so the state carries over "
-        "from one batch to the next, then rebuilds the model with batch size 1 to sample. This "
-        "page instead calls the trained layer's own cell one character at a time and carries "
-        "the state itself: the same numbers (a test checks them against the full-sequence "
-        "model), with no second model to build."
+        "The lesson makes the RNN `stateful` with a fixed batch of "
+        f"{recipe.batch_size} so the state carries over from one batch to the next, then "
+        "rebuilds the model with batch size 1 to sample. This page instead calls the trained "
+        "layer's own cell one character at a time and carries the state itself: the same "
+        "numbers (a test checks them against the full-sequence model), with no second model "
+        "to build."
     )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import chargen, data, paths  # noqa: E402
+from explainers import cells, chargen, data, paths  # noqa: E402
 
 MODEL_NAME = "char_rnn.keras"
 VOCAB_NAME = "char_rnn_vocab.json"
@@ -38,7 +38,7 @@ SAMPLE_PROMPT = "ROMEO:"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cell", default="gru", choices=chargen.CELLS)
+    parser.add_argument("--cell", default="gru", choices=cells.KINDS)
     parser.add_argument("--units", type=int, default=256)  # fits ~12 min on 2 CPU cores
     parser.add_argument("--embedding-dim", type=int, default=64)
     parser.add_argument("--seq-length", type=int, default=100)  # the lesson's window

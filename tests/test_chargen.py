@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from explainers import chargen, paths
+from explainers import cells, chargen, lesson, paths
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
 
@@ -22,7 +22,7 @@ def tiny_models(vocab):
     """One small untrained model per cell, seeded through its initializers."""
     return {
         cell: chargen.build_model(vocab.size, chargen.CharModelConfig(cell, 8, 4), seed=1)
-        for cell in chargen.CELLS
+        for cell in cells.KINDS
     }
 
 
@@ -64,7 +64,7 @@ def test_tf_dataset_matches_the_numpy_windows():
     assert set(seen) <= set(x_ref[:, 0].tolist())
 
 
-@pytest.mark.parametrize("cell", chargen.CELLS)
+@pytest.mark.parametrize("cell", cells.KINDS)
 def test_stepwise_logits_equal_the_full_sequence_model(tiny_models, vocab, cell):
     model = tiny_models[cell]
     ids = vocab.encode("Speak, speak.\nAll:")
@@ -127,7 +127,8 @@ def test_generate_refuses_bad_input(tiny_models, vocab):
 def test_lesson_parameter_counts_match_keras():
     model = chargen.build_lesson_model()
     counts = {type(layer).__name__: layer.count_params() for layer in model.layers}
-    assert counts == chargen.lesson_parameter_counts()
+    formula = chargen.lesson_parameter_counts()
+    assert list(counts.values()) == [layer.params for layer in formula.layers]
     assert counts == {"Embedding": 16_640, "SimpleRNN": 1_311_744, "Dense": 66_625}
     assert model.layers[1].stateful
 
@@ -205,7 +206,7 @@ def test_shipped_model_writes_shakespeare_like_text():
     model = keras.saving.load_model(model_path, compile=False)
     vocab = chargen.CharVocab.from_file(paths.ASSETS / "char_rnn_vocab.json")
     meta = json.loads((paths.ASSETS / "char_rnn_meta.json").read_text(encoding="utf-8"))
-    assert vocab.size == chargen.LESSON_VOCAB
+    assert vocab.size == lesson.CHAR.vocab
     assert meta["final_loss"] < 1.7 and meta["held_out_loss"] < 1.9
     assert model_path.stat().st_size < 10_000_000
     sample = meta["sample"]
@@ -223,6 +224,6 @@ def test_real_shakespeare_has_the_lessons_65_characters(real_shakespeare):
 
     text = data.load_shakespeare(real_shakespeare)
     vocab = chargen.CharVocab.from_text(text)
-    assert len(text) == 1_115_394 and vocab.size == chargen.LESSON_VOCAB
+    assert len(text) == lesson.CHAR.text_chars and vocab.size == lesson.CHAR.vocab
     x, y = chargen.windows(vocab.encode(text[:1_010]), 100)
     assert vocab.decode(x[0][:13]) == "First Citizen" and vocab.decode(y[0][:12]) == "irst Citizen"

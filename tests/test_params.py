@@ -7,6 +7,7 @@ import random
 import pytest
 
 from explainers import params as p
+from explainers import presets
 
 N_RANDOM_LAYERS = 300  # single layers of every kind, random sizes, checked against Keras
 N_RANDOM_MODELS = 12  # whole random stacks, checked against model.summary() line by line
@@ -111,43 +112,10 @@ def test_stacked_models_agree_with_summary_line_by_line():
         assert summary.total == counted.total_text
 
 
-# The numbers the lesson printed, each from the layer that printed it.
-LESSON = [
-    ("Pooling model (Embedding → average → Dense)", 0, 160_000),
-    ("SimpleRNN model (padding='post')", 1, 5_184),
-    ("SimpleRNN model (padding='post')", 2, 4_160),
-    ("Two stacked Bidirectional LSTMs", 1, 41_472),
-    ("Two stacked Bidirectional LSTMs", 2, 98_816),
-    ("Char-RNN on Shakespeare", 0, 16_640),
-    ("Char-RNN on Shakespeare", 1, 1_311_744),
-    ("Char-RNN on Shakespeare", 2, 66_625),
-]
-
-
-@pytest.mark.parametrize(("preset", "index", "expected"), LESSON)
-def test_lesson_numbers(preset, index, expected):
-    layer = p.count_model(p.PRESETS[preset]).layers[index]
-    assert layer.params == expected
-    assert p.LESSON_NUMBERS[expected] == (preset, index)
-
-
-def test_lesson_totals_and_memory_as_summary_prints_them():
-    expected = {
-        "Pooling model (Embedding → average → Dense)": "161,153 (629.50 KB)",
-        "SimpleRNN model (padding='post')": "169,409 (661.75 KB)",
-        "Two stacked Bidirectional LSTMs": "308,609 (1.18 MB)",
-        "Char-RNN on Shakespeare": "1,395,009 (5.32 MB)",
-    }
-    for name, text in expected.items():
-        assert p.count_model(p.PRESETS[name]).total_text == text
-    assert p.model_summary(p.PRESETS["Two stacked Bidirectional LSTMs"]).total == (
-        "308,609 (1.18 MB)")
-
-
 def test_substituted_formulas_read_like_the_lesson():
-    rnn = p.count_model(p.PRESETS["SimpleRNN model (padding='post')"]).layers[1]
+    rnn = p.count_model(presets.PARAMETER_MODELS["SimpleRNN model (padding='post')"]).layers[1]
     assert (rnn.formula, rnn.substituted) == ("h × (h + x) + h", "64 × (64 + 16) + 64")
-    bi = p.count_model(p.PRESETS["Two stacked Bidirectional LSTMs"]).layers[2]
+    bi = p.count_model(presets.PARAMETER_MODELS["Two stacked Bidirectional LSTMs"]).layers[2]
     assert bi.substituted == "2 × 4 × [64 × (64 + 128) + 64]"
     assert [d.params for d in bi.directions] == [49_408, 49_408]
     gru_after, _ = p.count_layer(p.LayerSpec("gru", 64), (500, 16))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explainers import data
+from explainers import cells, data
 from explainers import rnn_inside as r
 
 
@@ -45,7 +45,7 @@ def finite_difference_norms(layer, x: np.ndarray, eps: float = 1e-6) -> np.ndarr
     return out
 
 
-@pytest.mark.parametrize("cell", r.CELLS)
+@pytest.mark.parametrize("cell", cells.KINDS)
 def test_gradient_norms_match_finite_differences(cell):
     import keras
 

@@ -34,7 +34,7 @@ def test_parameters_page_builder_expands_bidirectional():
     at.selectbox(key="p_preset").set_value("Build your own · 自己搭建").run()
     at.radio(key="p_nrnn").set_value(2).run()
     at.checkbox(key="p_bi0").check().run()
-    at.selectbox(key="p_cell1").set_value("GRU").run()
+    at.selectbox(key="p_cell1").set_value("gru").run()
     at.checkbox(key="p_reset1").uncheck().run()
     assert not at.exception
     table = at.dataframe[0].value

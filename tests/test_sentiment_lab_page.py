@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from explainers import runs, training
+from explainers import presets, runs, training
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sentiment_lab.py")
 
@@ -41,15 +41,15 @@ def _train(at: AppTest) -> training.BackgroundTraining:
 
 def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
     at = _page()
-    at.selectbox(key="lab_preset").set_value(training.RNN_DONE_RIGHT.name).run()
+    at.selectbox(key="lab_preset").set_value(presets.RNN_DONE_RIGHT.name).run()
     assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask"]
-    assert at.slider(key="lab_maxlen").value == training.RNN_DONE_RIGHT.maxlen
+    assert at.slider(key="lab_maxlen").value == presets.RNN_DONE_RIGHT.imdb.maxlen
     job = _train(at)
     assert job.result.epochs_run >= 1
     records, problems = runs.RunStore().list()
     assert problems == [] and len(records) == 1
     record = records[0]
-    assert record.preset == training.RNN_DONE_RIGHT.name  # untouched preset: lesson applies
+    assert record.preset == presets.RNN_DONE_RIGHT.name  # untouched preset: lesson applies
     assert record.test["reviews"] == 2 and 0.0 <= record.test_accuracy <= 1.0
     assert any("Test accuracy" in m.label for m in at.metric)
     assert any(record.run_id in s.value for s in at.success)

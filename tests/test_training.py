@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from explainers import models, training
+from explainers import models, presets, training
 
 VOCAB, WIDTH = 40, 12
 GOOD, BAD = 5, 6  # a review is positive when it holds GOOD, negative when it holds BAD
@@ -202,26 +202,12 @@ def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
     def estimate(preset, width):
         return training.estimate_seconds(preset.model, preset.train, 25_000, width)
 
-    lesson = estimate(training.LESSON_BILSTM, 500)
-    fast = estimate(training.FAST_LSTM, 163)
+    lesson = estimate(presets.LESSON_BILSTM, 500)
+    fast = estimate(presets.FAST_LSTM, 163)
     assert 10 * 60 < lesson < 60 * 60  # the lesson's 10 epochs: tens of minutes here
-    assert fast < 60 and lesson / training.LESSON_BILSTM.train.epochs > 10 * fast
-    assert estimate(training.FAST_POOL, 226) < estimate(training.RNN_DONE_RIGHT, 163)
-    small = training.estimate_memory_bytes(training.FAST_LSTM.model, 256, 200)
+    assert fast < 60 and lesson / presets.LESSON_BILSTM.train.epochs > 10 * fast
+    assert estimate(presets.FAST_POOL, 226) < estimate(presets.RNN_DONE_RIGHT, 163)
+    small = training.estimate_memory_bytes(presets.FAST_LSTM.model, 256, 200)
     big = training.estimate_memory_bytes(
         models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True), 512, 500)
     assert small < 1e9 < big
-
-
-def test_presets_are_valid_and_lesson_recipes_are_the_lessons():
-    assert [p.lesson_accuracy for p in training.PRESETS.values() if p.lesson] == [
-        0.8586, 0.4993, 0.8441]
-    for preset in training.PRESETS.values():
-        assert preset.why and preset.padding in ("pre", "post")
-        if preset.lesson:  # unchanged: full-width batches of 500, no masking
-            assert preset.maxlen == 500 and not preset.train.bucketing
-            assert not preset.model.mask_zero and preset.train.batch_size == 128
-        else:
-            assert training.PRESETS[preset.compare_with].lesson
-    assert training.LESSON_RNN.padding == "post"
-    assert models.parameter_count(training.LESSON_BILSTM.model) == 308_609
