@@ -223,7 +223,7 @@ def parse_words(text: str, limit: int = 200) -> list[str]:
 # --------------------------------------------------------------------------- GloVe
 
 
-class GloveUnavailable(RuntimeError):
+class GloveUnavailable(data.DataUnavailable):
     """The GloVe package is not installed; the message says how to get it."""
 
 

@@ -12,37 +12,26 @@ from explainers.embeddings import UnknownWord
 from pages import ui
 
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
-PRESETS = {  # name -> (a, b, c, expected answer)
-    "man : king :: woman : ?": ("man", "king", "woman", "queen"),
-    "paris : france :: tokyo : ?": ("paris", "france", "tokyo", "japan"),
-    "good : better :: bad : ?": ("good", "better", "bad", "worse"),
-    "The lesson's: man : woman :: king : ?": ("man", "woman", "king", "queen"),
+ANALOGIES = {  # preset -> the widgets it fills: a, b, c and the expected answer
+    name: {"an_a": a, "an_b": b, "an_c": c, "an_expected": expected}
+    for name, (a, b, c, expected) in {
+        "man : king :: woman : ?": ("man", "king", "woman", "queen"),
+        "paris : france :: tokyo : ?": ("paris", "france", "tokyo", "japan"),
+        "good : better :: bad : ?": ("good", "better", "bad", "worse"),
+        "The lesson's: man : woman :: king : ?": ("man", "woman", "king", "queen"),
+    }.items()
 }
-DIRECTIONS = {  # name -> (positive end, negative end, words to place)
-    "he – she": ("he", "she", "king queen doctor nurse engineer teacher actor actress "
-                 "programmer homemaker father mother brilliant beautiful"),
-    "good – bad": ("good", "bad", "great excellent fine okay mediocre boring awful terrible "
-                   "masterpiece disaster movie plot"),
-    "big – small": ("big large huge", "small little tiny", "elephant mouse whale ant city "
-                    "village mountain pebble ocean pond"),
+DIRECTIONS = {  # preset -> the widgets it fills: positive end, negative end, words to place
+    name: {"dir_pos": pos, "dir_neg": neg, "dir_words": words}
+    for name, (pos, neg, words) in {
+        "he – she": ("he", "she", "king queen doctor nurse engineer teacher actor actress "
+                     "programmer homemaker father mother brilliant beautiful"),
+        "good – bad": ("good", "bad", "great excellent fine okay mediocre boring awful "
+                       "terrible masterpiece disaster movie plot"),
+        "big – small": ("big large huge", "small little tiny", "elephant mouse whale ant "
+                        "city village mountain pebble ocean pond"),
+    }.items()
 }
-
-
-def label_size() -> int:
-    return ui.PROJECTOR_FONT if ui.projector() else ui.CHART_FONT
-
-
-def label_positions(xy: np.ndarray) -> list[str]:
-    """Put a label below its point when another point sits just above it, so close words
-    do not print on top of each other."""
-    span = float(np.ptp(xy[:, 1])) or 1.0
-    out = []
-    for i, (x, y) in enumerate(xy[:, :2]):
-        near = np.abs(xy[:, 0] - x) < 0.08 * (float(np.ptp(xy[:, 0])) or 1.0)
-        above = near & (xy[:, 1] > y) & (xy[:, 1] - y < 0.06 * span)
-        above[i] = False
-        out.append("bottom center" if above.any() else "top center")
-    return out
 
 
 def show_unknown(error: UnknownWord, key: str) -> None:
@@ -64,13 +53,13 @@ def pca_figure(glove, words, dims, highlight=(), arrows=(), title=""):
     if dims == 3 and xyz.shape[1] == 3:
         fig = go.Figure(go.Scatter3d(
             x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text",
-            text=list(projection.words), textfont={"size": label_size()},
+            text=list(projection.words), textfont={"size": ui.label_size()},
             marker={"size": 6, "color": colours},
         ))
     else:
         fig = go.Figure(go.Scatter(
             x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=list(projection.words),
-            textposition=label_positions(xyz), textfont={"size": label_size()},
+            textposition=ui.label_positions(xyz), textfont={"size": ui.label_size()},
             marker={"size": 11, "color": colours},
         ))
         where = {w: xyz[i] for i, w in enumerate(projection.words)}
@@ -88,42 +77,31 @@ def pca_figure(glove, words, dims, highlight=(), arrows=(), title=""):
     return fig
 
 
-st.title("GloVe explorer · 词向量")
-try:
-    loaded = ui.glove()
-except embeddings.GloveUnavailable as error:
-    ui.data_missing(error)
-    st.stop()
-glove = loaded.vectors
-st.caption(
-    f"{len(glove):,} real GloVe vectors (glove.6B.50d: Wikipedia 2014 + Gigaword 5, "
-    f"{glove.dim} dimensions), loaded once per server in {loaded.seconds:.1f} s."
-)
+# --------------------------------------------------------------------------- sections
 
-top = st.columns([3, 1])
-limit = top[0].select_slider(
-    "Search only the most frequent N words", LIMITS, value=400_000,
-    format_func=lambda n: f"{n:,}",
-    help="GloVe lists its words by frequency, so this keeps the first N rows.",
-)
-k = top[1].number_input("Answers (k)", 1, 50, 10)
-restricted = limit < len(glove)
-st.markdown(
-    f"Answers come from the **{limit:,}** most frequent words. "
-    + ("Rare words (names, misspellings, foreign words) can no longer be answers, so the "
-       "lists get cleaner and more everyday; a word outside the top N can still be asked "
-       "about, but never appears as an answer."
-       if restricted else
-       "With all 400,000 words, rare names and misspellings can crowd the answers; move the "
-       "slider left to keep only everyday words.")
-)
 
-tab_nb, tab_an, tab_dir, tab_map = st.tabs([
-    "Neighbours · 近邻", "Analogies · 类比", "Directions · 方向", "Word map · 词图",
-])
+def search_settings(glove) -> tuple[int, int]:
+    """(limit: answers come from the N most frequent words, k: answers shown)."""
+    top = st.columns([3, 1])
+    limit = top[0].select_slider(
+        "Search only the most frequent N words", LIMITS, value=400_000, key="glove_limit",
+        format_func=lambda n: f"{n:,}",
+        help="GloVe lists its words by frequency, so this keeps the first N rows.",
+    )
+    k = top[1].number_input("Answers (k)", 1, 50, 10, key="glove_k")
+    st.markdown(
+        f"Answers come from the **{limit:,}** most frequent words. "
+        + ("Rare words (names, misspellings, foreign words) can no longer be answers, so the "
+           "lists get cleaner and more everyday; a word outside the top N can still be asked "
+           "about, but never appears as an answer."
+           if limit < len(glove) else
+           "With all 400,000 words, rare names and misspellings can crowd the answers; move "
+           "the slider left to keep only everyday words.")
+    )
+    return limit, int(k)
 
-# --------------------------------------------------------------------------- neighbours
-with tab_nb:
+
+def neighbours_section(glove, limit: int, k: int) -> None:
     st.session_state.setdefault("nb_word", "frog")
     left, right = st.columns([2, 3])
     word = left.text_input("Word", key="nb_word", max_chars=60)
@@ -141,7 +119,7 @@ with tab_nb:
             "frequency rank": [m.row + 1 for m in found],
         })
         left.dataframe(table, hide_index=True, height=min(35 * (len(found) + 1) + 3, 420))
-        if restricted:
+        if limit < len(glove):
             full = glove.neighbours(word, k)
             lost = [m.word for m in full if m.row >= limit]
             left.markdown(
@@ -158,16 +136,30 @@ with tab_nb:
         with right:
             ui.chart(bars, height=120 + 32 * len(found))
 
-# --------------------------------------------------------------------------- analogies
-with tab_an:
-    def apply_preset() -> None:
-        a, b, c, expected = PRESETS[st.session_state["an_preset"]]
-        st.session_state.update(an_a=a, an_b=b, an_c=c, an_expected=expected)
 
-    if "an_a" not in st.session_state:
-        st.session_state["an_preset"] = next(iter(PRESETS))
-        apply_preset()
-    st.selectbox("Preset", list(PRESETS), key="an_preset", on_change=apply_preset)
+def expected_verdict(glove, exp: str, inputs: tuple[str, str, str], limit: int) -> None:
+    """Where the answer the user expected ranks among the analogy's answers."""
+    if exp not in glove:
+        st.warning(str(UnknownWord(exp, glove.suggest(exp))))
+        return
+    if exp in inputs:
+        st.warning(f"'{html.escape(exp)}' is one of the three input words, which are "
+                   "excluded from the answers.")
+        return
+    target = glove.analogy_target(*inputs)
+    rank = glove.rank_of(exp, target, exclude=list(inputs), limit=limit)
+    if rank is None:
+        rank_all = glove.rank_of(exp, target, exclude=list(inputs))
+        st.warning(f"'{html.escape(exp)}' is word #{glove.row(exp) + 1:,} by frequency, "
+                   f"outside the top {limit:,}: it cannot be an answer here (over all words "
+                   f"it ranks #{rank_all:,}).")
+    else:
+        verdict = "the top answer" if rank == 1 else f"ranked #{rank:,}"
+        st.success(f"Your expected answer '{html.escape(exp)}' is {verdict}.")
+
+
+def analogies_section(glove, limit: int, k: int) -> None:
+    ui.preset_picker("Preset", "an_preset", ANALOGIES)
     cols = st.columns(4)
     a = cols[0].text_input("a", key="an_a", max_chars=60)
     b = cols[1].text_input("is to b", key="an_b", max_chars=60)
@@ -191,25 +183,10 @@ with tab_an:
             f"### {html.escape(na)} : {html.escape(nb)} :: {html.escape(nc)} : "
             f"**{html.escape(best.word)}** (cosine {best.score:.3f})"
         )
-        target = glove.analogy_target(na, nb, nc)
         exp = embeddings.normalise_word(expected)
         if exp:
-            if exp not in glove:
-                st.warning(str(UnknownWord(exp, glove.suggest(exp))))
-            elif exp in (na, nb, nc):
-                st.warning(f"'{html.escape(exp)}' is one of the three input words, which are "
-                           "excluded from the answers.")
-            else:
-                rank = glove.rank_of(exp, target, exclude=[na, nb, nc], limit=limit)
-                rank_all = glove.rank_of(exp, target, exclude=[na, nb, nc])
-                if rank is None:
-                    st.warning(f"'{html.escape(exp)}' is word #{glove.row(exp) + 1:,} by "
-                               f"frequency, outside the top {limit:,}: it cannot be an answer "
-                               f"here (over all words it ranks #{rank_all:,}).")
-                else:
-                    verdict = "the top answer" if rank == 1 else f"ranked #{rank:,}"
-                    st.success(f"Your expected answer '{html.escape(exp)}' is {verdict}.")
-        if restricted:
+            expected_verdict(glove, exp, (na, nb, nc), limit)
+        if limit < len(glove):
             full = glove.analogy(na, nb, nc, 1)[0]
             same = "the same" if full.word == best.word else f"**{html.escape(full.word)}**"
             st.markdown(f"Over all 400,000 words the answer is {same} "
@@ -235,16 +212,9 @@ with tab_an:
             "dimensions PCA leaves out)."
         )
 
-# --------------------------------------------------------------------------- directions
-with tab_dir:
-    def apply_direction() -> None:
-        pos, neg, words = DIRECTIONS[st.session_state["dir_preset"]]
-        st.session_state.update(dir_pos=pos, dir_neg=neg, dir_words=words)
 
-    if "dir_pos" not in st.session_state:
-        st.session_state["dir_preset"] = next(iter(DIRECTIONS))
-        apply_direction()
-    st.selectbox("Preset", list(DIRECTIONS), key="dir_preset", on_change=apply_direction)
+def directions_section(glove) -> None:
+    ui.preset_picker("Preset", "dir_preset", DIRECTIONS)
     cols = st.columns(2)
     pos_text = cols[0].text_input("Positive end (words, averaged)", key="dir_pos", max_chars=200)
     neg_text = cols[1].text_input("Negative end (words, averaged)", key="dir_neg", max_chars=200)
@@ -283,17 +253,19 @@ with tab_dir:
     except ValueError as error:
         st.warning(str(error))
 
-# --------------------------------------------------------------------------- word map
-with tab_map:
+
+def word_map_section(glove, limit: int) -> None:
     st.session_state.setdefault("map_words", "")
-    mode = st.radio("Words", ["A word and its neighbours", "My own list"], horizontal=True)
-    dims = st.radio("Dimensions", [2, 3], horizontal=True, format_func=lambda d: f"{d}D")
+    mode = st.radio("Words", ["A word and its neighbours", "My own list"], horizontal=True,
+                    key="map_mode")
+    dims = st.radio("Dimensions", [2, 3], horizontal=True, format_func=lambda d: f"{d}D",
+                    key="map_dims")
     words: list[str] = []
     centre = set()
     if mode == "A word and its neighbours":
         st.session_state.setdefault("map_centre", "king")
         centre_word = st.text_input("Word", key="map_centre", max_chars=60)
-        n = st.slider("Neighbours", 5, 50, 20)
+        n = st.slider("Neighbours", 5, 50, 20, key="map_n")
         try:
             near = glove.neighbours(centre_word, n, limit=limit)
             centre = {embeddings.normalise_word(centre_word)}
@@ -321,6 +293,30 @@ with tab_map:
     elif mode == "My own list":
         st.info(f"Type at least {max(2, dims)} words GloVe knows.")
 
+
+# --------------------------------------------------------------------------- page
+
+st.title("GloVe explorer · 词向量")
+loaded = ui.available(ui.glove)
+if loaded is None:
+    st.stop()
+glove = loaded.vectors
+st.caption(
+    f"{len(glove):,} real GloVe vectors (glove.6B.50d: Wikipedia 2014 + Gigaword 5, "
+    f"{glove.dim} dimensions), loaded once per server in {loaded.seconds:.1f} s."
+)
+limit, k = search_settings(glove)
+tab_nb, tab_an, tab_dir, tab_map = st.tabs([
+    "Neighbours · 近邻", "Analogies · 类比", "Directions · 方向", "Word map · 词图",
+])
+with tab_nb:
+    neighbours_section(glove, limit, k)
+with tab_an:
+    analogies_section(glove, limit, k)
+with tab_dir:
+    directions_section(glove)
+with tab_map:
+    word_map_section(glove, limit)
 ui.notice(
     "cosine ranks words by direction, not length; the analogy arrows run nearly parallel "
     "when a relation is one direction in the space; and restricting to frequent words "

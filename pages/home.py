@@ -5,15 +5,9 @@ import streamlit as st
 from explainers import resources
 from pages import ui
 
-st.title("RNN Explainer · 循环神经网络图解")
-st.markdown(
-    "Learn word embeddings, recurrent networks and LSTMs by **doing** them: train real small "
-    "Keras models on the real IMDB reviews, look inside them, and check every number the "
-    "lesson prints. Read the lessons top to bottom; each page ends with what to notice."
-)
 
-lessons, machine = st.columns([3, 2], gap="large")
-with lessons:
+def lessons_section() -> None:
+    """Every lesson, section by section, with its one-line summary."""
     st.subheader("Lessons · 课程")
     for section, items in ui.SECTIONS.items():
         if not section:
@@ -23,7 +17,9 @@ with lessons:
             st.page_link(lesson.path, label=lesson.title, icon=lesson.icon, help=lesson.summary)
             st.caption(lesson.summary)
 
-with machine:
+
+def machine_section() -> None:
+    """What this machine has now (data, GloVe, shipped models) and how to get the rest."""
     st.subheader("On this machine now · 本机资源")
     for item in resources.all_resources():
         if item.available:
@@ -35,6 +31,18 @@ with machine:
                 icon="⚠️",
             )
 
+
+st.title("RNN Explainer · 循环神经网络图解")
+st.markdown(
+    "Learn word embeddings, recurrent networks and LSTMs by **doing** them: train real small "
+    "Keras models on the real IMDB reviews, look inside them, and check every number the "
+    "lesson prints. Read the lessons top to bottom; each page ends with what to notice."
+)
+lessons, machine = st.columns([3, 2], gap="large")
+with lessons:
+    lessons_section()
+with machine:
+    machine_section()
 ui.notice(
     "pages that need a missing resource say so and still show everything they can; GloVe and "
     "the shipped models work with no data download at all."

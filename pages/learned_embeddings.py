@@ -196,7 +196,7 @@ fig.add_trace(go.Scatter(
 fig.add_trace(go.Scatter(
     x=projection.coords[labelled, 0], y=projection.coords[labelled, 1], mode="text",
     text=[projection.words[i] for i in labelled], textposition="top center",
-    textfont={"size": ui.PROJECTOR_FONT if ui.projector() else ui.CHART_FONT},
+    textfont={"size": ui.label_size()},
     hoverinfo="skip", name="labels",
 ))
 ratio = projection.explained_variance_ratio

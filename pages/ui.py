@@ -6,12 +6,16 @@ Pages import this module (`from pages import ui`); it is never a page itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
+import numpy as np
 import streamlit as st
 
 from explainers import data
 
+T = TypeVar("T")
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
 CURRENT_RUN_KEY = "current_run_id"  # session-state key: the lab run other pages inspect
 CHART_FONT = 14  # Plotly font size on a laptop screen
@@ -128,6 +132,67 @@ def style(fig, height: int | None = None):
     if projector():
         fig.update_traces(selector={"type": "scatter"}, line={"width": 4})
     return fig
+
+
+MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
+ECHO_LIMIT = 200  # characters of user text echoed back in a message
+
+
+def inert(text: str, limit: int = ECHO_LIMIT) -> str:
+    """User text made safe to echo inside Markdown (st.markdown, st.warning, st.error...).
+
+    Every ASCII punctuation mark is backslash-escaped, so no image, link, HTML tag, LaTeX
+    ($), emoji shortcode, emphasis or heading can form, and line breaks become spaces; the
+    reader sees exactly the characters that were typed, cut to `limit`.
+    """
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def label_size() -> int:
+    """Font size of text drawn inside a chart (word labels)."""
+    return PROJECTOR_FONT if projector() else CHART_FONT
+
+
+def label_positions(xy: np.ndarray) -> list[str]:
+    """Put a label below its point when another point sits just above it, so close words
+    do not print on top of each other."""
+    span = float(np.ptp(xy[:, 1])) or 1.0
+    out = []
+    for i, (x, y) in enumerate(xy[:, :2]):
+        near = np.abs(xy[:, 0] - x) < 0.08 * (float(np.ptp(xy[:, 0])) or 1.0)
+        above = near & (xy[:, 1] > y) & (xy[:, 1] - y < 0.06 * span)
+        above[i] = False
+        out.append("bottom center" if above.any() else "top center")
+    return out
+
+
+def available(load: Callable[..., T], *args) -> T | None:
+    """`load(*args)`, or None after saying which data set is missing and how to get it."""
+    try:
+        return load(*args)
+    except data.DataUnavailable as error:  # GloVe's GloveUnavailable is one too
+        data_missing(error)
+        return None
+
+
+def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, object]],
+                  **kwargs) -> str:
+    """A selectbox of presets, each of which fills several widgets at once.
+
+    `presets[name]` maps widget keys to the values that preset gives them. On the first
+    visit the first preset fills them; choosing another preset refills them; in between the
+    widgets keep whatever the user changed.
+    """
+    def fill() -> None:
+        st.session_state.update(presets[st.session_state[key]])
+
+    st.session_state.setdefault(key, next(iter(presets)))
+    if any(k not in st.session_state for k in presets[st.session_state[key]]):
+        fill()
+    return st.selectbox(label, list(presets), key=key, on_change=fill, **kwargs)
 
 
 def chart(fig, height: int | None = None, **kwargs) -> None:

@@ -57,15 +57,15 @@ def test_glove_explorer_presets_unknown_words_and_restriction():
     at.button(key="nb_word-suggest-beautiful").click().run()
     assert at.text_input(key="nb_word").value == "beautiful" and not at.error
 
-    at.select_slider[0].set_value(10_000).run()
+    at.select_slider(key="glove_limit").set_value(10_000).run()
     text = text_of(at)
     assert "Answers come from the **10,000** most frequent words" in text
     assert "are outside the top 10,000" in text
     at.text_input(key="an_expected").set_value("bad").run()  # one of the input words
     assert any("excluded" in w.value for w in at.warning)
 
-    at.radio[0].set_value("My own list").run()
-    at.radio[1].set_value(3).run()
+    at.radio(key="map_mode").set_value("My own list").run()
+    at.radio(key="map_dims").set_value(3).run()
     at.text_area(key="map_words").set_value("king queen man woman <script> zzqqxx").run()
     assert not at.exception and len(at.get("plotly_chart")) >= 3
 

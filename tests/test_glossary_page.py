@@ -27,3 +27,11 @@ def test_glossary_filters_in_chinese_and_english():
     assert "padding ('pre' / 'post')" in app.dataframe[0].value["English"].tolist()
     app.text_input[0].input("zzzz").run()
     assert "No term matches" in app.warning[0].value
+
+
+def test_a_typed_query_is_echoed_as_plain_text():
+    app = _page()
+    app.text_input(key="glossary_query").input("![x](http://a.example/p.png) $x$ <b>").run()
+    warning = app.warning[0].value
+    assert "No term matches" in warning
+    assert r"\!\[x\]\(http\:" in warning and r"\$x\$" in warning and r"\<b\>" in warning
