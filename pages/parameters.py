@@ -131,8 +131,21 @@ def show_model(spec: params.ModelSpec) -> None:
                        "weights are reused at every step.")
 
 
+def model_section() -> None:
+    """A lesson model or the reader's own, counted layer by layer beside Keras's summary."""
+    choice = st.selectbox("Model · 模型", [*presets.PARAMETER_MODELS, CUSTOM], key="p_preset")
+    if choice == CUSTOM:
+        spec = custom_spec()
+    else:
+        spec = presets.PARAMETER_MODELS[choice]
+        st.markdown(f"*{html.escape(spec.title)}* — input: "
+                    f"{spec.seq_len if spec.seq_len else 'any number of'} tokens per example.")
+    show_model(spec)
+
+
 def lesson_numbers() -> None:
     """Every number the lesson printed, recomputed and checked against Keras's summary."""
+    st.subheader("Every number the lesson printed · 课程中的数字")
     rows = []
     for number, (preset, index) in presets.LESSON_COUNTS.items():
         spec = presets.PARAMETER_MODELS[preset]
@@ -164,16 +177,7 @@ st.title("Parameter counts · 参数量")
 st.caption("Every layer's formula, with your numbers substituted, beside the line Keras's "
            "model.summary() prints for the same layer.")
 
-choice = st.selectbox("Model · 模型", [*presets.PARAMETER_MODELS, CUSTOM], key="p_preset")
-if choice == CUSTOM:
-    spec = custom_spec()
-else:
-    spec = presets.PARAMETER_MODELS[choice]
-    st.markdown(f"*{html.escape(spec.title)}* — input: "
-                f"{spec.seq_len if spec.seq_len else 'any number of'} tokens per example.")
-show_model(spec)
-
-st.subheader("Every number the lesson printed · 课程中的数字")
+model_section()
 lesson_numbers()
 
 ui.notice(
