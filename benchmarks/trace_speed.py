@@ -1,6 +1,6 @@
 """How fast is a full gate trace of a 500-token review, against asking the model per prefix?
 
-For the shipped LSTM (assets/lstm_sentiment.keras) this measures, in one run:
+For the shipped LSTM (assets/lstm_sentiment/, a lab run) this measures, in one run:
 1. the full trace (i, f, g, o, c, h for every step and the running prediction after every
    token, in one NumPy pass) - median of REPEATS runs, after the weights are extracted once;
 2. the running prediction the slow way: the Keras model called once per prefix (500 calls,
@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from explainers import data, gates
+from explainers import data, runs, tracer
 
 STEPS = 500  # the issue's review length (the lesson's maxlen)
 REPEATS = 20  # trace runs; the median is reported
@@ -50,20 +50,21 @@ def review_ids(vocab) -> tuple[np.ndarray, str]:
 
 def main() -> int:
     began = time.perf_counter()
-    model, vocab, meta = gates.load_shipped()
+    shipped = runs.load_shipped()
+    model = shipped.model
     loaded = time.perf_counter() - began
-    ids, what = review_ids(vocab)
-    print(f"model: {meta['model']} (test accuracy {meta['test_accuracy']}), "
+    ids, what = review_ids(shipped.input_format.vocabulary)
+    print(f"model: {shipped.name} (test accuracy {shipped.test_accuracy:.4f}), "
           f"loaded in {loaded:.2f} s; review: {what}, {len(ids)} tokens")
 
     t0 = time.perf_counter()
-    tracer = gates.ModelTracer(model)  # weights -> float64 NumPy, once per model
+    reader = tracer.ModelTracer(model)  # weights -> float64 NumPy, once per model
     extract = time.perf_counter() - t0
-    tracer.trace(ids)  # warm-up
+    reader.trace(ids)  # warm-up
     times = []
     for _ in range(REPEATS):
         t0 = time.perf_counter()
-        result = tracer.trace(ids)
+        result = reader.trace(ids)
         times.append(time.perf_counter() - t0)
     trace_s = statistics.median(times)
 
@@ -81,7 +82,7 @@ def main() -> int:
     prefix_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    batched = gates.prefix_predictions(model, ids)
+    batched = tracer.prefix_predictions(model, ids)
     batched_s = time.perf_counter() - t0
 
     diff = float(np.abs(result.running - per_prefix).max())
@@ -91,7 +92,7 @@ def main() -> int:
     print(f"full trace, one pass (median of {REPEATS}):  {trace_s * 1e3:8.1f} ms  "
           f"(min {min(times) * 1e3:.1f}, max {max(times) * 1e3:.1f})")
     print(f"model called once per prefix ({len(ids)} calls): {prefix_s * 1e3:8.1f} ms")
-    print(f"prefixes scored in batches of {gates.PREFIX_BATCH}:    {batched_s * 1e3:8.1f} ms")
+    print(f"prefixes scored in batches of {tracer.PREFIX_BATCH}:    {batched_s * 1e3:8.1f} ms")
     print(f"ratio per-prefix / trace: {ratio:.0f}x   (batched / trace: "
           f"{batched_s / trace_s:.0f}x)")
     print(f"max |running prediction, trace - per prefix| = {diff:.2e} "

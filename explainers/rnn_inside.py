@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explainers import cells, data
+from explainers import cells, data, reviews
 
 WALK_X, WALK_H = 3, 4  # tiny sizes: every number of a step fits on the screen
 WALK_MAX_TOKENS = 12  # steps shown in the walkthrough
@@ -243,12 +243,6 @@ def fallback_ids(text: str, num_words: int = 10_000) -> np.ndarray:
     return np.asarray(ids, dtype=np.int32)
 
 
-def pad(ids: np.ndarray, maxlen: int, padding: str) -> np.ndarray:
-    """One review's ids padded/truncated like pad_sequences (truncating='pre'): (maxlen,)."""
-    ids = np.asarray(ids, dtype=np.int32)
-    return data.pad_ragged(ids, np.asarray([0, len(ids)]), maxlen, padding, "pre")[0]
-
-
 def recurrent_layer(model):
     """The first recurrent layer of a model (SimpleRNN, LSTM, GRU), unwrapped."""
     import keras
@@ -281,7 +275,7 @@ def padding_dependence(model, ids: np.ndarray, variant: str, maxlen: int = 500,
     import tensorflow as tf
 
     padding, _ = VARIANTS[variant]
-    padded = pad(ids, maxlen, padding)  # (maxlen,)
+    padded = reviews.pad_row(ids, maxlen, padding)  # (maxlen,), truncating 'pre'
     real = padded != data.PAD  # (maxlen,)
     embedding = model.get_layer("embedding")
     rnn = recurrent_layer(model)

@@ -1,10 +1,15 @@
-"""Keep the lab's training runs on disk: model, history, settings, timings and test scores.
+"""Trained sentiment models on disk: one run folder each, one loader, one `TrainedModel`.
 
-Each run is one folder under the runs root (`paths.home_dir() / "runs"` unless given):
+A run is one folder:
 
-    <run_id>/model.keras       the trained Keras model (loaded back with safe_mode=True)
-    <run_id>/run.json          configs, history, timings, test metrics, parameter count
-    <run_id>/vocabulary.json   the Vocabulary that turns new text into the model's ids
+    model.keras       the trained Keras model, without optimizer state (safe_mode on load)
+    run.json          configs, history, timings, test metrics, parameter count, input format
+    vocabulary.json   the Vocabulary that turns new text into the model's ids
+
+The lab's runs live under the runs root (`paths.home_dir() / "runs"` unless given), one
+folder per run id; the shipped LSTM is a run too, made by `scripts/train_lstm_sentiment.py`
+through the same build/train/save path, in `assets/lstm_sentiment/`. Both load through
+`load_run` into a `TrainedModel`: the Keras model, its `reviews.InputFormat` and its record.
 
 A run is written complete into a hidden temporary folder and then renamed into place with
 `os.replace`, so another session listing the runs sees either the whole run or nothing.
@@ -24,18 +29,22 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from explainers import paths
-from explainers.data import Vocabulary, encode_review
+from explainers.data import Vocabulary
 from explainers.models import ModelConfig, describe
+from explainers.reviews import InputFormat
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
 VOCAB_FILE = "vocabulary.json"
 RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")  # 20261126-175800-3fa2c1
 FORMAT_VERSION = 1  # bump when run.json changes shape
+SHIPPED_RUN = "lstm_sentiment"  # the shipped LSTM's run folder under assets/
+SHIPPED_FOLDER = paths.ASSETS / SHIPPED_RUN
 
 
 class RunDamaged(RuntimeError):
@@ -64,6 +73,7 @@ class RunRecord:
     timings: dict = field(default_factory=dict)  # epoch_seconds, test_seconds, ...
     extra: dict = field(default_factory=dict)  # anything a page wants to keep
     path: Path | None = None
+    shipped: bool = False  # the run shipped in assets/, not one trained in the lab
 
     @property
     def best_val_accuracy(self) -> float:
@@ -78,14 +88,9 @@ class RunRecord:
     def body(self) -> str:
         return str(self.model_config.get("body", ""))
 
-    def encode(self, text: str, vocabulary: Vocabulary) -> np.ndarray:
-        """A review -> the (1, maxlen) ids this run's model was trained on."""
-        ids = encode_review(
-            text, vocabulary, maxlen=self.data.get("maxlen"),
-            padding=self.data.get("padding", "pre"),
-            truncating=self.data.get("truncating", "pre"),
-        )
-        return ids[None, :]  # (1, maxlen)
+    @property
+    def test_reviews(self) -> int:
+        return int(self.test.get("reviews", 0))
 
     def label(self) -> str:
         """How lists show it: name, test accuracy and time."""
@@ -108,99 +113,203 @@ def _clean(value):
     return value
 
 
+@dataclass(frozen=True, eq=False)
+class TrainedModel:
+    """A trained sentiment model with all it takes to use it: the Keras model, how text
+    becomes its input, and its record (name, scores, settings, where it came from)."""
+
+    model: Any  # the Keras model, loaded in safe mode; may be shared, so only read it
+    input_format: InputFormat
+    record: RunRecord
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.record.test_accuracy
+
+    @property
+    def test_reviews(self) -> int:
+        return self.record.test_reviews
+
+    @property
+    def shipped(self) -> bool:
+        return self.record.shipped
+
+
+# --------------------------------------------------------------------------- one run folder
+
+
+def _weights_only(model):
+    """The model without its optimizer (whose moments are two more copies of every weight):
+    a fresh, uncompiled model of the same layers and weights, all that predicting needs."""
+    copy = type(model).from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def save_run(
+    folder: Path,
+    model,
+    *,
+    model_config,
+    train_config,
+    result,
+    test_metrics: dict,
+    vocabulary: Vocabulary,
+    maxlen: int | None,
+    padding: str = "pre",
+    truncating: str = "pre",
+    name: str = "",
+    preset: str = "",
+    timings: dict | None = None,
+    extra: dict | None = None,
+) -> None:
+    """Write a run into `folder` atomically (a run already there is replaced whole).
+
+    `model_config`/`train_config` are the frozen dataclasses (or plain dicts); `result` a
+    `training.TrainResult` (or a dict with its fields); `test_metrics` holds loss, accuracy
+    and the number of reviews scored (any probabilities array is left out).
+    """
+    folder = Path(folder)
+    mc = model_config.to_dict() if hasattr(model_config, "to_dict") else dict(model_config)
+    tc = train_config.to_dict() if hasattr(train_config, "to_dict") else dict(train_config)
+    res = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    try:
+        architecture = describe(ModelConfig.from_dict(mc))
+    except (TypeError, ValueError):
+        architecture = str(mc)
+    test = {k: v for k, v in test_metrics.items() if k != "probabilities"}
+    record = {
+        "format": FORMAT_VERSION,
+        "run_id": folder.name,
+        "created": time.time(),
+        "name": name or architecture,
+        "preset": preset,
+        "architecture": architecture,
+        "model_config": mc,
+        "train_config": tc,
+        "data": InputFormat(vocabulary, maxlen, padding, truncating).spec(),
+        "history": res.get("history", {}),
+        "seconds": res.get("seconds", math.nan),
+        "epochs_run": res.get("epochs_run", 0),
+        "stopped": res.get("stopped", False),
+        "best_epoch": res.get("best_epoch", 0),
+        "parameters": int(model.count_params()),
+        "test": test,
+        "timings": {
+            "epoch_seconds": res.get("epoch_seconds", []),
+            "mean_width": res.get("mean_width", math.nan),
+            **(timings or {}),
+        },
+        "extra": extra or {},
+    }
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        _weights_only(model).save(staging / MODEL_FILE)
+        vocabulary.save(staging / VOCAB_FILE)
+        payload = json.dumps(_clean(record), indent=1, ensure_ascii=False)
+        (staging / RUN_FILE).write_text(payload, encoding="utf-8")
+        old = None
+        if folder.exists():  # a re-made shipped run: move the old one away first
+            old = folder.parent / f".replaced-{folder.name}-{secrets.token_hex(3)}"
+            os.replace(folder, old)
+        os.replace(staging, folder)  # the run appears whole, or not at all
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def read_record(folder: Path, shipped: bool = False) -> RunRecord:
+    """A run folder's run.json (no model loaded), or RunDamaged saying what is wrong."""
+    folder = Path(folder)
+    run_id = folder.name
+    try:
+        spec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+        if not (folder / MODEL_FILE).is_file():
+            raise RunDamaged(f"run {run_id}: {MODEL_FILE} is missing")
+        return RunRecord(
+            run_id=run_id,
+            created=float(spec["created"]),
+            name=str(spec["name"]),
+            preset=str(spec.get("preset", "")),
+            architecture=str(spec.get("architecture", "")),
+            model_config=dict(spec["model_config"]),
+            train_config=dict(spec["train_config"]),
+            data=dict(spec["data"]),
+            history={k: [float(v) for v in vs] for k, vs in spec["history"].items()},
+            seconds=float(spec["seconds"]),
+            epochs_run=int(spec["epochs_run"]),
+            stopped=bool(spec["stopped"]),
+            best_epoch=int(spec["best_epoch"]),
+            parameters=int(spec["parameters"]),
+            test=dict(spec["test"]),
+            timings=dict(spec.get("timings", {})),
+            extra=dict(spec.get("extra", {})),
+            path=folder,
+            shipped=shipped,
+        )
+    except RunDamaged:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RunDamaged(
+            f"run {run_id}: {RUN_FILE} is damaged or incomplete "
+            f"({type(error).__name__}: {error}); it was skipped"
+        ) from error
+
+
+def load_run(folder: Path, shipped: bool = False) -> TrainedModel:
+    """The one loader: a run folder's model, input format and record (safe mode: no code
+    runs). The model is a fresh object for the caller; RunDamaged names the broken file."""
+    import keras
+
+    folder = Path(folder)
+    record = read_record(folder, shipped)
+    try:
+        vocabulary = Vocabulary.from_file(folder / VOCAB_FILE)
+        form = InputFormat.from_spec(record.data, vocabulary)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RunDamaged(f"run {record.run_id}: {VOCAB_FILE} is damaged ({error})") from error
+    try:
+        model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True, compile=False)
+    except Exception as error:  # a truncated or foreign file: say which run
+        raise RunDamaged(
+            f"run {record.run_id}: {MODEL_FILE} cannot be loaded ({error})") from error
+    return TrainedModel(model, form, record)
+
+
+def shipped_record(folder: Path = SHIPPED_FOLDER) -> RunRecord | None:
+    """The shipped run's record; None when it is not in assets/ (RunDamaged if broken)."""
+    return read_record(folder, shipped=True) if Path(folder).is_dir() else None
+
+
+def load_shipped(folder: Path = SHIPPED_FOLDER) -> TrainedModel:
+    """The shipped LSTM, made by scripts/train_lstm_sentiment.py (see assets/README.md)."""
+    return load_run(folder, shipped=True)
+
+
+# --------------------------------------------------------------------------- the lab's runs
+
+
 class RunStore:
-    """The runs folder: save, list, load, load_model, delete."""
+    """The lab's runs folder: save, list, load, load_run, delete."""
 
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root is not None else paths.home_dir() / "runs"
 
-    # ------------------------------------------------------------------ writing
-
     def new_id(self) -> str:
         return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
-    def save(
-        self,
-        model,
-        *,
-        model_config,
-        train_config,
-        result,
-        test_metrics: dict,
-        vocabulary: Vocabulary,
-        maxlen: int | None,
-        padding: str = "pre",
-        truncating: str = "pre",
-        name: str = "",
-        preset: str = "",
-        timings: dict | None = None,
-        extra: dict | None = None,
-    ) -> str:
-        """Write a run atomically and return its id.
-
-        `model_config`/`train_config` are the frozen dataclasses (or plain dicts); `result` a
-        `training.TrainResult` (or a dict with its fields); `test_metrics` holds loss and
-        accuracy (any probabilities array is left out).
-        """
-        mc = model_config.to_dict() if hasattr(model_config, "to_dict") else dict(model_config)
-        tc = train_config.to_dict() if hasattr(train_config, "to_dict") else dict(train_config)
-        res = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-        try:
-            architecture = describe(ModelConfig.from_dict(mc))
-        except (TypeError, ValueError):
-            architecture = str(mc)
+    def save(self, model, **settings) -> str:
+        """Write a new run (see `save_run` for the settings) and return its id."""
         run_id = self.new_id()
-        test = {k: v for k, v in test_metrics.items() if k != "probabilities"}
-        record = {
-            "format": FORMAT_VERSION,
-            "run_id": run_id,
-            "created": time.time(),
-            "name": name or architecture,
-            "preset": preset,
-            "architecture": architecture,
-            "model_config": mc,
-            "train_config": tc,
-            "data": {
-                "num_words": vocabulary.num_words,
-                "index_from": vocabulary.index_from,
-                "maxlen": maxlen,
-                "padding": padding,
-                "truncating": truncating,
-            },
-            "history": res.get("history", {}),
-            "seconds": res.get("seconds", math.nan),
-            "epochs_run": res.get("epochs_run", 0),
-            "stopped": res.get("stopped", False),
-            "best_epoch": res.get("best_epoch", 0),
-            "parameters": int(model.count_params()),
-            "test": test,
-            "timings": {
-                "epoch_seconds": res.get("epoch_seconds", []),
-                "mean_width": res.get("mean_width", math.nan),
-                **(timings or {}),
-            },
-            "extra": extra or {},
-        }
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.root, prefix=f".{run_id}."))
-        try:
-            model.save(staging / MODEL_FILE)
-            vocabulary.save(staging / VOCAB_FILE)
-            payload = json.dumps(_clean(record), indent=1, ensure_ascii=False)
-            (staging / RUN_FILE).write_text(payload, encoding="utf-8")
-            os.replace(staging, self.root / run_id)  # the run appears whole, or not at all
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        save_run(self.root / run_id, model, **settings)
         return run_id
-
-    def rename(self, run_id: str, name: str) -> None:
-        folder = self._folder(run_id)
-        spec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-        spec["name"] = name.strip()[:120] or spec.get("architecture", run_id)
-        paths.atomic_write_bytes(
-            folder / RUN_FILE, json.dumps(spec, indent=1, ensure_ascii=False).encode("utf-8")
-        )
 
     def delete(self, run_id: str) -> None:
         """Remove a run: renamed away first (atomic for readers), then deleted."""
@@ -208,8 +317,6 @@ class RunStore:
         trash = self.root / f".deleted-{run_id}-{secrets.token_hex(3)}"
         os.replace(folder, trash)
         shutil.rmtree(trash, ignore_errors=True)
-
-    # ------------------------------------------------------------------ reading
 
     def _folder(self, run_id: str) -> Path:
         if not RUN_ID.match(str(run_id)):
@@ -235,52 +342,7 @@ class RunStore:
         return records, problems
 
     def load(self, run_id: str) -> RunRecord:
-        folder = self._folder(run_id)
-        try:
-            spec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-            if not (folder / MODEL_FILE).is_file():
-                raise RunDamaged(f"run {run_id}: {MODEL_FILE} is missing")
-            return RunRecord(
-                run_id=run_id,
-                created=float(spec["created"]),
-                name=str(spec["name"]),
-                preset=str(spec.get("preset", "")),
-                architecture=str(spec.get("architecture", "")),
-                model_config=dict(spec["model_config"]),
-                train_config=dict(spec["train_config"]),
-                data=dict(spec["data"]),
-                history={k: [float(v) for v in vs] for k, vs in spec["history"].items()},
-                seconds=float(spec["seconds"]),
-                epochs_run=int(spec["epochs_run"]),
-                stopped=bool(spec["stopped"]),
-                best_epoch=int(spec["best_epoch"]),
-                parameters=int(spec["parameters"]),
-                test=dict(spec["test"]),
-                timings=dict(spec.get("timings", {})),
-                extra=dict(spec.get("extra", {})),
-                path=folder,
-            )
-        except RunDamaged:
-            raise
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            raise RunDamaged(
-                f"run {run_id}: {RUN_FILE} is damaged or incomplete "
-                f"({type(error).__name__}: {error}); it was skipped"
-            ) from error
+        return read_record(self._folder(run_id))
 
-    def load_model(self, run_id: str):
-        """The run's Keras model, a fresh object for the caller (safe_mode: no code runs)."""
-        import keras
-
-        folder = self._folder(run_id)
-        try:
-            return keras.saving.load_model(folder / MODEL_FILE, safe_mode=True)
-        except Exception as error:  # a truncated or foreign file: say which run
-            raise RunDamaged(f"run {run_id}: {MODEL_FILE} cannot be loaded ({error})") from error
-
-    def load_vocabulary(self, run_id: str) -> Vocabulary:
-        folder = self._folder(run_id)
-        try:
-            return Vocabulary.from_file(folder / VOCAB_FILE)
-        except (OSError, ValueError, KeyError) as error:
-            raise RunDamaged(f"run {run_id}: {VOCAB_FILE} is damaged ({error})") from error
+    def load_run(self, run_id: str) -> TrainedModel:
+        return load_run(self._folder(run_id))

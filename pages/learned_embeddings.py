@@ -6,38 +6,29 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import data, embeddings, paths, transfer
+from explainers import data, embeddings, transfer
 from explainers.embeddings import UnknownWord
 from pages import ui
 
 N_PUSH = 2_000  # words whose push is measured (one batch of one-word reviews, ~1 s)
 NEIGHBOURS = 8  # neighbours listed per word
-SHIPPED = "shipped"  # source key of the shipped LSTM
-QUICK = "quick"  # source key of the model trained on this page
+MODEL_KEY = "embeddings_model"  # the model picker's widget key
+QUICK = "quick"  # picker key of the model trained on this page
+QUICK_LABEL = "Train a quick pooling model here (~15 s)"
 
 
 @st.cache_resource(show_spinner="Reading the model's embedding…", max_entries=8)
-def analyse_run(run_id: str) -> transfer.LearnedEmbedding:
-    """A lab run's embedding and word pushes, once per server per run (no model is kept)."""
-    from explainers import runs
-
-    store = runs.RunStore()
-    record = store.load(run_id)
-    model = store.load_model(run_id)
-    return transfer.analyse_model(
-        model, store.load_vocabulary(run_id), f"run: {record.label()}", N_PUSH,
-        maxlen=record.data.get("maxlen"), padding=record.data.get("padding", "pre"),
-    )
-
-
-@st.cache_resource(show_spinner="Reading the shipped LSTM's embedding…")
-def analyse_shipped() -> transfer.LearnedEmbedding:
-    from explainers import gates
-
-    model, vocab, meta = gates.load_shipped()
-    label = f"shipped LSTM (test accuracy {meta.get('test_accuracy', float('nan')):.4f})"
-    return transfer.analyse_model(model, vocab, label, N_PUSH, maxlen=meta.get("maxlen"),
-                                  padding=meta.get("padding", "pre"))
+def analyse(key: str) -> transfer.LearnedEmbedding:
+    """The shipped model's or a lab run's embedding and word pushes, once per server per
+    model (no model is kept beyond `ui.trained_model`'s own cache)."""
+    trained = ui.trained_model(key)
+    form = trained.input_format
+    if trained.shipped:
+        label = f"shipped {trained.name}, test accuracy {trained.test_accuracy:.4f}"
+    else:
+        label = f"run: {trained.record.label()}"
+    return transfer.analyse_model(trained.model, form.vocabulary, label, N_PUSH,
+                                  maxlen=form.maxlen, padding=form.padding)
 
 
 @st.cache_resource
@@ -62,35 +53,15 @@ def analyse_quick(config: transfer.QuickConfig, progress) -> transfer.LearnedEmb
     return store[config]
 
 
-def run_choices() -> tuple[dict[str, str], list[str]]:
-    """source key -> label, for every saved run, the shipped model and the quick model."""
-    from explainers import runs
-
-    records, problems = runs.RunStore().list()
-    choices = {f"run:{r.run_id}": f"Lab run · {r.label()}" for r in records}
-    if (paths.ASSETS / "lstm_sentiment.keras").is_file():
-        choices[SHIPPED] = "Shipped LSTM model (assets/lstm_sentiment.keras)"
-    choices[QUICK] = "Train a quick pooling model here (~15 s)"
-    return choices, problems
-
-
 st.title("Learned embeddings · 学到的嵌入")
 st.caption("A sentiment model's Embedding rows are word vectors too: what did they learn?")
 
-choices, problems = run_choices()
-for problem in problems:
-    st.warning(problem)
-current = st.session_state.get(ui.CURRENT_RUN_KEY)
-keys = list(choices)
-default = keys.index(f"run:{current}") if f"run:{current}" in choices else 0
-source = st.selectbox("Model", keys, index=default, format_func=choices.get)
+source = ui.pick_model("Model", key=MODEL_KEY, extra={QUICK: QUICK_LABEL})
 
 learned = None
 try:
-    if source.startswith("run:"):
-        learned = analyse_run(source.removeprefix("run:"))
-    elif source == SHIPPED:
-        learned = analyse_shipped()
+    if ui.is_trained_model(source):
+        learned = analyse(source)
     else:
         config = transfer.QuickConfig()
         st.markdown(

@@ -1,26 +1,42 @@
 """Inside the LSTM: step through the gates, cell state and prediction on any review.
 
-The gates come from `explainers.gates` (recomputed from the weights and checked against Keras
-to 1e-5); this page reads the widgets and draws.
+The gates come from `explainers.gates` and `explainers.tracer` (recomputed from the weights
+and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run, picked with
+`ui.pick_model`; the review becomes the model's input through its `reviews.InputFormat`.
+This page reads the widgets and draws.
 """
 
 from __future__ import annotations
 
 import html
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import data, gates
+from explainers import data, gates, reviews, runs, tracer
 from pages import ui
 
 STEP_KEY = "gates_step"  # the token slider
 NEXT_KEY = "gates_step_next"  # a step set by a button or by play, applied before the slider
 PLAY_KEY = "gates_playing"
+MODEL_KEY = "gates_model"  # widget keys: tests and links address the widgets by them
+SOURCE_KEY = "gates_source"
+REVIEW_KEY = "gates_review"
+TEXT_KEY = "gates_text"
+UPLOAD_KEY = "gates_upload"
+LAYER_KEY = "gates_layer"
+UNIT_KEY = "gates_unit"
+ORDER_KEY = "gates_order"
+SPAN_KEY = "gates_span"
+SPAN_OF_KEY = "gates_span_of"
+THRESHOLD_KEY = "gates_threshold"
+COLOUR_KEY = "gates_colour"
+POOL_KEY = "gates_pool"
 PLAY_SECONDS = 0.6  # pause between tokens while playing: long enough to read the diagram
-SHIPPED = "shipped"  # model key of the asset; runs are "run:<id>"
+SOURCES = ("IMDB test review", "Type or paste", "Upload a .txt")
 EXAMPLE = (
     "I expected a dull remake, but this film surprised me. The acting is wonderful and "
     "the story is moving, even if the ending drags a little. Not perfect, but I loved it."
@@ -38,34 +54,16 @@ POOL_REVIEWS = 200  # test reviews pooled for gate saturation: ~46,000 tokens, ~
 # --------------------------------------------------------------------------- cached work
 
 
-@st.cache_resource(show_spinner="Loading the shipped LSTM…")
-def shipped_model():
-    model, vocab, meta = gates.load_shipped()
-    return gates.ModelTracer(model), vocab, meta
-
-
-@st.cache_resource(show_spinner="Loading the lab run…", max_entries=4)
-def run_model(run_id: str):
-    from explainers.runs import RunStore
-
-    store = RunStore()
-    record = store.load(run_id)
-    model = store.load_model(run_id)
-    vocab = store.load_vocabulary(run_id)
-    meta = {"maxlen": record.data.get("maxlen"), "padding": record.data.get("padding", "pre"),
-            "truncating": record.data.get("truncating", "pre"),
-            "test_accuracy": record.test_accuracy, "name": record.name}
-    return gates.ModelTracer(model), vocab, meta
-
-
-def tracer_for(key: str):
-    return shipped_model() if key == SHIPPED else run_model(key.removeprefix("run:"))
+@st.cache_resource(show_spinner="Reading the model's weights…", max_entries=4)
+def tracer_for(key: str) -> tracer.ModelTracer:
+    """The model's weights as NumPy, once per server per picker key."""
+    return tracer.ModelTracer(ui.trained_model(key).model)
 
 
 @st.cache_resource(show_spinner="Tracing every gate…", max_entries=32)
-def trace(key: str, ids: tuple[int, ...]) -> gates.ModelTrace:
+def trace(key: str, ids: tuple[int, ...]) -> tracer.ModelTrace:
     """Cached as a resource (shared, never mutated): no pickling of NumPy-laden traces."""
-    return tracer_for(key)[0].trace(np.asarray(ids, np.int32))
+    return tracer_for(key).trace(np.asarray(ids, np.int32))
 
 
 @st.cache_resource(show_spinner="Loading the test reviews…", max_entries=2)
@@ -77,52 +75,37 @@ def test_reviews(location: str):
 @st.cache_resource(show_spinner="Tracing the first test reviews…", max_entries=4)
 def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
     """One layer's gates over the first POOL_REVIEWS test reviews, pads left out."""
-    tracer, vocab, meta = tracer_for(key)
+    form, reader = ui.trained_model(key).input_format, tracer_for(key)
     texts, _ = test_reviews(location)
     traces, keep = [], []
     for text in texts[:POOL_REVIEWS]:
-        p = gates.prepare_review(text, vocab, meta.get("maxlen"), meta.get("padding", "pre"),
-                                 meta.get("truncating", "pre"), pad=not tracer.mask_zero)
-        traces.append(tracer.trace(p.ids, running=False).lstm_layers()[layer].trace)
-        keep.append(p.real)
+        ids, real = form.prepare(text).for_model(reader.mask_zero)
+        traces.append(reader.trace(ids, running=False).lstm_layers()[layer].trace)
+        keep.append(real)
     return gates.pooled(traces, keep)
 
 
 # --------------------------------------------------------------------------- choosing
 
 
-def lab_lstm_runs():
-    try:
-        from explainers.runs import RunStore
-
-        records, problems = RunStore().list()
-    except Exception as error:  # the lab's store missing or unreadable: the asset still works
-        return [], [str(error)]
-    return [r for r in records if r.model_config.get("body") == "lstm"], problems
+def is_lstm(record: runs.RunRecord) -> bool:
+    """The runs this page can show: an LSTM body (stacked and bidirectional ones too)."""
+    return record.body == "lstm"
 
 
-def choose_model() -> str:
-    runs, problems = lab_lstm_runs()
-    labels = {SHIPPED: "Shipped LSTM (32 units, test accuracy 0.87) · 预训练模型"}
-    labels |= {f"run:{r.run_id}": f"Lab run: {r.label()}" for r in runs}
-    current = st.session_state.get(ui.CURRENT_RUN_KEY)
-    keys = list(labels)
-    index = keys.index(f"run:{current}") if f"run:{current}" in labels else 0
-    key = st.selectbox("Model · 模型", keys, index=index, format_func=labels.get,
-                       help="The shipped model, or any LSTM trained in the Sentiment lab.")
-    if not runs:
-        st.caption("Train an LSTM in the Sentiment lab and it appears here too "
-                   "(stacked and bidirectional ones included).")
-    for problem in problems:
-        st.caption(f"Skipped: {problem}")
-    return key
+def reset_with(key: str, context, default) -> None:
+    """Put a keyed widget back to `default` whenever `context` (the review, the step...)
+    changes, as an unkeyed widget whose default changed would have been."""
+    marker = f"{key}_for"
+    if st.session_state.get(marker) != context or key not in st.session_state:
+        st.session_state[key] = default
+        st.session_state[marker] = context
 
 
-def choose_text(vocab) -> tuple[str, int | None] | None:
+def choose_text() -> tuple[str, int | None] | None:
     """(review text, true label or None), or None after saying what is wrong."""
-    source = st.radio("Review · 影评", ["IMDB test review", "Type or paste", "Upload a .txt"],
-                      horizontal=True)
-    if source == "IMDB test review":
+    source = st.radio("Review · 影评", SOURCES, horizontal=True, key=SOURCE_KEY)
+    if source == SOURCES[0]:
         try:
             texts, labels = test_reviews(str(data.locate_imdb()))
         except data.DataUnavailable as error:
@@ -130,19 +113,19 @@ def choose_text(vocab) -> tuple[str, int | None] | None:
             st.caption("Showing the example review instead.")
             return EXAMPLE, None
         index = st.number_input(f"Test review number (0–{len(texts) - 1:,})", 0,
-                                len(texts) - 1, min(7, len(texts) - 1))
+                                len(texts) - 1, min(7, len(texts) - 1), key=REVIEW_KEY)
         label = int(labels[int(index)])
         st.caption(f"True label: **{'positive 👍' if label else 'negative 👎'}**")
         return texts[int(index)], label
-    if source == "Type or paste":
-        return st.text_area("Your review (English)", EXAMPLE, height=110), None
-    upload = st.file_uploader("A review as a plain-text file", type=["txt"])
+    if source == SOURCES[1]:
+        return st.text_area("Your review (English)", EXAMPLE, height=110, key=TEXT_KEY), None
+    upload = st.file_uploader("A review as a plain-text file", type=["txt"], key=UPLOAD_KEY)
     if upload is None:
         st.info("Upload a .txt file holding one review (UTF-8, under 1 MB).")
         return None
     try:
-        return gates.review_from_upload(upload.getvalue()), None
-    except gates.BadReview as error:
+        return reviews.review_from_upload(upload.getvalue()), None
+    except reviews.BadReview as error:
         st.error(f"**{upload.name}**: {error}")
         return None
 
@@ -366,6 +349,37 @@ def gate_histogram(values: dict) -> go.Figure:
 # --------------------------------------------------------------------------- the page
 
 
+@dataclass
+class View:
+    """One review traced through one layer of one model: what every section draws."""
+
+    key: str  # the model's picker key
+    model: runs.TrainedModel
+    review: reviews.Prepared
+    result: tracer.ModelTrace
+    layer: tracer.LayerTrace  # the LSTM layer (and direction) shown
+    index: int  # its place in result.lstm_layers()
+    real: slice  # the review's own steps in the traced ids (without any <PAD>)
+    label: int | None  # the true label of a test review
+
+    @property
+    def trace(self) -> gates.Trace:
+        return self.layer.trace
+
+    @property
+    def tokens(self) -> list[str]:
+        return list(self.review.tokens)
+
+    @property
+    def values(self) -> dict[str, np.ndarray]:
+        return {name: self.trace.values[name][self.real] for name in QUANTITIES}  # (T, units)
+
+    @property
+    def context(self) -> tuple:
+        """Which model, review and layer: keyed widgets start afresh when it changes."""
+        return self.key, hash(self.result.ids.tobytes()), self.index
+
+
 def move(to: int) -> None:
     st.session_state[NEXT_KEY] = to
 
@@ -377,75 +391,75 @@ def toggle_play(at_end: bool) -> None:
         move(0)
 
 
-def main() -> None:
-    st.title("Inside the LSTM: gates, token by token · LSTM 门控逐词解析")
-    st.write(
-        "Keras never shows an LSTM's gates, so we recompute them from the layer's weights "
-        "(checked against Keras's own outputs to 1e-5). Pick a review and walk through it "
-        "one token at a time: what the forget gate keeps on the conveyor belt, what the "
-        "input gate writes, and what the model believes after each word."
-    )
-    key = choose_model()
+def traced_review() -> View | None:
+    """Pick a model and a review, and trace it; None after saying what is missing."""
+    key = ui.pick_model("Model · 模型", is_lstm, key=MODEL_KEY,
+                        help="The shipped model, or any LSTM trained in the Sentiment lab.",
+                        no_runs="Train an LSTM in the Sentiment lab and it appears here too "
+                                "(stacked and bidirectional ones included).")
+    if key is None:
+        st.error("No LSTM model here: the shipped one is missing (rebuild it with "
+                 "scripts/train_lstm_sentiment.py) and no lab run is an LSTM.")
+        return None
     try:
-        tracer, vocab, meta = tracer_for(key)
+        model, reader = ui.trained_model(key), tracer_for(key)
     except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
         st.error(f"This model cannot be opened: {error}")
-        return
-    picked = choose_text(vocab)
+        return None
+    picked = choose_text()
     if picked is None:
         ui.notice("upload a plain-text review, or pick another source above.")
-        return
+        return None
     text, label = picked
     try:
-        gates.check_review(text, vocab)
-    except gates.BadReview as error:
+        review = reviews.check_review(text, model.input_format)
+    except reviews.BadReview as error:
         st.error(str(error))
         ui.notice("the model only knows the 10,000 most frequent words of the training "
                   "reviews; everything else becomes <UNK>.")
-        return
-    prepared = gates.prepare_review(
-        text, vocab, meta.get("maxlen"), meta.get("padding", "pre"),
-        meta.get("truncating", "pre"), pad=not tracer.mask_zero)
-    result = trace(key, tuple(int(i) for i in prepared.ids))
-    real = prepared.real
-    tokens = prepared.tokens[real]
-
-    layer_traces = result.lstm_layers()
-    if not layer_traces:
+        return None
+    ids, real = review.for_model(reader.mask_zero)
+    result = trace(key, tuple(int(i) for i in ids))
+    layers = result.lstm_layers()
+    if not layers:
         st.warning("This model has no LSTM layer; the gates shown here are an LSTM's.")
-        return
-    if len(layer_traces) > 1:
-        pick = st.selectbox("Layer and direction · 层与方向",
-                            range(len(layer_traces)),
-                            format_func=lambda k: layer_traces[k].label)
-        chosen = layer_traces[pick]
-    else:
-        chosen = layer_traces[0]
-    trace_ = chosen.trace
-    values = {name: trace_.values[name][real] for name in QUANTITIES}  # (tokens, units)
-    steps, units = values["h"].shape
+        return None
+    index = 0
+    if len(layers) > 1:
+        index = st.selectbox("Layer and direction · 层与方向", range(len(layers)),
+                             format_func=lambda k: layers[k].label, key=LAYER_KEY)
+    return View(key, model, review, result, layers[index], index, real, label)
 
-    # ---- the review as the model sees it
+
+def overview_section(view: View) -> None:
     st.subheader("The review as the model sees it · 模型眼中的影评")
+    review, form = view.review, view.model.input_format
     cols = st.columns(4)
-    cols[0].metric("words in the text", prepared.words)
-    cols[1].metric("tokens read", steps, help="<START> plus the words the model keeps")
-    cols[2].metric("unknown → <UNK>", prepared.unknown)
-    cols[3].metric("cut off (maxlen)", len(prepared.truncated))
-    if prepared.truncated:
-        with st.expander(f"{len(prepared.truncated)} tokens were cut off: the model only "
-                         f"reads the last {meta.get('maxlen')} (truncating='pre')"):
-            st.markdown(" ".join(f"`{html.escape(w)}`" for w in prepared.truncated[:2000]))
-    if not tracer.mask_zero and prepared.first > 0:
-        st.caption(f"This model does not mask padding: it first reads {prepared.first} <PAD> "
+    cols[0].metric("words in the text", review.words)
+    cols[1].metric("tokens read", len(view.tokens), help="<START> plus the words the model "
+                   "keeps")
+    cols[2].metric("unknown → <UNK>", review.unknown)
+    cols[3].metric("cut off (maxlen)", len(review.truncated))
+    if review.truncated:
+        kept = "last" if form.truncating == "pre" else "first"
+        with st.expander(f"{len(review.truncated)} tokens were cut off: the model only "
+                         f"reads the {kept} {form.maxlen} (truncating='{form.truncating}')"):
+            st.markdown(" ".join(f"`{html.escape(w)}`" for w in review.truncated[:2000]))
+    if view.real.start > 0:
+        st.caption(f"This model does not mask padding: it first reads {view.real.start} <PAD> "
                    "tokens, which move its state; they are traced but not drawn.")
-    verdict = result.prediction
+    verdict = view.result.prediction
+    label = view.label
     truth = "" if label is None else f" · true label: {'positive' if label else 'negative'}"
     st.markdown(f"**Prediction: {'positive 👍' if verdict > 0.5 else 'negative 👎'}** "
                 f"(P(positive) = {verdict:.3f}){truth}")
 
-    # ---- step through
+
+def step_section(view: View) -> tuple[int, int]:
+    """Buttons, the token slider, the unit to follow and the cell diagram: (step, unit)."""
     st.subheader("Step through it · 逐词查看")
+    values, tokens, trace_ = view.values, view.tokens, view.trace
+    steps, units = values["h"].shape
     if NEXT_KEY in st.session_state:
         st.session_state[STEP_KEY] = int(st.session_state.pop(NEXT_KEY))
     current = int(np.clip(st.session_state.get(STEP_KEY, 0), 0, steps - 1))
@@ -466,33 +480,37 @@ def main() -> None:
     step = st.slider("Token · 词", 0, max(steps - 1, 1), key=STEP_KEY,
                      disabled=steps < 2)
     step = min(step, steps - 1)
+    reset_with(UNIT_KEY, view.context, int(np.argmax(gates.unit_change(trace_, "c"))))
     unit = st.number_input(f"Unit to follow (0–{units - 1}) · 单元", 0, units - 1,
-                           int(np.argmax(gates.unit_change(trace_, "c"))),
-                           help="Starts on the unit whose cell state moves most.")
+                           key=UNIT_KEY, help="Starts on the unit whose cell state moves most.")
     st.markdown(token_html(tokens, step), unsafe_allow_html=True)
-    running = result.running[real] if result.running is not None else None
+    running = view.result.running[view.real] if view.result.running is not None else None
     if running is not None:
         ui.chart(running_figure(running, tokens, step), height=300)
-        if result.running_method == "batched prefixes":
+        if view.result.running_method == "batched prefixes":
             st.caption("A bidirectional layer reads the future too, so the prediction after "
                        "each token was found by scoring every prefix of the review.")
     # the state before this token, from the full trace: after the <PAD> steps of a model
     # that reads them; a backward reader comes from the token after this one
-    before = real.start + step + (1 if trace_.backwards else -1)
+    before = view.real.start + step + (1 if trace_.backwards else -1)
     inside = 0 <= before < trace_.steps
     prev_c = trace_.values["c"][before] if inside else np.zeros(units)
     prev_h = trace_.values["h"][before] if inside else np.zeros(units)
     ui.chart(cell_diagram(values, step, unit, prev_c, prev_h, tokens[step]), height=430)
     st.caption("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). "
                "The new belt value is c = f × c_prev + i × g; the output is h = o × tanh(c).")
+    return step, unit
 
-    # ---- heatmaps
+
+def heatmap_section(view: View, step: int, unit: int) -> None:
     st.subheader("Every unit at every token · 全部单元的热力图")
+    values, tokens = view.values, view.tokens
+    units = values["h"].shape[1]
     order_by = st.radio("Order units by", ["unit number", "how much they change (most first)"],
-                        horizontal=True)
+                        horizontal=True, key=ORDER_KEY)
     order = np.arange(units)
     if order_by.startswith("how"):
-        order = np.argsort(-gates.unit_change(trace_, "c"), kind="stable")
+        order = np.argsort(-gates.unit_change(view.trace, "c"), kind="stable")
     tabs = st.tabs([QUANTITIES[name] for name in QUANTITIES])
     for tab, name in zip(tabs, QUANTITIES, strict=True):
         with tab:
@@ -500,24 +518,31 @@ def main() -> None:
                      height=max(320, 12 * units + 120))
     ui.chart(unit_traces(values, unit, tokens, step), height=340)
 
-    # ---- LSTMVis-style span selection
+
+def span_section(view: View, step: int) -> None:
+    """LSTMVis-style: the units on over a span of tokens and off around it."""
     st.subheader("Which units fire on a phrase? · 哪些单元对短语敏感")
     st.caption("As in LSTMVis (Strobelt et al., 2018): pick a span of tokens and a threshold; "
                "the units above the threshold inside the span and below it elsewhere rise "
                "to the top.")
+    values, tokens = view.values, view.tokens
+    steps = values["h"].shape[0]
     span_cols = st.columns([3, 1, 1])
     if steps > 1:
-        span = span_cols[0].slider("Span of tokens · 词段", 0, steps - 1,
-                                   (max(0, step - 2), step))
+        reset_with(SPAN_KEY, (view.context, step), (max(0, step - 2), step))  # follows step
+        span = span_cols[0].slider("Span of tokens · 词段", 0, steps - 1, key=SPAN_KEY)
     else:
         span = (0, 0)
-    span_of = span_cols[1].selectbox("State", ["h", "c"], format_func=QUANTITIES.get)
+    span_of = span_cols[1].selectbox("State", ["h", "c"], format_func=QUANTITIES.get,
+                                     key=SPAN_OF_KEY)
     chosen_values = values[span_of]
     low_end = float(np.floor(np.nanmin(chosen_values) * 20) / 20)
     high_end = max(float(np.ceil(np.nanmax(chosen_values) * 20) / 20), low_end + 0.05)
     start_at = float(np.clip(np.round(np.nanpercentile(chosen_values, 85) * 20) / 20,
                              low_end, high_end))  # a unit above it is "on" for 15% of cells
-    threshold = span_cols[2].slider("Threshold", low_end, high_end, start_at, 0.05)
+    reset_with(THRESHOLD_KEY, (view.context, span_of), start_at)
+    threshold = span_cols[2].slider("Threshold", low_end, high_end, step=0.05,
+                                    key=THRESHOLD_KEY)
     found, scores = gates.span_units(chosen_values, span[0], span[1] + 1, threshold)
     ui.chart(span_figure(values[span_of], found, scores, span, tokens, span_of, threshold),
              height=340)
@@ -529,31 +554,34 @@ def main() -> None:
                 f"(score {scores[0]:+.2f}: share of span tokens above {threshold:g} minus "
                 "the share elsewhere)")
 
-    # ---- text coloured by a unit
+
+def colour_section(view: View, step: int, unit: int) -> None:
     st.subheader("The text coloured by one unit · 按单元激活着色的文本")
     quantity = st.selectbox("Colour by", list(QUANTITIES), index=4,
-                            format_func=QUANTITIES.get)
-    series = values[quantity][:, unit]
+                            format_func=QUANTITIES.get, key=COLOUR_KEY)
+    series = view.values[quantity][:, unit]
     low, high = SCALES[quantity] or (-float(np.nanmax(np.abs(series)) or 1.0),
                                      float(np.nanmax(np.abs(series)) or 1.0))
     colours = [diverging(v, low, high) for v in series]
     titles = [f"{quantity}[{unit}] = {v:.3f}" for v in series]
-    st.markdown(token_html(tokens, step, colours, titles), unsafe_allow_html=True)
+    st.markdown(token_html(view.tokens, step, colours, titles), unsafe_allow_html=True)
     st.caption(f"Unit {unit}'s {QUANTITIES[quantity]} after each token: red high, blue low "
                "(hover a word for the number), as in Karpathy's char-rnn pictures.")
 
-    # ---- saturation
+
+def saturation_section(view: View) -> None:
     st.subheader("Gate saturation · 门的饱和度")
+    units = view.trace.units
     over = st.radio("Count over", ["this review", f"the first {POOL_REVIEWS} IMDB test "
-                    "reviews"], horizontal=True)
-    source, where = trace_, "this review"
+                    "reviews"], horizontal=True, key=POOL_KEY)
+    source, where = view.trace, "this review"
     if over != "this review":
         location = data.locate_imdb()
         if location is None:
             st.warning("The IMDB test reviews are not on this machine; counting over this "
                        "review only.")
         else:
-            source = pooled_trace(key, layer_traces.index(chosen), str(location))
+            source = pooled_trace(view.key, view.index, str(location))
             where = f"the first {POOL_REVIEWS} test reviews ({int(source.mask.sum()):,} tokens)"
     left, right = st.columns(2)
     with left:
@@ -574,6 +602,37 @@ def main() -> None:
         "2015, figure 3). Right: the same gate values as a histogram; the dotted lines "
         "are the 0.1 and 0.9 thresholds."
     )
+
+
+def keep_playing(step: int, steps: int) -> None:
+    """While playing: one token per rerun until the end (or Pause)."""
+    if not st.session_state.get(PLAY_KEY, False):
+        return
+    if step >= steps - 1:
+        st.session_state[PLAY_KEY] = False
+    else:
+        time.sleep(PLAY_SECONDS)
+        st.session_state[NEXT_KEY] = step + 1
+        st.rerun()
+
+
+def main() -> None:
+    st.title("Inside the LSTM: gates, token by token · LSTM 门控逐词解析")
+    st.write(
+        "Keras never shows an LSTM's gates, so we recompute them from the layer's weights "
+        "(checked against Keras's own outputs to 1e-5). Pick a review and walk through it "
+        "one token at a time: what the forget gate keeps on the conveyor belt, what the "
+        "input gate writes, and what the model believes after each word."
+    )
+    view = traced_review()
+    if view is None:
+        return
+    overview_section(view)
+    step, unit = step_section(view)
+    heatmap_section(view, step, unit)
+    span_section(view, step)
+    colour_section(view, step, unit)
+    saturation_section(view)
     ui.notice(
         "the prediction curve moves most on words like 'wonderful' or 'awful', and the "
         "units whose cell state jumps there are the ones the heatmaps sort to the top. The "
@@ -581,14 +640,7 @@ def main() -> None:
         "what it carries and writes only a little. A small sentiment model rarely drives "
         "its gates to 0 or 1; Karpathy's character models, trained far longer, often do."
     )
-
-    if playing:  # one token per rerun until the end (or Pause)
-        if step >= steps - 1:
-            st.session_state[PLAY_KEY] = False
-        else:
-            time.sleep(PLAY_SECONDS)
-            st.session_state[NEXT_KEY] = step + 1
-            st.rerun()
+    keep_playing(step, len(view.tokens))
 
 
 main()

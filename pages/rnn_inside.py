@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from explainers import cells, data, lesson, rnn_inside
+from explainers import cells, data, lesson, reviews, rnn_inside
 from pages import ui
 
 EXAMPLE = "The film was not good, it was great"
@@ -208,8 +208,8 @@ def review_ids() -> tuple[np.ndarray, str, data.ImdbData | None]:
         text = st.text_area("Your review", "I loved this film. The acting was wonderful and "
                             "the story kept me watching until the very end.",
                             key="inside_typed")[:REVIEW_LIMIT]
-    if imdb is not None:
-        ids = data.encode_review(text, imdb.vocabulary)
+    if imdb is not None:  # the review as the lesson's model reads it, cut to its 500 steps
+        ids = reviews.InputFormat.of_imdb(imdb).prepare(text).ids
     else:
         ids = rnn_inside.fallback_ids(text)
     return ids, text, imdb

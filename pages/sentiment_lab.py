@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from explainers import data, models, presets, runs, training
+from explainers import data, models, presets, reviews, runs, training
 from pages import ui
 
 JOB_KEY = "lab_job"  # session-state key: this session's BackgroundTraining
@@ -280,21 +280,19 @@ def try_a_review(model, imdb_config: data.ImdbConfig, vocabulary: data.Vocabular
                         placeholder="The acting was wonderful but the plot made no sense…")
     if not text.strip():
         return
-    ids = np.asarray(vocabulary.encode(text), dtype=np.int32)  # <START> + one id per word
-    if len(ids) <= 1:
+    form = reviews.InputFormat(vocabulary, imdb_config.maxlen, imdb_config.padding,
+                               imdb_config.truncating)  # as the run's training arrays
+    review = form.prepare(text)
+    if not review.words:
         st.warning("No words found in that text: type a sentence in English.")
         return
-    padded = data.pad_ragged(ids, np.asarray([0, len(ids)]), imdb_config.maxlen,
-                             imdb_config.padding, imdb_config.truncating)  # (1, maxlen)
-    p = float(np.asarray(model.predict_on_batch(padded)).reshape(-1)[0])
-    unknown = int(np.sum(ids == data.UNK))
+    p = float(np.asarray(model.predict_on_batch(review.row[None])).reshape(-1)[0])
     verdict = "positive · 正面" if p > 0.5 else "negative · 负面"
     st.metric("Prediction · 预测", verdict, delta=f"P(positive) = {p:.3f}",
               delta_color="normal" if p > 0.5 else "inverse")
-    st.caption(f"{len(ids) - 1} words, {unknown} unknown (<UNK>)"
-               + (f"; only the {'last' if imdb_config.truncating == 'pre' else 'first'} "
-                  f"{imdb_config.maxlen} tokens are read" if len(ids) > imdb_config.maxlen
-                  else ""))
+    st.caption(f"{review.words} words, {review.unknown} unknown (<UNK>)"
+               + (f"; only the {'last' if form.truncating == 'pre' else 'first'} "
+                  f"{form.maxlen} tokens are read" if review.truncated else ""))
 
 
 # --------------------------------------------------------------------------- runs

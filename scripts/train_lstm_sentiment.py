@@ -1,136 +1,106 @@
-"""Train the small LSTM sentiment model that the gates page ships with.
+"""Train the small LSTM sentiment model that the gates page ships with, as a lab run.
 
-Writes three files into assets/ (see assets/README.md for their provenance):
-- lstm_sentiment.keras        Embedding(10,000 x 32, mask_zero) -> LSTM(32) -> Dense(1, sigmoid)
-- lstm_sentiment_vocab.json   the Vocabulary that turns raw text into the model's ids
-- lstm_sentiment_meta.json    maxlen, padding, truncating, seed, epochs, test accuracy
+It goes through the lab's own path (`models.build_model`, `training.train`,
+`training.evaluate`, `runs.save_run`), so the shipped model is a run like any other and loads
+through the same `runs.load_run`. It writes one run folder, assets/lstm_sentiment/:
+- model.keras       Embedding(10,000 x 32, mask_zero) -> LSTM(32) -> Dense(1, sigmoid)
+- vocabulary.json   the Vocabulary that turns raw text into the model's ids
+- run.json          settings, history, test score, time, and how it was made
 
-Data: the 25,000 labelled IMDB training reviews (explainers.data.load_imdb), the last
-VALIDATION reviews of them held out to pick the best epoch; the score is measured on all
-25,000 test reviews. Seeded, so a re-run gives the same model up to TensorFlow's
+Data: the 25,000 labelled IMDB training reviews (explainers.data.load_imdb), the last 10 %
+(2,500) held out to pick the best epoch; the score is measured on all 25,000 test reviews.
+Seeded (weights, shuffling), so a re-run gives the same model up to TensorFlow's
 thread-order nondeterminism on CPU (a few 0.001s of accuracy).
 
-Run:  RNN_EXPLAINER_DATA=/work/shared/data nice -n 10 python scripts/train_lstm_sentiment.py
+Run:  RNN_EXPLAINER_DATA=/work/shared/data nice -n 5 python scripts/train_lstm_sentiment.py
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import data, paths  # noqa: E402
+from explainers import data, models, paths, runs, training  # noqa: E402
 
-MODEL_NAME = "lstm_sentiment.keras"
-VOCAB_NAME = "lstm_sentiment_vocab.json"
-META_NAME = "lstm_sentiment_meta.json"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    num_words: int = 10_000  # the lesson's vocabulary
-    maxlen: int = 256  # covers the whole of ~2/3 of reviews; half the lesson's 500, 2x faster
-    padding: str = "pre"  # pads first, so the last real word is the last step the LSTM sees
-    truncating: str = "pre"  # a long review keeps its end, where the verdict usually is
-    embed_dim: int = 32  # small: the page plots every unit, the asset stays under 2 MB
-    units: int = 32  # one LSTM of 32 units: every unit fits on a heatmap, traces are fast
-    epochs: int = 2  # validation accuracy peaks at epoch 1-2, then the model overfits
-    batch_size: int = 64  # Keras's usual size; ~390 steps per epoch
-    learning_rate: float = 1e-3  # Adam's default
-    validation: int = 2_500  # training reviews held out to choose the best epoch
-    seed: int = 1337  # keras.utils.set_random_seed: weights, shuffling, dropout
-
-
-def build_model(config: TrainConfig, for_training: bool = True):
-    import keras
-
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(None,), dtype="int32"),
-            # mask_zero: <PAD> (0) steps are skipped, the LSTM carries its state over them,
-            # so a review traced without padding gives exactly the model's prediction
-            keras.layers.Embedding(config.num_words, config.embed_dim, mask_zero=True,
-                                   name="embedding"),
-            keras.layers.LSTM(config.units, name="lstm"),
-            keras.layers.Dense(1, activation="sigmoid", name="output"),
-        ],
-        name="lstm_sentiment",
-    )
-    if not for_training:
-        return model
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+NAME = "LSTM (32 units)"  # how pages name it, beside its test accuracy
+DATA = "Stanford aclImdb (Maas et al., 2011): 25,000 train / 25,000 test reviews"
+IMDB = data.ImdbConfig(
+    num_words=10_000,  # the lesson's vocabulary
+    maxlen=256,  # covers the whole of ~2/3 of reviews; half the lesson's 500, 2x faster
+    padding="pre",  # pads first, so the last real word is the last step the LSTM sees
+    truncating="pre",  # a long review keeps its end, where the verdict usually is
+)
+MODEL = models.ModelConfig(
+    vocab_size=IMDB.num_words,
+    embed_dim=32,  # small: the page plots every unit, the asset stays under 2 MB
+    mask_zero=True,  # <PAD> steps are skipped: a review traced unpadded gives the same answer
+    body="lstm",
+    units=32,  # one LSTM of 32 units: every unit fits on a heatmap, traces are fast
+    dense_units=0,  # no hidden Dense: the LSTM's last state goes straight to the output
+)
+TRAIN = training.TrainConfig(
+    epochs=2,  # validation accuracy peaks at epoch 1-2, then the model overfits
+    batch_size=64,  # ~350 updates per epoch
+    learning_rate=1e-3,  # Adam's default
+    validation_split=0.1,  # the last 2,500 training reviews choose the best epoch
+    early_stopping_patience=1,  # with restore_best_weights: keep the best epoch's weights
+    bucketing=True,  # the mask makes cutting each batch to its longest review exact: faster
+    seed=1337,  # weights and shuffling
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=paths.ASSETS, help="folder to write into")
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--epochs", type=int, default=TRAIN.epochs)
     args = parser.parse_args(argv)
-    config = TrainConfig(epochs=args.epochs)
+    train_config = replace(TRAIN, epochs=args.epochs)
 
     import keras
+    import tensorflow as tf
 
-    keras.utils.set_random_seed(config.seed)
     began = time.perf_counter()
-    imdb = data.load_imdb(data.ImdbConfig(
-        num_words=config.num_words, maxlen=config.maxlen,
-        padding=config.padding, truncating=config.truncating,
-    ))
+    imdb = data.load_imdb(IMDB)
     print(f"data from {imdb.source} in {imdb.seconds:.1f} s")
-    x_fit, y_fit = imdb.x_train[: -config.validation], imdb.y_train[: -config.validation]
-    x_val, y_val = imdb.x_train[-config.validation:], imdb.y_train[-config.validation:]
+    model = models.build_model(MODEL, seed=train_config.seed,
+                               learning_rate=train_config.learning_rate)
+    print(models.summary_text(model))
 
-    model = build_model(config)
-    model.summary()
-    best = keras.callbacks.EarlyStopping(
-        monitor="val_accuracy", patience=config.epochs, restore_best_weights=True
-    )
-    history = model.fit(
-        x_fit, y_fit, validation_data=(x_val, y_val), epochs=config.epochs,
-        batch_size=config.batch_size, callbacks=[best], verbose=2,
-    )
-    trained = time.perf_counter() - began
-    loss, accuracy = model.evaluate(imdb.x_test, imdb.y_test, batch_size=256, verbose=0)
-    print(f"test accuracy on {len(imdb.y_test)} reviews: {accuracy:.4f} (loss {loss:.4f})")
+    def report(epoch: int, logs: dict) -> None:
+        print(f"epoch {epoch + 1}: loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}, "
+              f"val_loss {logs['val_loss']:.4f}, val_accuracy {logs['val_accuracy']:.4f} "
+              f"({logs['seconds']:.0f} s)", flush=True)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    # saved without the optimizer's moments (2 copies of every weight): 1.3 MB, not 4 MB
-    inference = build_model(config, for_training=False)
-    inference.set_weights(model.get_weights())
-    inference.save(args.out / MODEL_NAME)
-    imdb.vocabulary.save(args.out / VOCAB_NAME)
-    best_epoch = int(max(range(config.epochs), key=lambda e: history.history["val_accuracy"][e]))
-    meta = {
-        "model": MODEL_NAME,
-        "vocabulary": VOCAB_NAME,
-        "maxlen": config.maxlen,
-        "padding": config.padding,
-        "truncating": config.truncating,
-        "num_words": config.num_words,
-        "test_accuracy": round(float(accuracy), 4),
-        "test_loss": round(float(loss), 4),
-        "test_reviews": len(imdb.y_test),
-        "best_epoch": best_epoch + 1,
-        "val_accuracy": [round(float(v), 4) for v in history.history["val_accuracy"]],
-        "train_seconds": round(trained, 1),
-        "config": asdict(config),
-        "keras": keras.__version__,
-        "data_source": "Stanford aclImdb (Maas et al., 2011), 25,000 train / 25,000 test",
-    }
-    paths.atomic_write_bytes(args.out / META_NAME, json.dumps(meta, indent=2).encode("utf-8"))
-    size = (args.out / MODEL_NAME).stat().st_size
-    print(f"wrote {args.out / MODEL_NAME} ({size / 1e6:.2f} MB) in {trained:.0f} s")
+    result = training.train(model, imdb.x_train, imdb.y_train, train_config,
+                            on_epoch_end=report)
+    tested = time.perf_counter()
+    test = training.evaluate(model, imdb.x_test, imdb.y_test)
+    test_seconds = time.perf_counter() - tested
+    print(f"test accuracy on {len(imdb.y_test):,} reviews: {test['accuracy']:.4f} "
+          f"(loss {test['loss']:.4f}); best epoch {result.best_epoch}")
+
+    folder = args.out / runs.SHIPPED_RUN
+    runs.save_run(
+        folder, model, model_config=MODEL, train_config=train_config, result=result,
+        test_metrics={"loss": test["loss"], "accuracy": test["accuracy"],
+                      "reviews": len(imdb.y_test)},
+        vocabulary=imdb.vocabulary, maxlen=IMDB.maxlen, padding=IMDB.padding,
+        truncating=IMDB.truncating, name=NAME, timings={"test_seconds": test_seconds},
+        extra={"made_by": "scripts/train_lstm_sentiment.py", "data": DATA,
+               "keras": keras.__version__, "tensorflow": tf.__version__},
+    )
+    folder.chmod(0o755)  # an asset: readable by whoever serves the app
+    for file in folder.iterdir():
+        file.chmod(0o644)
+    size = (folder / runs.MODEL_FILE).stat().st_size
+    print(f"wrote {folder} (model {size / 1e6:.2f} MB) in {time.perf_counter() - began:.0f} s "
+          f"(training {result.seconds:.0f} s)")
     return 0
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import TINY_REVIEWS, write_aclimdb
 
-from explainers import data, paths
+from explainers import data, paths, reviews
 
 
 def _config(**changes) -> data.ImdbConfig:
@@ -94,13 +94,16 @@ def test_encode_decode_round_trip_matches_training_ids(tiny_imdb):
     loaded = data.load_imdb(_config(num_words=10))
     texts, labels = data.load_imdb_reviews("train")
     np.testing.assert_array_equal(labels, loaded.y_train)
-    for text, row in zip(texts, loaded.x_train, strict=True):
-        ids = data.encode_review(text, loaded.word_index, num_words=10)
-        np.testing.assert_array_equal(ids, row[row != data.PAD])
-    vocab = loaded.vocabulary
+    vocab = data.Vocabulary.from_word_index(loaded.word_index, num_words=10)
+    whole = reviews.InputFormat(vocab)  # no maxlen: every word
+    cut = data.load_imdb(_config(num_words=10, maxlen=6, padding="post"))
+    as_cut = reviews.InputFormat.of_imdb(cut)  # maxlen, padding as those arrays
+    for text, row, cut_row in zip(texts, loaded.x_train, cut.x_train, strict=True):
+        np.testing.assert_array_equal(whole.prepare(text).ids, row[row != data.PAD])
+        np.testing.assert_array_equal(as_cut.prepare(text).row, cut_row)
     ids = vocab.encode("Great acting, zebra!")
     assert data.decode_review(ids, vocab) == "<START> great acting <UNK>"
-    padded = data.encode_review("great", vocab, maxlen=5, padding="post")
+    padded = reviews.InputFormat(vocab, maxlen=5, padding="post").prepare("great").row
     assert padded.tolist() == [data.START, vocab.encode("great", add_start=False)[0], 0, 0, 0]
 
 

@@ -71,10 +71,12 @@ def test_glove_explorer_presets_unknown_words_and_restriction():
 
 
 def test_learned_embeddings_shipped_model():
-    if not (paths.ASSETS / "lstm_sentiment.keras").is_file():
+    from explainers import runs
+
+    if not (runs.SHIPPED_FOLDER / runs.MODEL_FILE).is_file():
         pytest.skip("the shipped LSTM is not in assets/")
     at = run("learned_embeddings.py")
-    assert at.selectbox[0].value == "shipped"
+    assert at.selectbox(key="embeddings_model").value == "shipped"
     assert "Inspecting the shipped LSTM" in at.success[0].value
     table = next(m.value for m in at.markdown if m.value.startswith("| word"))
     rows = table.splitlines()
@@ -137,7 +139,7 @@ def test_learned_embeddings_reads_the_current_lab_run():
     at.session_state[ui.CURRENT_RUN_KEY] = run_id
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox[0].value == f"run:{run_id}"
+    assert at.selectbox(key="embeddings_model").value == f"run:{run_id}"
     assert "tiny test run" in at.success[0].value and "38 words × 4 dimensions" in (
         at.success[0].value)
     table = next(m.value for m in at.markdown if m.value.startswith("| word"))

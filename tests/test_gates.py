@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from explainers import data, gates, paths  # noqa: E402
+from explainers import cells, data, gates, runs, tracer  # noqa: E402
 from explainers.models import ModelConfig, build_model  # noqa: E402
 
 TOL = 1e-5  # the bound on |recomputed - Keras|
@@ -153,18 +153,17 @@ IDS = np.array([1, 14, 7, 2, 33, 59, 5, 5, 21, 40, 8], np.int32)
 @pytest.mark.parametrize("body", ["lstm", "gru", "simplernn"])
 def test_running_prediction_in_one_pass_equals_every_prefix(body):
     model = _lab_model(body=body, layers=2, mask_zero=True)
-    tracer = gates.ModelTracer(model)
-    result = tracer.trace(IDS)
+    result = tracer.ModelTracer(model).trace(IDS)
     assert result.running_method == "one pass"
     assert len(result.layers) == 2
-    reference = gates.prefix_predictions(model, IDS)  # the model run on each prefix
+    reference = tracer.prefix_predictions(model, IDS)  # the model run on each prefix
     assert np.abs(result.running - reference).max() < TOL
     assert result.prediction == pytest.approx(float(model(IDS[None])[0, 0]), abs=TOL)
 
 
 def test_stacked_bidirectional_model_traces_both_directions():
     model = _lab_model(body="lstm", layers=2, bidirectional=True, mask_zero=True)
-    result = gates.ModelTracer(model).trace(IDS)
+    result = tracer.ModelTracer(model).trace(IDS)
     assert [(lt.position, lt.direction) for lt in result.layers] == [
         (1, "forward"), (1, "backward"), (2, "forward"), (2, "backward")]
     assert result.prediction == pytest.approx(float(model(IDS[None])[0, 0]), abs=TOL)
@@ -175,26 +174,14 @@ def test_stacked_bidirectional_model_traces_both_directions():
 def test_unmasked_model_needs_its_padding_and_gets_it():
     model = _lab_model(body="lstm", mask_zero=False)
     padded = np.concatenate([np.zeros(6, np.int32), IDS])  # 'pre' padding, pads processed
-    result = gates.ModelTracer(model).trace(padded)
+    result = tracer.ModelTracer(model).trace(padded)
     assert result.prediction == pytest.approx(float(model(padded[None])[0, 0]), abs=TOL)
     assert not np.isnan(result.layers[0].trace.values["f"][:6]).any()  # pads were read
 
 
 def test_model_without_recurrent_layer_is_refused():
-    with pytest.raises(gates.UnsupportedModel, match="no LSTM"):
-        gates.ModelTracer(_lab_model(body="pool"))
-
-
-def test_prepare_review_marks_unknown_and_truncated():
-    vocab = data.Vocabulary(("the", "movie", "good"), num_words=None)
-    p = gates.prepare_review("The movie is GOOD <b>really</b>", vocab, maxlen=4)
-    # <START> the movie is good really -> unknown: is, really; keep the last 4
-    assert p.tokens == ["movie", "<UNK>", "good", "<UNK>"]
-    assert p.truncated == ["<START>", "the"]
-    assert (p.words, p.unknown) == (5, 2)
-    padded = gates.prepare_review("good", vocab, maxlen=4, pad=True)
-    assert padded.tokens == ["<PAD>", "<PAD>", "<START>", "good"]
-    assert (padded.first, padded.last) == (2, 4)
+    with pytest.raises(tracer.UnsupportedModel, match="no LSTM"):
+        tracer.ModelTracer(_lab_model(body="pool"))
 
 
 # --------------------------------------------------------------------------- shipped model
@@ -202,48 +189,52 @@ def test_prepare_review_marks_unknown_and_truncated():
 
 @pytest.fixture(scope="module")
 def shipped():
-    if not (paths.ASSETS / gates.SHIPPED_MODEL).is_file():
-        pytest.skip("assets/lstm_sentiment.keras missing: run scripts/train_lstm_sentiment.py")
-    return gates.load_shipped()
+    if not (runs.SHIPPED_FOLDER / runs.MODEL_FILE).is_file():
+        pytest.skip("assets/lstm_sentiment/ missing: run scripts/train_lstm_sentiment.py")
+    return runs.load_shipped()
 
 
 def test_shipped_model_gates_reproduce_its_lstm(shipped):
-    model, vocab, meta = shipped
+    model, form = shipped.model, shipped.input_format
     text = "A wonderful film, the acting was great, but the ending was awful and dull. " * 4
-    p = gates.prepare_review(text, vocab, meta["maxlen"], pad=True)  # pads must be skipped
-    lstm = model.get_layer("lstm")
+    p = form.prepare(text)
+    ids = p.row  # padded to maxlen: the pads must be skipped
+    lstm = next(layer for layer in model.layers if cells.kind_of(layer) == "lstm")
     clone = keras.layers.LSTM(lstm.units, return_sequences=True, return_state=True)
-    embedded = np.asarray(model.get_layer("embedding")(p.ids[None]))[0]
+    embedded = np.asarray(model.get_layer("embedding")(ids[None]))[0]
     clone.build((1, None, embedded.shape[1]))
     clone.set_weights(lstm.get_weights())
-    mask = p.ids != 0
+    mask = ids != 0
     seq, (_, c) = _keras_run(clone, embedded, mask)
-    result = gates.ModelTracer(model).trace(p.ids)
+    result = tracer.ModelTracer(model).trace(ids)
     trace = result.layers[0].trace
     assert trace.mask.sum() == p.last - p.first
     assert np.abs(trace.h[mask] - seq[mask]).max() < TOL
     assert np.abs(trace.final["c"] - c).max() < TOL
-    assert result.prediction == pytest.approx(float(model(p.ids[None])[0, 0]), abs=TOL)
-    unpadded = gates.ModelTracer(model).trace(p.ids[p.real])  # masking: same answer
+    assert result.prediction == pytest.approx(float(model(ids[None])[0, 0]), abs=TOL)
+    unpadded = tracer.ModelTracer(model).trace(ids[p.real])  # masking: same answer
     assert unpadded.prediction == pytest.approx(result.prediction, abs=1e-9)
     assert unpadded.running[-1] == pytest.approx(result.prediction, abs=1e-9)
 
 
 def test_shipped_model_is_small_and_says_its_score(shipped):
-    model, vocab, meta = shipped
-    assert (paths.ASSETS / gates.SHIPPED_MODEL).stat().st_size < 5_000_000
-    assert meta["test_accuracy"] >= 0.85 and meta["test_reviews"] == 25_000
-    assert vocab.size == model.get_layer("embedding").input_dim
+    assert (runs.SHIPPED_FOLDER / runs.MODEL_FILE).stat().st_size < 5_000_000
+    assert shipped.test_accuracy >= 0.85 and shipped.test_reviews == 25_000
+    assert shipped.shipped and shipped.record.body == "lstm"
+    assert shipped.input_format.vocabulary.size == (
+        shipped.model.get_layer("embedding").input_dim)
 
 
 @pytest.mark.realdata
 def test_shipped_model_scores_on_real_test_reviews(shipped, real_imdb):
-    model, _, meta = shipped
-    imdb = data.load_imdb(data.ImdbConfig(maxlen=meta["maxlen"]))
+    form = shipped.input_format
+    imdb = data.load_imdb(data.ImdbConfig(maxlen=form.maxlen, padding=form.padding,
+                                          truncating=form.truncating))
     n = 3000  # a balanced slice (Keras's shuffle); all 25,000 take ~20 s here
-    scores = np.asarray(model.predict(imdb.x_test[:n], batch_size=500, verbose=0))[:, 0]
+    scores = np.asarray(shipped.model.predict(imdb.x_test[:n], batch_size=500,
+                                              verbose=0))[:, 0]
     accuracy = float(((scores > 0.5) == imdb.y_test[:n]).mean())
-    assert accuracy == pytest.approx(meta["test_accuracy"], abs=0.02)
+    assert accuracy == pytest.approx(shipped.test_accuracy, abs=0.02)
 
 
 def test_pooled_traces_count_every_kept_step():

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import gates, paths
+from explainers import paths, runs
 
 PAGE = str(paths.PROJECT_ROOT / "pages" / "lstm_gates.py")
 TIMEOUT = 120  # the first run loads TensorFlow and the model
 
 pytestmark = pytest.mark.skipif(
-    not (paths.ASSETS / gates.SHIPPED_MODEL).is_file(),
-    reason="assets/lstm_sentiment.keras missing: run scripts/train_lstm_sentiment.py",
+    not (runs.SHIPPED_FOLDER / runs.MODEL_FILE).is_file(),
+    reason="assets/lstm_sentiment/ missing: run scripts/train_lstm_sentiment.py",
 )
 
 
@@ -21,8 +21,8 @@ def _page(text: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.run()
     if text is not None:
-        at.radio[0].set_value("Type or paste").run()
-        at.text_area[0].set_value(text).run()
+        at.radio(key="gates_source").set_value("Type or paste").run()
+        at.text_area(key="gates_text").set_value(text).run()
     return at
 
 
@@ -42,24 +42,52 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
     assert (metrics["tokens read"], metrics["unknown → <UNK>"]) == ("8", "2")
     assert metrics["cut off (maxlen)"] == "0"
     assert "Prediction: positive" in _html(at)
-    assert at.slider[0].value == 0
-    at.button[1].click().run()  # Next
-    assert at.slider[0].value == 1
-    at.button[0].click().run()  # Previous
-    assert at.slider[0].value == 0
-    at.slider[0].set_value(7).run()
+    assert at.slider(key="gates_step").value == 0
+    at.button(key="gates_next").click().run()
+    assert at.slider(key="gates_step").value == 1
+    at.button(key="gates_prev").click().run()
+    assert at.slider(key="gates_step").value == 0
+    at.slider(key="gates_step").set_value(7).run()
     assert "outline:3px" in _html(at) and not at.exception
     # the LSTMVis span follows the step: tokens 5-7 ("wonderful zzyzxq blorp")
+    assert at.slider(key="gates_span").value == (5, 7)
     assert "Span: **wonderful &lt;UNK&gt; &lt;UNK&gt;**" in _html(at)
+
+
+def _busiest_unit(text: str) -> int:
+    """The unit the page starts on: the one whose cell state moves most (recomputed)."""
+    from explainers import gates, tracer
+
+    shipped = runs.load_shipped()
+    ids = shipped.input_format.prepare(text).ids  # the shipped model masks its pads
+    trace = tracer.ModelTracer(shipped.model).trace(ids, running=False).layers[0].trace
+    return int(np.argmax(gates.unit_change(trace, "c")))
+
+
+def test_shipped_label_reads_its_score_and_the_unit_restarts_with_the_review(tiny_imdb):
+    first, second = "A wonderful film, truly wonderful.", "An awful, boring film. Dull acting."
+    at = _page(first)
+    picker = at.selectbox(key="gates_model")
+    assert picker.value == "shipped"
+    accuracy = runs.shipped_record().test_accuracy  # from assets/lstm_sentiment/run.json
+    assert f"test accuracy {accuracy:.4f}" in picker.format_func("shipped")
+    assert at.number_input(key="gates_unit").value == _busiest_unit(first)
+    other = (_busiest_unit(first) + 1) % 32
+    at.number_input(key="gates_unit").set_value(other).run()
+    at.slider(key="gates_step").set_value(3).run()
+    assert at.number_input(key="gates_unit").value == other  # kept while the review stays
+    at.text_area(key="gates_text").set_value(second).run()
+    assert at.number_input(key="gates_unit").value == _busiest_unit(second)
+    assert not at.exception
 
 
 def test_play_walks_to_the_last_token_and_stops(tiny_imdb):
     at = _page("great fun")
-    at.button[2].click().run()  # Play: one token per rerun until the end
-    assert at.slider[0].value == 2  # <START> great fun
+    at.button(key="gates_play").click().run()  # one token per rerun until the end
+    assert at.slider(key="gates_step").value == 2  # <START> great fun
     assert at.session_state["gates_playing"] is False
-    at.button[2].click().run()  # Play at the end: from the start again, to the end
-    assert at.slider[0].value == 2 and at.session_state["gates_playing"] is False
+    at.button(key="gates_play").click().run()  # Play at the end: from the start again
+    assert at.slider(key="gates_step").value == 2 and at.session_state["gates_playing"] is False
     assert not at.exception
 
 
@@ -98,17 +126,17 @@ def test_text_with_nothing_to_trace_gets_a_message(tiny_imdb, text, message):
 ], ids=["empty", "binary", "latin-1", "huge", "unknown-words"])
 def test_bad_uploads_get_a_clear_message(tiny_imdb, payload, message):
     at = _page()
-    at.radio[0].set_value("Upload a .txt").run()
-    at.file_uploader[0].upload("review.txt", payload, "text/plain").run()
+    at.radio(key="gates_source").set_value("Upload a .txt").run()
+    at.file_uploader(key="gates_upload").upload("review.txt", payload, "text/plain").run()
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
 
 
 def test_good_upload_is_traced(tiny_imdb):
     at = _page()
-    at.radio[0].set_value("Upload a .txt").run()
+    at.radio(key="gates_source").set_value("Upload a .txt").run()
     text = "\ufeffAn awful, boring film. The worst acting I have seen.".encode()
-    at.file_uploader[0].upload("review.txt", text, "text/plain").run()
+    at.file_uploader(key="gates_upload").upload("review.txt", text, "text/plain").run()
     assert not at.exception and not at.error
     assert "Prediction: negative" in _html(at)
 
@@ -141,11 +169,12 @@ def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state[ui.CURRENT_RUN_KEY] = run_id
     at.run()
-    at.radio[0].set_value("Type or paste").run()
-    at.text_area[0].set_value("great film, awful film").run()
+    at.radio(key="gates_source").set_value("Type or paste").run()
+    at.text_area(key="gates_text").set_value("great film, awful film").run()
     assert not at.exception and not at.error
-    assert "tiny bi-lstm" in at.selectbox[0].format_func(at.selectbox[0].value)
-    layer_box = at.selectbox[1]
+    picker = at.selectbox(key="gates_model")
+    assert "tiny bi-lstm" in picker.format_func(picker.value)
+    layer_box = at.selectbox(key="gates_layer")
     assert len(layer_box.options) == 4  # 2 layers x forward/backward
     layer_box.set_value(3).run()
     assert not at.exception
@@ -159,9 +188,9 @@ def test_imdb_review_with_label_and_saturation_over_test_reviews(real_imdb):
     at = _page()
     assert not at.exception
     assert any("True label" in c.value for c in at.caption)
-    at.number_input[0].set_value(24_999).run()
+    at.number_input(key="gates_review").set_value(24_999).run()
     assert not at.exception and "Prediction:" in _html(at)
-    pool = next(r for r in at.radio if r.label == "Count over")
+    pool = at.radio(key="gates_pool")
     pool.set_value(pool.options[1]).run()
     assert not at.exception
     assert any("first 200 test reviews" in m.value for m in at.markdown)

@@ -94,16 +94,6 @@ def test_padding_decides_what_the_final_state_sees():
     assert np.all(masked.norms[~masked.real] == 0)
 
 
-def test_pad_matches_pad_sequences():
-    from keras.utils import pad_sequences
-
-    ids = np.arange(1, 8)
-    for padding in ("pre", "post"):
-        for maxlen in (4, 10):
-            expected = pad_sequences([ids], maxlen=maxlen, padding=padding)[0]
-            assert np.array_equal(r.pad(ids, maxlen, padding), expected)
-
-
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_quick_training_post_padding_stays_at_chance(real_imdb):

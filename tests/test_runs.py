@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from explainers import data, models, runs, training
+from explainers import data, models, reviews, runs, training
 
 CONFIG = models.ModelConfig(vocab_size=20, embed_dim=3, body="gru", units=2, mask_zero=True,
                             dense_units=4)
@@ -42,11 +42,13 @@ def test_round_trip_keeps_model_history_configs_and_encoding():
     assert record.history["val_accuracy"] == [0.6, 0.7] and record.best_val_accuracy == 0.7
     assert record.test == {"loss": 0.61, "accuracy": 0.71} and record.stopped
     assert record.parameters == models.parameter_count(CONFIG)
-    loaded = store.load_model(run_id)
-    ids = record.encode("w1 w3 nothere", store.load_vocabulary(run_id))
+    trained = store.load_run(run_id)
+    assert trained.input_format == reviews.InputFormat(VOCAB, 6, "post", "pre")
+    ids = trained.input_format.prepare("w1 w3 nothere").row[None]  # (1, maxlen)
     np.testing.assert_array_equal(ids, [[1, 4, 6, 2, 0, 0]])  # <START>, ranks + 3, <UNK>, pads
-    np.testing.assert_allclose(loaded.predict_on_batch(ids), model.predict_on_batch(ids),
-                               atol=1e-6)
+    np.testing.assert_allclose(trained.model.predict_on_batch(ids),
+                               model.predict_on_batch(ids), atol=1e-6)
+    assert trained.record == record and not trained.shipped
     assert store.list() == ([record], [])
 
 
@@ -72,7 +74,7 @@ def test_damaged_run_is_reported_and_skipped(tmp_path):
     assert any(gone in p and "missing" in p for p in problems)
     (store.root / good / runs.MODEL_FILE).write_bytes(b"garbage")
     with pytest.raises(runs.RunDamaged, match=good):
-        store.load_model(good)
+        store.load_run(good)
 
 
 def test_delete_removes_the_run_and_leaves_the_others():
@@ -94,12 +96,54 @@ def test_ids_cannot_escape_the_runs_folder():
             store.load(bad)
 
 
-def test_rename_and_nan_history_survive():
+def test_nan_history_survives():
     store = runs.RunStore()
     run_id, _ = _save(store)
     spec = json.loads((store.root / run_id / runs.RUN_FILE).read_text())
     spec["history"]["val_loss"] = [float("nan"), 0.5]
     (store.root / run_id / runs.RUN_FILE).write_text(json.dumps(spec))
-    store.rename(run_id, "  renamed  ")
     record = store.load(run_id)
-    assert record.name == "renamed" and math.isnan(record.history["val_loss"][0])
+    assert math.isnan(record.history["val_loss"][0]) and record.history["val_loss"][1] == 0.5
+
+
+def test_runs_are_saved_without_optimizer_state():
+    import keras
+
+    store = runs.RunStore()
+    run_id, model = _save(store)
+    assert model.optimizer is not None  # the trained model had one...
+    saved = keras.saving.load_model(store.root / run_id / runs.MODEL_FILE, safe_mode=True)
+    assert getattr(saved, "optimizer", None) is None  # ... the file keeps only the weights
+    assert saved.count_params() == model.count_params()
+
+
+def test_a_run_folder_is_replaced_whole(tmp_path):
+    folder = tmp_path / "shipped_like"
+    first = models.build_model(CONFIG, seed=1)
+    settings = {"model_config": CONFIG, "train_config": {}, "result": {"history": {}},
+                "test_metrics": {"loss": 0.5, "accuracy": 0.8, "reviews": 10},
+                "vocabulary": VOCAB, "maxlen": 6}
+    runs.save_run(folder, first, name="first", **settings)
+    runs.save_run(folder, models.build_model(CONFIG, seed=2), name="second", **settings)
+    assert runs.read_record(folder).name == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shipped_like"]  # nothing left
+
+
+def test_shipped_model_and_a_lab_run_load_through_the_same_loader():
+    if not (runs.SHIPPED_FOLDER / runs.MODEL_FILE).is_file():
+        pytest.skip("assets/lstm_sentiment/ missing: run scripts/train_lstm_sentiment.py")
+    store = runs.RunStore()
+    run_id, _ = _save(store, "mine")
+    lab = runs.load_run(store.root / run_id)
+    shipped = runs.load_shipped()
+    assert type(lab) is type(shipped) is runs.TrainedModel
+    assert (lab.shipped, shipped.shipped) == (False, True)
+    assert shipped.record == runs.shipped_record() and shipped.record.run_id == "lstm_sentiment"
+    assert shipped.record.body == "lstm" and shipped.test_reviews == 25_000
+    form = shipped.input_format
+    assert (form.maxlen, form.padding, form.truncating) == (256, "pre", "pre")
+    for trained in (lab, shipped):
+        review = trained.input_format.prepare("a great film")
+        p = float(trained.model.predict_on_batch(review.row[None])[0, 0])
+        assert 0.0 < p < 1.0
+    assert runs.shipped_record(store.root / "nothing here") is None
