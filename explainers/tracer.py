@@ -18,6 +18,7 @@ The cell maths is `gates`'; which Keras layer is which recurrent cell is `cells`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -343,6 +344,17 @@ class ModelTracer:
             else:
                 run, method = prefix_predictions(self.model, ids), "batched prefixes"
         return ModelTrace(ids, flow.layers, run, method, prediction)
+
+    def pooled(self, prepared: Iterable, lstm_layer: int = 0) -> Trace:
+        """One LSTM layer's gates over many reviews as one long trace, e.g. to count gate
+        saturation over a test set as Karpathy et al. did. Each `reviews.Prepared` review is
+        fed as this model reads it; any <PAD> steps are left out."""
+        traces, keep = [], []
+        for review in prepared:
+            ids, real = review.for_model(self.mask_zero)
+            traces.append(self.trace(ids, running=False).lstm_layers()[lstm_layer].trace)
+            keep.append(real)
+        return gates.pooled(traces, keep)
 
 
 def prefix_predictions(model, ids, padding: str = "pre", batch: int = PREFIX_BATCH):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -51,7 +53,7 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
     assert "outline:3px" in _html(at) and not at.exception
     # the LSTMVis span follows the step: tokens 5-7 ("wonderful zzyzxq blorp")
     assert at.slider(key="gates_span").value == (5, 7)
-    assert "Span: **wonderful &lt;UNK&gt; &lt;UNK&gt;**" in _html(at)
+    assert r"Span: **wonderful \<UNK\> \<UNK\>**" in _html(at)  # echoed inert
 
 
 def _busiest_unit(text: str) -> int:
@@ -105,6 +107,21 @@ def test_long_review_shows_what_was_cut(tiny_imdb):
     assert metrics["tokens read"] == "256"  # the shipped model's maxlen
     assert metrics["cut off (maxlen)"] == str(300 + 3 - 256)  # <START> + 302 words - 256
     assert any("cut off" in e.label for e in at.expander)
+    # the cut tokens are chips, <START> escaped once (a code span would show "&lt;START&gt;")
+    cut = next(m.value for m in at.markdown if m.value.count("<span") == 300 + 3 - 256)
+    assert ">&lt;START&gt;</span>" in cut and "&amp;" not in cut
+
+
+def test_an_uploaded_file_name_is_echoed_inert(tiny_imdb):
+    at = _page()
+    at.radio(key="gates_source").set_value("Upload a .txt").run()
+    name = "<img src=x onerror=alert(1)>[site](http://x.example)*.txt"
+    at.file_uploader(key="gates_upload").upload(name, b"", "text/plain").run()
+    shown = " ".join(e.value for e in at.error)
+    assert "empty" in shown
+    echoed = shown.split("**:")[0].removeprefix("**")  # the name, between the bold marks
+    assert not re.search(r"(?<!\\)[<>\[\]()*=]", echoed)  # every markup character escaped
+    assert echoed.replace("\\", "") == name  # ... and nothing else changed
 
 
 @pytest.mark.parametrize(("text", "message"), [
