@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explainers import cells, data, gates, reviews, runs, tracer
+from explainers import cells, corpus, gates, reviews, runs, tracer
 from pages import ui
 from pages.charts import gates as draw
 from pages.widgets.player import Player
@@ -257,7 +257,7 @@ def saturation_section(view: View) -> None:
                     "reviews"], horizontal=True, key=POOL_KEY)
     source, where = view.trace, "this review"
     if over != "this review":
-        location = data.locate_imdb()
+        location = corpus.locate_imdb()
         if location is None:
             st.warning("The IMDB test reviews are not on this machine; counting over this "
                        "review only.")

@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 import streamlit as st
 
-from explainers import data, runs
+from explainers import corpus, data, runs
 
 T = TypeVar("T")
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
@@ -220,7 +220,7 @@ def imdb_reviews(split: str = "test") -> tuple[list[str], np.ndarray]:
     """Raw review texts and labels of a split, in `data.load_imdb`'s order: one copy per
     server for each place they are read from, so data that appears later is seen (raises
     data.DataUnavailable)."""
-    return _imdb_reviews(split, str(data.locate_imdb()))
+    return _imdb_reviews(split, str(corpus.locate_imdb()))
 
 
 @st.cache_resource(show_spinner="Loading the test reviews…", max_entries=2)
