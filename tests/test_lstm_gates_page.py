@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import paths, runs
+from explainers import data, gates, paths, runs, tracer
+from explainers.models import ModelConfig, build_model
+from pages import ui
 
 PAGE = str(paths.PROJECT_ROOT / "pages" / "lstm_gates.py")
 TIMEOUT = 120  # the first run loads TensorFlow and the model
@@ -58,8 +60,6 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
 
 def _busiest_unit(text: str) -> int:
     """The unit the page starts on: the one whose cell state moves most (recomputed)."""
-    from explainers import gates, tracer
-
     shipped = runs.load_shipped()
     ids = shipped.input_format.prepare(text).ids  # the shipped model masks its pads
     trace = tracer.ModelTracer(shipped.model).trace(ids, running=False).layers[0].trace
@@ -166,19 +166,14 @@ def test_missing_data_still_traces_the_example(no_data):
 
 
 def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
-    import keras
-
-    from explainers.data import Vocabulary
-    from explainers.models import ModelConfig, build_model
-    from explainers.runs import RunStore
-    from pages import ui
+    import keras  # only here: the module's other tests need no Keras import of their own
 
     config = ModelConfig(vocab_size=50, embed_dim=4, body="lstm", units=3, layers=2,
                          bidirectional=True, mask_zero=True, dense_units=4)
     keras.utils.set_random_seed(0)
     model = build_model(config, seed=0)
-    vocab = Vocabulary(("great", "film", "awful"), num_words=50)
-    run_id = RunStore().save(
+    vocab = data.Vocabulary(("great", "film", "awful"), num_words=50)
+    run_id = runs.RunStore().save(
         model, model_config=config, train_config={}, result={"history": {}},
         test_metrics={"accuracy": 0.5, "loss": 0.7}, vocabulary=vocab, maxlen=20,
         name="tiny bi-lstm",
