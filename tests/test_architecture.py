@@ -29,6 +29,15 @@ def test_no_module_in_explainers_imports_streamlit():
     assert offenders == [], f"explainers/ must not import streamlit: {offenders}"
 
 
+def test_figure_builders_draw_without_streamlit():
+    """pages/charts/ builds figures from arrays; reading widgets is the page's job."""
+    offenders = [
+        path.name for path in sorted((ROOT / "pages" / "charts").rglob("*.py"))
+        if "streamlit" in _imported_modules(path)
+    ]
+    assert offenders == [], f"pages/charts/ must not import streamlit: {offenders}"
+
+
 def test_the_check_above_would_catch_a_nested_import(tmp_path):
     sample = tmp_path / "bad.py"
     sample.write_text("def f():\n    from streamlit import session_state\n", encoding="utf-8")

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import write_aclimdb
 from streamlit.testing.v1 import AppTest
 
 from explainers import data, gates, paths, runs, tracer
@@ -163,6 +164,21 @@ def test_missing_data_still_traces_the_example(no_data):
     assert not at.exception
     assert any("not available" in w.value for w in at.warning)
     assert _metrics(at)["tokens read"] != ""
+
+
+def test_the_one_review_cache_follows_the_data_to_a_new_place(tiny_imdb, tmp_path, monkeypatch):
+    """ui.imdb_reviews (shared with Inside a SimpleRNN) is keyed by where the reviews are
+    read from: data put somewhere else later is read, not the old copy."""
+    ui._imdb_reviews.clear()
+    first, _ = ui.imdb_reviews("test")
+    other = {("train", "pos", 0, 9): "Fine.", ("train", "neg", 0, 1): "Bad.",
+             ("test", "pos", 0, 8): "A new review, somewhere else.",
+             ("test", "neg", 0, 2): "Another one."}
+    write_aclimdb(tmp_path / "elsewhere", other)
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "elsewhere"))
+    second, _ = ui.imdb_reviews("test")
+    assert len(first) == 2 and "A new review, somewhere else." in second
+    assert ui.imdb_reviews("test")[0] is second  # ... and read once
 
 
 def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
