@@ -187,3 +187,50 @@ def test_keras_bridge_reports_batches_and_stops_fit():
     never = live.keras_bridge(live.QUIET, batches=8)
     model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[never])
     assert not never.stopped
+
+
+def _panel_page():
+    """A page with one live job whose work waits for a gate (the test opens it)."""
+    import streamlit as st
+
+    from explainers import live
+    from pages import ui
+
+    def work(gate, reporter):
+        reporter.batch(1, 4, loss=0.5)
+        gate.wait(30)
+        return "kept" if reporter.should_stop() else "finished"
+
+    if "job" not in st.session_state:
+        st.session_state["job"] = live.Job(work, st.session_state["gate"], epochs=2).start()
+    job = st.session_state["job"]
+    if job.running:
+        ui.live_panel(job, "t", draw=lambda snap: st.write(f"drawn at batch {snap.batch}"))
+    else:
+        st.success(f"ended: {job.result}")
+
+
+def test_the_live_panel_shows_progress_and_stops_its_own_job():
+    from streamlit.testing.v1 import AppTest
+
+    gate = threading.Event()
+    at = AppTest.from_function(_panel_page, default_timeout=30)
+    at.session_state["gate"] = gate
+    job_started = time.time()
+    at.run()
+    while at.session_state["job"].snapshot().batch < 1 and time.time() - job_started < 10:
+        time.sleep(0.01)
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric] == ["Elapsed · 已用时间", "Time left · 剩余时间"]
+    assert at.get("progress")[0].proto.text == "Epoch 1 of 2 · batch 1 of 4 · loss 0.500"
+    assert at.get("progress")[0].proto.value == 12  # 1 of 8 batches, in percent
+    assert "drawn at batch 1" in [m.value for m in at.markdown]
+    assert not at.button(key="t_stop").disabled
+    at.button(key="t_stop").click().run()
+    assert at.button(key="t_stop").disabled  # asked once; the work is finishing its batch
+    assert any("Stopping after this batch" in c.value for c in at.caption)
+    gate.set()
+    at.session_state["job"].join(10)
+    at.run()
+    assert [s.value for s in at.success] == ["ended: kept"]
