@@ -26,8 +26,7 @@ from explainers import data, live, models, runs, training
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
 WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
 MAX_MEMORY = 1.5e9  # bytes of activations; the machine is shared with other sessions
-SCORING = "scoring the test reviews"  # stage labels, as the reporter receives them
-SAVING = "saving the run"
+SAVING = "saving the run"  # the stage after scoring (training.SCORING), as reported
 
 
 @dataclass(frozen=True)
@@ -64,12 +63,9 @@ def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOu
     result = training.train(model, imdb.x_train, imdb.y_train, spec.train, reporter=reporter)
     x_test = imdb.x_test[:spec.test_reviews]  # (n, maxlen)
     y_test = imdb.y_test[:spec.test_reviews]  # (n,)
-    reporter.stage(SCORING, 0.0)
     began = time.perf_counter()
-    test = training.evaluate(
-        model, x_test, y_test, bucketing=spec.train.bucketing or None,
-        on_batch_end=lambda done, total: reporter.stage(SCORING, done / max(total, 1)),
-    )
+    test = training.evaluate(model, x_test, y_test, bucketing=spec.train.bucketing or None,
+                             reporter=reporter)  # the stage training.SCORING
     test_seconds = time.perf_counter() - began
     reporter.stage(SAVING, 1.0)
     run_id = runs.RunStore().save(

@@ -165,6 +165,28 @@ class Reporter:
 QUIET = Reporter()  # the default of every work function: no reports, never stops
 
 
+class Part(Reporter):
+    """The reports of one part of a work made of several trainings (transfer's three ways):
+    its epochs are numbered on after the `offset` epochs of the parts before it, and each
+    epoch's note names the part."""
+
+    def __init__(self, reporter: Reporter, offset: int, name: str):
+        self.reporter, self.offset, self.name = reporter, offset, name
+
+    def batch(self, done: int, total: int, **metrics: float) -> None:
+        self.reporter.batch(done, total, **metrics)
+
+    def epoch(self, number: int, metrics: Mapping[str, float] | Metrics = (),
+              note: str | None = None) -> None:
+        self.reporter.epoch(self.offset + number, metrics, self.name if note is None else note)
+
+    def stage(self, label: str, progress: float) -> None:
+        self.reporter.stage(label, progress)
+
+    def should_stop(self) -> bool:
+        return self.reporter.should_stop()
+
+
 class _JobReporter(Reporter):
     def __init__(self, job: Job):
         self._job = job

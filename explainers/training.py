@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -36,6 +36,7 @@ from explainers.models import ModelConfig, recurrent_parameter_count
 CHUNK_BATCHES = 32  # batches sorted together: similar lengths, yet still well shuffled
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EPSILON = 1e-7  # Keras's clip for log(0) in binary cross-entropy
+SCORING = "scoring the test reviews"  # the stage label of `evaluate` after a live training
 
 
 @dataclass(frozen=True)
@@ -285,13 +286,14 @@ def evaluate(
     batch_size: int = 512,
     bucketing: bool | None = None,
     lengths: np.ndarray | None = None,
-    on_batch_end: Callable[[int, int], None] | None = None,
+    reporter: live.Reporter = live.QUIET,
 ) -> dict:
     """Loss, accuracy and P(positive) of each review (in the order given).
 
     `bucketing=None` cuts each batch to its longest review only when the model masks <PAD>
     (then the result is the same as on the full arrays, only faster); pass True for a model
-    trained on cut batches, False for the lesson's full-width arrays.
+    trained on cut batches, False for the lesson's full-width arrays. Progress goes to
+    `reporter` as the stage SCORING (after a live training, the page shows it).
     """
     x = np.asarray(x, dtype=np.int32)  # (n, maxlen)
     y = np.asarray(y, dtype=np.float32)  # (n,)
@@ -302,12 +304,12 @@ def evaluate(
     side = padding_side(x, steps)
     probabilities = np.zeros(len(x), dtype=np.float32)  # (n,)
     batches = epoch_batches(steps, batch_size, trim, None)
+    reporter.stage(SCORING, 0.0)
     for i, rows in enumerate(batches, start=1):
         width = int(steps[rows].max()) if trim else x.shape[1]
         out = model.predict_on_batch(cut(x[rows], width, side))  # (batch, 1)
         probabilities[rows] = np.asarray(out).reshape(-1)
-        if on_batch_end is not None:
-            on_batch_end(i, len(batches))
+        reporter.stage(SCORING, i / len(batches))
     p = np.clip(probabilities.astype(np.float64), EPSILON, 1 - EPSILON)
     loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     accuracy = float(np.mean((probabilities > 0.5) == (y > 0.5)))

@@ -157,14 +157,14 @@ def confusion_figure(matrix: np.ndarray) -> go.Figure:
 
 
 STAGES = {  # the lab's stages after training, as the progress bar says them
-    lab.SCORING: "Scoring the test reviews · 测试",
+    training.SCORING: "Scoring the test reviews · 测试",
     lab.SAVING: "Saving the run · 保存",
 }
 
 
 def start_training(spec: lab.LabSpec) -> None:
-    job = live.Job(lab.train_and_save, spec, epochs=spec.train.epochs, name="lab-training")
-    st.session_state[JOB_KEY] = job.start()
+    """The Train button's callback: this session's run, as a live job."""
+    ui.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
 
 
 def live_label(snap: live.Snapshot) -> str:
@@ -459,11 +459,10 @@ if imdb_data is not None:
 
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
-    if st.button("▶ Train · 开始训练", type="primary", key="lab_train",
-                 disabled=refused or running):
-        start_training(lab.LabSpec(imdb_config, model_config, train_config, preset_name,
-                                   st.session_state["lab_test"]))
-        job = st.session_state[JOB_KEY]
+    spec = lab.LabSpec(imdb_config, model_config, train_config, preset_name,
+                       st.session_state["lab_test"])
+    st.button("▶ Train · 开始训练", type="primary", key="lab_train", disabled=refused or running,
+              on_click=start_training, args=(spec,))
     if job is not None:
         st.header("4 · Training · 训练过程")
         if job.running:

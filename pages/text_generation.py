@@ -235,10 +235,10 @@ def live_section() -> None:
         return
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
-    if st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running):
-        spec = chargen.LiveSpec(model_config, config, str(found))
-        job = live.Job(chargen.train_live, spec, epochs=epochs, name="char-training").start()
-        st.session_state[JOB_KEY] = job
+    st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running,
+              on_click=ui.start_job, args=(JOB_KEY, chargen.train_live,
+                                           chargen.LiveSpec(model_config, config, str(found)),
+                                           epochs))
     if job is None:
         return
     if job.running:

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -190,6 +191,18 @@ def live_panel(job: live.Job, key: str,
             st.rerun()
 
     st.fragment(run_every=refresh)(panel)()
+
+
+def start_job(key: str, work: Callable[[Any, live.Reporter], Any], spec: Any,
+              epochs: int) -> bool:
+    """Start `work(spec, reporter)` as this session's live job under `key`, unless one is
+    still running there; True when it started. Meant as a button's `on_click`: it runs
+    before the page is drawn, so the page already shows the job (and disabled buttons)."""
+    job = st.session_state.get(key)
+    if job is not None and job.running:
+        return False
+    st.session_state[key] = live.Job(work, spec, epochs=epochs, name=key).start()
+    return True
 
 
 def data_missing(error: Exception) -> None:

@@ -38,8 +38,8 @@ def test_train_and_save_trains_scores_and_saves_a_run(tiny_imdb):
     outcome = lab.train_and_save(SPEC, seen)
     assert seen.epochs == [1, 2] and seen.batches[0] == (1, 2)  # 3 of 4 reviews, batch 2
     labels = [label for label, _ in seen.stages]
-    assert labels[0] == lab.SCORING and labels[-1] == lab.SAVING
-    assert [p for label, p in seen.stages if label == lab.SCORING] == [0.0, 1.0]
+    assert labels[0] == training.SCORING and labels[-1] == lab.SAVING
+    assert [p for label, p in seen.stages if label == training.SCORING] == [0.0, 1.0]
     assert outcome.probabilities.shape == (2,) and outcome.spec == SPEC
     assert outcome.result.epochs_run == 2 and "Total params" in outcome.summary
     record = runs.RunStore().load(outcome.run_id)
