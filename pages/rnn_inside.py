@@ -302,7 +302,8 @@ def quick_training(imdb_post: data.ImdbData | None) -> None:
                        f"{r.epochs_run} full epoch(s) of {r.config.epochs}; the model as "
                        "trained so far was scored and is kept below.")
     if not results:
-        st.caption("Press a button to train; results stay for this session.")
+        if job is None:
+            st.caption("Press a button to train; results stay for this session.")
         return
     names = [rnn_inside.VARIANT_NAMES[v] for v in results]
     fig = go.Figure(go.Bar(
