@@ -86,8 +86,9 @@ def quick_model(config: transfer.QuickConfig) -> transfer.LearnedEmbedding | Non
     if job is not None:
         ui.live_panel(job, "quick")
         return None
-    st.button("Train it now", type="primary", on_click=ui.start_job,
-              args=(QUICK_JOB_KEY, transfer.quick_model, config, config.epochs))
+    if st.button("Train it now", type="primary"):
+        ui.start_job(QUICK_JOB_KEY, transfer.quick_model, config, config.epochs)
+        st.rerun()  # draw the page again with the job instead of the button
     kept = st.session_state.get(QUICK_KEPT_KEY)
     if kept is not None:
         st.caption("You stopped the training: below is the model as it was then, kept for "

@@ -254,7 +254,7 @@ def epoch_caption(snap: live.Snapshot) -> None:
 
 
 def start_quick(spec: rnn_inside.QuickJob) -> None:
-    """Button callback: train one variant as this session's live job."""
+    """Train one variant as this session's live job."""
     if ui.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
         st.session_state[SPEC_KEY] = spec
 
@@ -289,9 +289,10 @@ def quick_training(imdb_post: data.ImdbData | None) -> None:
         job = None
     cols = st.columns(len(rnn_inside.VARIANTS))
     for col, variant in zip(cols, rnn_inside.VARIANTS, strict=True):
-        col.button(f"Train: {rnn_inside.VARIANT_NAMES[variant]}", key=f"inside_train_{variant}",
-                   disabled=variant in results or job is not None, on_click=start_quick,
-                   args=(rnn_inside.QuickJob(variant, config),))
+        if col.button(f"Train: {rnn_inside.VARIANT_NAMES[variant]}", key=f"inside_train_{variant}",
+                      disabled=variant in results or job is not None):
+            start_quick(rnn_inside.QuickJob(variant, config))
+            st.rerun()  # draw the page again with the job (and the buttons disabled)
     if job is not None:
         name = rnn_inside.VARIANT_NAMES[spec.variant]
         ui.live_panel(job, "inside", label=lambda snap: f"{name}: {ui.live_label(snap)}",

@@ -163,7 +163,7 @@ STAGES = {  # the lab's stages after training, as the progress bar says them
 
 
 def start_training(spec: lab.LabSpec) -> None:
-    """The Train button's callback: this session's run, as a live job."""
+    """This session's run, as a live job."""
     ui.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
 
 
@@ -461,8 +461,10 @@ if imdb_data is not None:
     running = job is not None and job.running
     spec = lab.LabSpec(imdb_config, model_config, train_config, preset_name,
                        st.session_state["lab_test"])
-    st.button("▶ Train · 开始训练", type="primary", key="lab_train", disabled=refused or running,
-              on_click=start_training, args=(spec,))
+    if st.button("▶ Train · 开始训练", type="primary", key="lab_train",
+                 disabled=refused or running):
+        start_training(spec)
+        st.rerun()  # draw the page again with the job (and this button disabled)
     if job is not None:
         st.header("4 · Training · 训练过程")
         if job.running:

@@ -235,10 +235,10 @@ def live_section() -> None:
         return
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
-    st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running,
-              on_click=ui.start_job, args=(JOB_KEY, chargen.train_live,
-                                           chargen.LiveSpec(model_config, config, str(found)),
-                                           epochs))
+    if st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running):
+        ui.start_job(JOB_KEY, chargen.train_live,
+                     chargen.LiveSpec(model_config, config, str(found)), epochs)
+        st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None:
         return
     if job.running:

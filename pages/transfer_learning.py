@@ -20,7 +20,7 @@ ORDER = tuple(transfer.WAYS)  # the order run_transfer trains them in
 
 
 def start_training(config: transfer.TransferConfig) -> None:
-    """The Train button's callback: the three ways as this session's live job."""
+    """The three ways as this session's live job."""
     if ui.start_job(JOB_KEY, transfer.train_three_ways, config, len(ORDER) * config.epochs):
         st.session_state[CONFIG_KEY] = config
 
@@ -129,8 +129,9 @@ if imdb is not None and glove is not None:
         ui.live_panel(job, "transfer", draw=live_curves,
                       label=lambda snap: way_label(snap, trained.epochs))
     elif not complete:
-        st.button("Train the three ways", type="primary", on_click=start_training,
-                  args=(config,))
+        if st.button("Train the three ways", type="primary"):
+            start_training(config)
+            st.rerun()  # draw the page again with the job instead of the button
 
 if found:
     metric_cols = st.columns(3)

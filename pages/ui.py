@@ -196,8 +196,10 @@ def live_panel(job: live.Job, key: str,
 def start_job(key: str, work: Callable[[Any, live.Reporter], Any], spec: Any,
               epochs: int) -> bool:
     """Start `work(spec, reporter)` as this session's live job under `key`, unless one is
-    still running there; True when it started. Meant as a button's `on_click`: it runs
-    before the page is drawn, so the page already shows the job (and disabled buttons)."""
+    still running there (a second click, say); True when it started. Call `st.rerun()`
+    after it, so the page is drawn again with the job and its buttons disabled. (Not as a
+    button's `on_click`: its arguments would be those of the previous run, before the
+    user's last change of a setting.)"""
     job = st.session_state.get(key)
     if job is not None and job.running:
         return False
