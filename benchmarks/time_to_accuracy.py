@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from explainers import data, models, presets, training
+from explainers import data, live, models, presets, training
 
 # (row label, lesson preset, lab preset, target test accuracy, lab's time budget in s,
 #  epochs the lesson's recipe is capped at)
@@ -54,20 +54,27 @@ def time_to_target(preset: presets.Preset, target: float, cap: int, quick: bool)
     model = models.build_model(preset.model, seed=config.seed,
                                learning_rate=config.learning_rate)
     scored = {"seconds": 0.0, "epochs": [], "reached": None}
+    began = time.perf_counter()
 
-    def on_epoch_end(epoch: int, logs: dict) -> None:
-        began = time.perf_counter()
-        test = training.evaluate(model, x_test, y_test, bucketing=config.bucketing or None)
-        trained = logs["seconds"] - scored["seconds"]  # scoring of earlier epochs left out
-        scored["seconds"] += time.perf_counter() - began
-        scored["epochs"].append((epoch + 1, trained, test["accuracy"]))
-        print(f"  {preset.name}: epoch {epoch + 1}, {trained:.1f} s of training, "
-              f"val {logs['val_accuracy']:.4f}, test {test['accuracy']:.4f}", flush=True)
-        if test["accuracy"] >= target and scored["reached"] is None:
-            scored["reached"] = (epoch + 1, trained, test["accuracy"])
+    class Scorer(live.Reporter):
+        """Scores the test set after each epoch; asks to stop once the target is reached."""
 
-    training.train(model, imdb.x_train, imdb.y_train, config, on_epoch_end=on_epoch_end,
-                   should_stop=lambda: scored["reached"] is not None)
+        def epoch(self, number: int, metrics=(), note=None) -> None:
+            now = time.perf_counter()
+            test = training.evaluate(model, x_test, y_test, bucketing=config.bucketing or None)
+            trained = now - began - scored["seconds"]  # scoring of earlier epochs left out
+            scored["seconds"] += time.perf_counter() - now
+            scored["epochs"].append((number, trained, test["accuracy"]))
+            print(f"  {preset.name}: epoch {number}, {trained:.1f} s of training, "
+                  f"val {metrics['val_accuracy']:.4f}, test {test['accuracy']:.4f}",
+                  flush=True)
+            if test["accuracy"] >= target and scored["reached"] is None:
+                scored["reached"] = (number, trained, test["accuracy"])
+
+        def should_stop(self) -> bool:
+            return scored["reached"] is not None
+
+    training.train(model, imdb.x_train, imdb.y_train, config, reporter=Scorer())
     last = scored["epochs"][-1]
     return {"reached": scored["reached"], "epochs": len(scored["epochs"]),
             "seconds": last[1], "best": max(a for _, _, a in scored["epochs"])}

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explainers import cells, lesson, params, paths
+from explainers import cells, data, lesson, live, params, paths
 
 TOP_K = 5  # next-character candidates kept per step (the page's bar chart)
 MAX_PROMPT = 2_000  # characters of seed text read before sampling (bounded work per request)
@@ -481,14 +481,6 @@ class TrainConfig:
 
 
 @dataclass
-class EpochReport:
-    epoch: int  # 1-based; LiveTraining adds epoch 0, the untrained model's sample
-    loss: float
-    seconds: float  # since training began
-    sample: str
-
-
-@dataclass
 class TrainResult:
     losses: list[float] = field(default_factory=list)  # mean loss per finished epoch
     first_batch_loss: float = float("nan")
@@ -503,14 +495,13 @@ def train(
     text: str,
     config: TrainConfig,
     *,
-    on_epoch_end: Callable[[EpochReport], None] | None = None,
-    on_batch_end: Callable[[int, int, float], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    reporter: live.Reporter = live.QUIET,
 ) -> TrainResult:
     """Fit `model` on the first `config.text_chars` characters of `text`.
 
-    Calls `on_batch_end(batch, batches, loss)` and `on_epoch_end(EpochReport)`; stops after
-    the current batch once `should_stop()` is true, keeping the weights trained so far.
+    Reports `batch(done, batches, loss=...)` after each batch and `epoch(number, {loss},
+    note=sample)` after each epoch; stops after the current batch once
+    `reporter.should_stop()` is true, keeping the weights trained so far.
     """
     import keras
 
@@ -523,24 +514,18 @@ def train(
             f"fewer than one batch of {config.batch_size}; use more text or smaller sizes"
         )
     dataset = make_dataset(ids, config.seq_length, config.batch_size, config.seed)
-    prompt = config.sample_prompt  # or the text's own first character, when it cannot be read
-    if not prompt or vocab.unknown(prompt):
-        prompt = text[0]
+    prompt = sample_prompt(vocab, text, config)
     if not getattr(model, "compiled", False):
         compile_model(model, config.learning_rate)
     result = TrainResult()
     began = time.perf_counter()
 
-    class Bridge(keras.callbacks.Callback):
+    class Samples(keras.callbacks.Callback):
+        """The first batch's loss, and a sample of text after every epoch."""
+
         def on_train_batch_end(self, batch, logs=None):
-            loss = float((logs or {}).get("loss", np.nan))
             if batch == 0 and not result.losses and np.isnan(result.first_batch_loss):
-                result.first_batch_loss = loss
-            if on_batch_end is not None:
-                on_batch_end(batch + 1, batches, loss)
-            if should_stop is not None and should_stop():
-                result.stopped = True
-                self.model.stop_training = True
+                result.first_batch_loss = float((logs or {}).get("loss", np.nan))
 
         def on_epoch_end(self, epoch, logs=None):
             loss = float((logs or {}).get("loss", np.nan))
@@ -551,93 +536,57 @@ def train(
             ).text
             result.samples.append(sample)
             result.seconds = time.perf_counter() - began
-            if on_epoch_end is not None:
-                on_epoch_end(EpochReport(epoch + 1, loss, result.seconds, sample))
+            reporter.epoch(epoch + 1, {"loss": loss}, note=sample)
 
-    model.fit(dataset, epochs=config.epochs, verbose=0, shuffle=False, callbacks=[Bridge()])
+    bridge = live.keras_bridge(reporter, batches)  # after Samples: sample, then stop
+    model.fit(dataset, epochs=config.epochs, verbose=0, shuffle=False,
+              callbacks=[Samples(), bridge])
     result.seconds = time.perf_counter() - began
+    result.stopped = bridge.stopped
     return result
 
 
-class LiveTraining:
-    """One session's char-RNN training in a thread, watched through `snapshot()`.
+def sample_prompt(vocab: CharVocab, text: str, config: TrainConfig) -> str:
+    """The prompt of the per-epoch samples, or the text's first character when the
+    configured one holds characters the text lacks."""
+    prompt = config.sample_prompt
+    return prompt if prompt and not vocab.unknown(prompt) else text[0]
 
-    The page keeps this object in its session state (never at module level), so each browser
-    session has its own model and thread; `stop()` ends training after the current batch
-    and keeps the model as trained so far.
-    """
 
-    def __init__(self, vocab: CharVocab, text: str, model_config: CharModelConfig,
-                 config: TrainConfig):
-        self.vocab, self.text = vocab, text
-        self.model_config, self.config = model_config, config
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self.phase = "starting"  # starting, training, done, failed
-        self.reports: list[EpochReport] = []
-        self.batch, self.batches, self.batch_loss = 0, 0, float("nan")
-        self.began = time.time()
-        self.ended: float | None = None
-        self.model = None
-        self.result: TrainResult | None = None
-        self.error: str | None = None
-        self._thread = threading.Thread(target=self._run, name="char-training", daemon=True)
+# --------------------------------------------------------------------------- live training
 
-    def start(self) -> LiveTraining:
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        self._stop.set()
+@dataclass(frozen=True)
+class LiveSpec:
+    """A live training: what to build, how to train, and where the text is (the work reads
+    it itself, so it could run in another process)."""
 
-    @property
-    def running(self) -> bool:
-        return self.phase in ("starting", "training")
+    model: CharModelConfig
+    train: TrainConfig
+    text_path: str  # a Shakespeare-like text file, as `data.locate_shakespeare` finds it
 
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
 
-    def snapshot(self) -> dict:
-        with self._lock:
-            return {
-                "phase": self.phase, "reports": list(self.reports), "batch": self.batch,
-                "batches": self.batches, "batch_loss": self.batch_loss,
-                "epochs": self.config.epochs, "stopping": self._stop.is_set(),
-                "elapsed": (self.ended or time.time()) - self.began, "error": self.error,
-            }
+@dataclass(frozen=True, eq=False)
+class LiveResult:
+    vocab: CharVocab
+    model: object = field(repr=False)  # the trained Keras model (this process only)
+    result: TrainResult
 
-    def _on_batch(self, batch: int, batches: int, loss: float) -> None:
-        with self._lock:
-            self.batch, self.batches, self.batch_loss = batch, batches, loss
 
-    def _on_epoch(self, report: EpochReport) -> None:
-        with self._lock:
-            self.reports.append(report)
-
-    def _run(self) -> None:
-        try:
-            self.model = build_model(self.vocab.size, self.model_config, self.config.seed)
-            compile_model(self.model, self.config.learning_rate)
-            prompt = self.config.sample_prompt
-            if prompt and not self.vocab.unknown(prompt):  # what random weights write
-                before = generate(self.model, self.vocab, prompt, self.config.sample_length,
-                                  self.config.sample_temperature, self.config.seed,
-                                  record_hidden=False).text
-                self._on_epoch(EpochReport(0, float("nan"), 0.0, before))
-            with self._lock:
-                self.phase = "training"
-            self.result = train(
-                self.model, self.vocab, self.text, self.config,
-                on_epoch_end=self._on_epoch, on_batch_end=self._on_batch,
-                should_stop=self._stop.is_set,
-            )
-            with self._lock:
-                self.phase = "done"
-        except Exception as error:  # shown on the page; the thread must never die silently
-            with self._lock:
-                self.error, self.phase = f"{type(error).__name__}: {error}", "failed"
-        finally:
-            self.ended = time.time()
+def train_live(spec: LiveSpec, reporter: live.Reporter = live.QUIET) -> LiveResult:
+    """Build, sample before training (epoch 0), train with a sample per epoch as its note."""
+    text = data.load_shakespeare(spec.text_path, download=False)
+    vocab = CharVocab.from_text(text)
+    config = spec.train
+    model = build_model(vocab.size, spec.model, config.seed)
+    compile_model(model, config.learning_rate)
+    prompt = config.sample_prompt
+    if prompt and not vocab.unknown(prompt):  # what random weights write
+        before = generate(model, vocab, prompt, config.sample_length,
+                          config.sample_temperature, config.seed, record_hidden=False).text
+        reporter.epoch(0, note=before)
+    result = train(model, vocab, text, config, reporter=reporter)
+    return LiveResult(vocab, model, result)
 
 
 def config_dict(*configs) -> dict:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explainers import cells, data, reviews
+from explainers import cells, data, live, models, reviews, training
 
 WALK_X, WALK_H = 3, 4  # tiny sizes: every number of a step fits on the screen
 WALK_MAX_TOKENS = 12  # steps shown in the walkthrough
@@ -316,6 +316,14 @@ class QuickConfig:
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class QuickJob:
+    """One quick training as a live job runs it: a variant and its settings."""
+
+    variant: str  # a key of VARIANTS
+    config: QuickConfig = QuickConfig()
+
+
 @dataclass
 class QuickResult:
     variant: str
@@ -324,6 +332,11 @@ class QuickResult:
     seconds: float
     config: QuickConfig = field(default_factory=lambda: QuickConfig())
     model: object = field(repr=False, default=None)  # the trained Keras model
+    stopped: bool = False  # Stop ended it; the model as trained so far was scored
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history.get("accuracy", []))
 
 
 def imdb_config(variant: str, maxlen: int = 500) -> data.ImdbConfig:
@@ -333,22 +346,20 @@ def imdb_config(variant: str, maxlen: int = 500) -> data.ImdbConfig:
 
 def untrained_model(variant: str, units: int = 64, seed: int = 0):
     """The lesson's SimpleRNN model, freshly initialised, masked for the 'masked' variant."""
-    from explainers import models
-
     config = models.ModelConfig(body="simplernn", units=units, mask_zero=VARIANTS[variant][1])
     return models.build_model(config, seed=seed)
 
 
 def quick_train(variant: str, imdb: data.ImdbData, config: QuickConfig = QuickConfig(),
-                on_epoch_end: Callable[[int, dict], None] | None = None) -> QuickResult:
+                reporter: live.Reporter = live.QUIET) -> QuickResult:
     """Train the lesson's SimpleRNN for one variant on a subset; score it on test reviews.
 
     Unmasked variants train on full-width batches, so every review is read with all of its
     pads as the lesson's `model.fit` read them; the masked one skips its pads anyway, so its
-    batches are cut to their longest review (the same result, in half the time).
+    batches are cut to their longest review (the same result, in half the time). Batches,
+    epochs and the scoring go to `reporter`; when it says stop, the model trained so far is
+    scored.
     """
-    from explainers import training
-
     if imdb.config.padding != VARIANTS[variant][0]:
         raise ValueError(f"{variant} needs arrays padded {VARIANTS[variant][0]!r}")
     began = time.perf_counter()
@@ -358,9 +369,15 @@ def quick_train(variant: str, imdb: data.ImdbData, config: QuickConfig = QuickCo
         learning_rate=config.learning_rate, train_size=config.train_size, seed=config.seed,
         bucketing=VARIANTS[variant][1],
     )
-    result = training.train(model, imdb.x_train, imdb.y_train, train_config,
-                            on_epoch_end=on_epoch_end)
+    result = training.train(model, imdb.x_train, imdb.y_train, train_config, reporter=reporter)
     n = config.test_size
-    scores = training.evaluate(model, imdb.x_test[:n], imdb.y_test[:n])  # masked: cut pads
+    scores = training.evaluate(model, imdb.x_test[:n], imdb.y_test[:n],  # masked: cut pads
+                               reporter=reporter)
     return QuickResult(variant, result.history, scores["accuracy"],
-                       time.perf_counter() - began, config, model)
+                       time.perf_counter() - began, config, model, result.stopped)
+
+
+def run_quick(spec: QuickJob, reporter: live.Reporter = live.QUIET) -> QuickResult:
+    """`quick_train` as a live job's work: it loads the variant's IMDB arrays itself."""
+    imdb = data.load_imdb(imdb_config(spec.variant, spec.config.maxlen))
+    return quick_train(spec.variant, imdb, spec.config, reporter)

@@ -1,4 +1,4 @@
-"""Train and evaluate the lab's models fast, with progress and Stop through plain callables.
+"""Train and evaluate the lab's models fast, with progress and Stop through a live reporter.
 
 Speed by design, without changing what a lesson recipe computes:
 - A `tf.data` pipeline with prefetching feeds the batches, so the next batch is ready while
@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from explainers import cells
+from explainers import cells, live
 from explainers.models import ModelConfig, recurrent_parameter_count
 
 CHUNK_BATCHES = 32  # batches sorted together: similar lengths, yet still well shuffled
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EPSILON = 1e-7  # Keras's clip for log(0) in binary cross-entropy
+SCORING = "scoring the test reviews"  # the stage label of `evaluate` after a live training
 
 
 @dataclass(frozen=True)
@@ -176,16 +177,14 @@ def train(
     config: TrainConfig,
     *,
     lengths: np.ndarray | None = None,
-    on_epoch_end: Callable[[int, dict], None] | None = None,
-    on_batch_end: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    reporter: live.Reporter = live.QUIET,
 ) -> TrainResult:
     """Train a compiled model in place and return its history.
 
-    `on_epoch_end(epoch, logs)`: epoch is 0-based, logs hold loss, accuracy, val_loss,
-    val_accuracy and seconds (elapsed since the start). `on_batch_end(batch, batches)`:
-    batches done in this epoch (1-based) and batches per epoch. `should_stop()` is asked
-    after every batch; when it says True, training ends at once and keeps what it learned.
+    Through `reporter`: `batch(done, batches, loss=..., accuracy=...)` after every batch,
+    `epoch(number, {loss, accuracy, val_loss, val_accuracy})` after every whole epoch
+    (1-based), and `should_stop()`, asked after every batch: when it says True, training
+    ends at once and keeps what it learned.
     """
     import keras
 
@@ -208,33 +207,28 @@ def train(
     model.optimizer.learning_rate.assign(config.learning_rate)
 
     history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
-    state = {"stopped": False, "early": False, "best": math.inf, "best_epoch": 0,
-             "best_weights": None, "wait": 0, "timed_out": False, "batches": 0, "epoch_began": 0.0}
+    state = {"early": False, "best": math.inf, "best_epoch": 0, "best_weights": None,
+             "wait": 0, "timed_out": False, "batches": 0, "epoch_began": 0.0}
     epoch_seconds: list[float] = []
     began = time.perf_counter()
     keep_best = config.early_stopping_patience > 0 and config.restore_best_weights
 
-    def _must_stop() -> bool:
-        if config.time_limit is not None and time.perf_counter() - began > config.time_limit:
-            state["timed_out"] = True
-            return True
-        return should_stop is not None and bool(should_stop())
+    class Epochs(keras.callbacks.Callback):
+        """Validation, early stopping and the time limit; the live bridge does the rest."""
 
-    class Bridge(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             state["batches"] = 0
             state["epoch_began"] = time.perf_counter()
 
         def on_train_batch_end(self, batch, logs=None):
             state["batches"] = batch + 1
-            if on_batch_end is not None:
-                on_batch_end(batch + 1, batches_per_epoch)
-            if _must_stop():
-                state["stopped"] = True
+            limit = config.time_limit
+            if limit is not None and time.perf_counter() - began > limit:
+                state["timed_out"] = True
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            if state["stopped"] and state["batches"] < batches_per_epoch:
+            if state["batches"] < batches_per_epoch:
                 return  # a part of an epoch: its numbers are not comparable, leave them out
             row = {"loss": float(logs["loss"]), "accuracy": float(logs["accuracy"])}
             if val is not None:
@@ -256,14 +250,15 @@ def train(
             if val is not None and patience and state["wait"] >= patience:
                 state["early"] = True
                 self.model.stop_training = True
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, {**row, "seconds": time.perf_counter() - began})
-            if _must_stop():
-                state["stopped"] = True
+            reporter.epoch(epoch + 1, row)
+            limit = config.time_limit
+            if limit is not None and time.perf_counter() - began > limit:
+                state["timed_out"] = True
                 self.model.stop_training = True
 
+    bridge = live.keras_bridge(reporter, batches_per_epoch)  # after Epochs: record, then stop
     model.fit(fit_data, epochs=config.epochs, steps_per_epoch=batches_per_epoch,
-              callbacks=[Bridge()], verbose=0, shuffle=False)
+              callbacks=[Epochs(), bridge], verbose=0, shuffle=False)
     if keep_best and state["best_weights"] is not None:
         model.set_weights(state["best_weights"])
     width = (mean_batch_width(steps[:n_fit], x.shape[1], config.batch_size, True, config.seed)
@@ -272,7 +267,7 @@ def train(
         history=history,
         seconds=time.perf_counter() - began,
         epochs_run=len(history["loss"]),
-        stopped=state["stopped"],
+        stopped=bridge.stopped or state["timed_out"],
         best_epoch=state["best_epoch"],
         early_stopped=state["early"] and len(history["loss"]) < config.epochs,
         epoch_seconds=epoch_seconds,
@@ -291,13 +286,14 @@ def evaluate(
     batch_size: int = 512,
     bucketing: bool | None = None,
     lengths: np.ndarray | None = None,
-    on_batch_end: Callable[[int, int], None] | None = None,
+    reporter: live.Reporter = live.QUIET,
 ) -> dict:
     """Loss, accuracy and P(positive) of each review (in the order given).
 
     `bucketing=None` cuts each batch to its longest review only when the model masks <PAD>
     (then the result is the same as on the full arrays, only faster); pass True for a model
-    trained on cut batches, False for the lesson's full-width arrays.
+    trained on cut batches, False for the lesson's full-width arrays. Progress goes to
+    `reporter` as the stage SCORING (after a live training, the page shows it).
     """
     x = np.asarray(x, dtype=np.int32)  # (n, maxlen)
     y = np.asarray(y, dtype=np.float32)  # (n,)
@@ -308,12 +304,12 @@ def evaluate(
     side = padding_side(x, steps)
     probabilities = np.zeros(len(x), dtype=np.float32)  # (n,)
     batches = epoch_batches(steps, batch_size, trim, None)
+    reporter.stage(SCORING, 0.0)
     for i, rows in enumerate(batches, start=1):
         width = int(steps[rows].max()) if trim else x.shape[1]
         out = model.predict_on_batch(cut(x[rows], width, side))  # (batch, 1)
         probabilities[rows] = np.asarray(out).reshape(-1)
-        if on_batch_end is not None:
-            on_batch_end(i, len(batches))
+        reporter.stage(SCORING, i / len(batches))
     p = np.clip(probabilities.astype(np.float64), EPSILON, 1 - EPSILON)
     loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     accuracy = float(np.mean((probabilities > 0.5) == (y > 0.5)))
@@ -379,126 +375,3 @@ def estimate_memory_bytes(model_config: ModelConfig, batch_size: int, width: int
     return int(batch_size * width * per_step * 4 * 3)  # float32; forward, grads, copies
 
 
-# --------------------------------------------------------------------------- background
-
-
-class BackgroundTraining:
-    """One training in a thread of its own, watched and stopped through this object.
-
-    A page keeps the object in its session (never at module level), reads `snapshot()` to
-    draw progress, and calls `stop()`; another session's object is a different thread with a
-    different model, so one session's Stop or page change never reaches another's run.
-    `finish(model, result)` runs in the thread after training (test scoring, saving) and its
-    return value is kept in `outcome`.
-    """
-
-    def __init__(
-        self,
-        build: Callable[[], object],
-        x: np.ndarray,
-        y: np.ndarray,
-        config: TrainConfig,
-        *,
-        finish: Callable[..., object] | None = None,
-        lengths: np.ndarray | None = None,
-    ):
-        import threading
-
-        self._build, self._x, self._y, self._lengths = build, x, y, lengths
-        self.config = config
-        self._finish = finish
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self.phase = "starting"  # starting, training, finishing, done, failed
-        self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
-        self.epoch = 0  # epochs completed
-        self.batch, self.batches = 0, 0
-        self.finish_progress = 0.0  # 0..1 through `finish` (the page passes a callable)
-        self.began = time.time()
-        self.ended: float | None = None
-        self.epoch_began = self.began
-        self.model = None
-        self.result: TrainResult | None = None
-        self.outcome = None
-        self.error: str | None = None
-        self.meta: dict = {}  # whatever the caller wants to keep with the run (settings)
-        self._thread = threading.Thread(target=self._run, name="lab-training", daemon=True)
-
-    def start(self) -> BackgroundTraining:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def running(self) -> bool:
-        return self.phase in ("starting", "training", "finishing")
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    def set_finish_progress(self, done: int, total: int) -> None:
-        self.finish_progress = done / max(total, 1)
-
-    def snapshot(self) -> dict:
-        """A consistent copy of the progress, for drawing."""
-        with self._lock:
-            now = self.ended or time.time()
-            return {
-                "phase": self.phase, "epoch": self.epoch, "epochs": self.config.epochs,
-                "batch": self.batch, "batches": self.batches,
-                "history": {k: list(v) for k, v in self.history.items()},
-                "elapsed": now - self.began, "epoch_elapsed": now - self.epoch_began,
-                "finish_progress": self.finish_progress, "stopping": self.stopping,
-                "error": self.error,
-            }
-
-    def remaining_seconds(self) -> float | None:
-        """Time left, from the pace so far (None until one batch has run)."""
-        snap = self.snapshot()
-        done = snap["epoch"] * snap["batches"] + snap["batch"]
-        total = snap["epochs"] * snap["batches"]
-        if not done or not total:
-            return None
-        return max(0.0, snap["elapsed"] / done * (total - done))
-
-    def _on_batch(self, batch: int, batches: int) -> None:
-        with self._lock:
-            self.batch, self.batches = batch, batches
-
-    def _on_epoch(self, epoch: int, logs: dict) -> None:
-        with self._lock:
-            for key in HISTORY_KEYS:
-                self.history[key].append(float(logs[key]))
-            self.epoch = epoch + 1
-            self.batch = 0
-            self.epoch_began = time.time()
-
-    def _run(self) -> None:
-        try:
-            self.model = self._build()
-            with self._lock:
-                self.phase = "training"
-                self.began = self.epoch_began = time.time()
-            self.result = train(
-                self.model, self._x, self._y, self.config, lengths=self._lengths,
-                on_epoch_end=self._on_epoch, on_batch_end=self._on_batch,
-                should_stop=self._stop.is_set,
-            )
-            with self._lock:
-                self.phase = "finishing"
-            if self._finish is not None:
-                self.outcome = self._finish(self.model, self.result)
-            with self._lock:
-                self.phase = "done"
-        except Exception as error:  # shown on the page; the server and other sessions go on
-            with self._lock:
-                self.error = f"{type(error).__name__}: {error}"
-                self.phase = "failed"
-        finally:
-            self.ended = time.time()

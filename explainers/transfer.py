@@ -19,16 +19,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from explainers import data, embeddings
+from explainers import data, embeddings, live, models, training
 from explainers.embeddings import WordVectors
 
 SENTIMENT_WORDS = (  # the words the page compares, in the order it shows them
     "great", "excellent", "wonderful", "awful", "terrible", "boring", "worst", "funny",
 )
+QUICK_TEST_REVIEWS = 5_000  # test reviews the quick model is scored on
 WAYS = {  # way -> how the page names it
     "random": "Random embedding, learned from scratch",
     "frozen": "GloVe, frozen",
@@ -97,8 +98,6 @@ def analyse_model(
     maxlen: int | None = None, padding: str = "pre",
 ) -> LearnedEmbedding:
     """The model's word vectors and each frequent word's push on its prediction."""
-    from explainers import training
-
     weights = embedding_weights(model)  # (vocab_size, dim)
     width = None if training.masks_zero(model) else maxlen  # unmasked: pad as in training
 
@@ -122,28 +121,43 @@ class QuickConfig:
     seed: int = 0
 
 
-def train_quick(
-    config: QuickConfig, imdb: data.ImdbData,
-    on_epoch_end: Callable[[int, dict], None] | None = None,
-):
+@dataclass(frozen=True, eq=False)
+class QuickModel:
+    """The quick pooling model, trained (or stopped) and scored."""
+
+    model: object = field(repr=False)  # the trained Keras model
+    test_accuracy: float  # on the first `test_reviews` test reviews
+    result: training.TrainResult  # epochs run, stopped, history
+    train_reviews: int
+    test_reviews: int
+
+
+def train_quick(config: QuickConfig, imdb: data.ImdbData,
+                reporter: live.Reporter = live.QUIET) -> QuickModel:
     """The lesson's Embedding -> GlobalAveragePooling1D -> Dense model, trained briefly.
 
-    Returns (model, test accuracy on the first 5,000 test reviews).
+    Batches, epochs and the test scoring go to `reporter`; Stop keeps the model trained so
+    far, which is then scored like a finished one.
     """
-    from explainers import models, training
-
     spec = models.ModelConfig(vocab_size=imdb.config.num_words or 10_000,
                               embed_dim=config.embed_dim, mask_zero=True, body="pool")
     model = models.build_model(spec, seed=config.seed)
     n = min(config.train_reviews, len(imdb.x_train))
-    training.train(
+    result = training.train(
         model, imdb.x_train[:n], imdb.y_train[:n],
         training.TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
                              validation_split=0.1, bucketing=True, seed=config.seed),
-        lengths=imdb.lengths["train"][:n], on_epoch_end=on_epoch_end,
+        lengths=imdb.lengths["train"][:n], reporter=reporter,
     )
-    scores = training.evaluate(model, imdb.x_test[:5_000], imdb.y_test[:5_000])
-    return model, scores["accuracy"]
+    n_test = min(QUICK_TEST_REVIEWS, len(imdb.x_test))
+    scores = training.evaluate(model, imdb.x_test[:n_test], imdb.y_test[:n_test],
+                               reporter=reporter)
+    return QuickModel(model, scores["accuracy"], result, n, n_test)
+
+
+def quick_model(config: QuickConfig, reporter: live.Reporter = live.QUIET) -> QuickModel:
+    """`train_quick` as a live job's work: it loads the lesson's IMDB arrays itself."""
+    return train_quick(config, data.load_imdb(data.ImdbConfig()), reporter)
 
 
 # --------------------------------------------------------------------------- transfer
@@ -176,6 +190,7 @@ class WayResult:
     seconds: float  # training + test
     trainable: int  # trainable parameters
     frozen: int  # parameters kept fixed
+    stopped: bool = False  # Stop ended its training; scored as trained so far
 
 
 def glove_matrix(vocabulary: data.Vocabulary, glove: WordVectors) -> tuple[np.ndarray, float]:
@@ -184,9 +199,7 @@ def glove_matrix(vocabulary: data.Vocabulary, glove: WordVectors) -> tuple[np.nd
 
 
 def model_config(config: TransferConfig, way: str, vocab_size: int, dim: int):
-    from explainers.models import ModelConfig
-
-    return ModelConfig(
+    return models.ModelConfig(
         vocab_size=vocab_size, embed_dim=dim, mask_zero=True, body="pool",
         dense_units=config.dense_units, trainable_embedding=way != "frozen",
     )
@@ -198,11 +211,14 @@ def run_transfer(
     matrix: np.ndarray,
     *,
     ways: Sequence[str] = tuple(WAYS),
-    on_epoch_end: Callable[[str, int, dict], None] | None = None,
+    reporter: live.Reporter = live.QUIET,
 ) -> dict[str, WayResult]:
-    """Train the three ways on the first `train_reviews` training reviews; test each."""
-    from explainers import models, training
+    """Train the three ways on the first `train_reviews` training reviews; test each.
 
+    Way i reports its epochs as i * epochs + 1, 2, ..., each noted with the way's key, so
+    one live job shows the three one after another. After Stop, the way being trained is
+    scored as trained so far and the ways after it are left out.
+    """
     n, n_val = config.train_reviews, config.validation_reviews
     if n + n_val > len(imdb.x_train):
         raise ValueError(f"only {len(imdb.x_train):,} training reviews")
@@ -218,27 +234,33 @@ def run_transfer(
     )
     vocab_size, dim = matrix.shape
     results = {}
-    for way in ways:
+    for i, way in enumerate(ways):
+        if i and reporter.should_stop():  # Stop came during an earlier way: end with it
+            break
         began = time.perf_counter()
         spec = model_config(config, way, vocab_size, dim)
         model = models.build_model(
             spec, seed=config.seed, embedding_matrix=None if way == "random" else matrix,
             learning_rate=config.learning_rate,
         )
-
-        def report(epoch: int, logs: dict, way: str = way) -> None:
-            if on_epoch_end is not None:
-                on_epoch_end(way, epoch, logs)
-
-        fitted = training.train(model, x, y, train_config, lengths=lengths, on_epoch_end=report)
-        scores = training.evaluate(model, x_test, y_test)
+        part = live.Part(reporter, i * config.epochs, way)
+        fitted = training.train(model, x, y, train_config, lengths=lengths, reporter=part)
+        scores = training.evaluate(model, x_test, y_test, reporter=part)
         total = models.parameter_count(spec)
         trainable = models.trainable_parameter_count(spec)
         results[way] = WayResult(
             way, fitted.history, scores["accuracy"], scores["loss"],
-            time.perf_counter() - began, trainable, total - trainable,
+            time.perf_counter() - began, trainable, total - trainable, fitted.stopped,
         )
     return results
+
+
+def train_three_ways(config: TransferConfig,
+                     reporter: live.Reporter = live.QUIET) -> dict[str, WayResult]:
+    """`run_transfer` as a live job's work: it loads IMDB and GloVe itself."""
+    imdb = data.load_imdb(data.ImdbConfig())
+    matrix, _ = glove_matrix(imdb.vocabulary, embeddings.load_glove().vectors)
+    return run_transfer(config, imdb, matrix, reporter=reporter)
 
 
 def unseen_share(x_train: np.ndarray, x_test: np.ndarray) -> float:

@@ -15,6 +15,8 @@ NEIGHBOURS = 8  # neighbours listed per word
 MODEL_KEY = "embeddings_model"  # the model picker's widget key
 QUICK = "quick"  # picker key of the model trained on this page
 QUICK_LABEL = "Train a quick pooling model here (~15 s)"
+QUICK_JOB_KEY = "embeddings_quick_job"  # session state: the live.Job training the quick model
+QUICK_KEPT_KEY = "embeddings_quick_kept"  # session state: a stopped one, kept for this session
 
 
 @st.cache_resource(show_spinner="Reading the model's embedding…", max_entries=8)
@@ -35,22 +37,54 @@ def analyse(key: str) -> transfer.LearnedEmbedding:
 def quick_models() -> dict:
     """Server-wide {QuickConfig: LearnedEmbedding}: the quick model is trained once per server.
 
-    A shared dict rather than a cached function, so that the training can draw its progress
-    bar on this page (Streamlit cannot replay elements drawn from inside a cached function).
+    A shared dict rather than a cached function: the training runs as a live job of the
+    session that asked for it (with its progress and Stop), and lands here when it ends.
     """
     return {}
 
 
-def analyse_quick(config: transfer.QuickConfig, progress) -> transfer.LearnedEmbedding:
+def analyse_quick(trained: transfer.QuickModel, config: transfer.QuickConfig
+                  ) -> transfer.LearnedEmbedding:
+    """The trained quick model's embedding and word pushes, labelled with how it trained."""
+    imdb = ui.imdb(data.ImdbConfig())
+    result = trained.result
+    epochs = (f"stopped by you after {result.epochs_run} of {config.epochs} epochs"
+              if result.stopped else f"{config.epochs} epochs")
+    label = (f"pooling model trained here ({trained.train_reviews:,} reviews, {epochs}, "
+             f"test accuracy {trained.test_accuracy:.4f} on {trained.test_reviews:,} reviews)")
+    return transfer.analyse_model(trained.model, imdb.vocabulary, label, N_PUSH)
+
+
+def quick_model(config: transfer.QuickConfig) -> transfer.LearnedEmbedding | None:
+    """The server's quick model; else its live training, or the button that starts it.
+
+    A finished training is shared by every session; a stopped one stays with this session
+    (the next student should not get a half-trained model), and can be trained fully.
+    """
     store = quick_models()
-    if config not in store:
-        imdb = ui.imdb(data.ImdbConfig())
-        model, accuracy = transfer.train_quick(config, imdb, on_epoch_end=progress)
-        label = (f"pooling model trained here ({min(config.train_reviews, len(imdb.x_train)):,}"
-                 f" reviews, {config.epochs} epochs, test accuracy {accuracy:.4f} on "
-                 f"{min(5_000, len(imdb.x_test)):,} reviews)")
-        store[config] = transfer.analyse_model(model, imdb.vocabulary, label, N_PUSH)
-    return store[config]
+    job = st.session_state.get(QUICK_JOB_KEY)
+    if job is not None and not job.running:
+        del st.session_state[QUICK_JOB_KEY]
+        if job.error is not None:
+            st.error(f"Training failed: {job.error}")
+        elif job.result.result.stopped:
+            st.session_state[QUICK_KEPT_KEY] = analyse_quick(job.result, config)
+        else:
+            store[config] = analyse_quick(job.result, config)
+        job = None
+    if config in store:
+        return store[config]
+    if job is not None:
+        ui.live_panel(job, "quick")
+        return None
+    if st.button("Train it now", type="primary"):
+        ui.start_job(QUICK_JOB_KEY, transfer.quick_model, config, config.epochs)
+        st.rerun()  # draw the page again with the job instead of the button
+    kept = st.session_state.get(QUICK_KEPT_KEY)
+    if kept is not None:
+        st.caption("You stopped the training: below is the model as it was then, kept for "
+                   "your session only. Train it now to train it fully, for everyone.")
+    return kept
 
 
 st.title("Learned embeddings · 学到的嵌入")
@@ -69,18 +103,7 @@ try:
             f"Dense, trained on {config.train_reviews:,} IMDB reviews for {config.epochs} "
             "epochs. Trained once per server, then reused."
         )
-        if config in quick_models() or st.button("Train it now", type="primary"):
-            if config not in quick_models():
-                bar = st.progress(0.0, text="Training…")
-
-                def progress(epoch: int, logs: dict) -> None:
-                    bar.progress((epoch + 1) / config.epochs,
-                                 text=f"Epoch {epoch + 1}/{config.epochs}: training "
-                                      f"accuracy {logs['accuracy']:.3f}")
-
-                analyse_quick(config, progress)
-                st.rerun()  # draw the results without the button
-            learned = quick_models()[config]
+        learned = quick_model(config)
 except data.DataUnavailable as error:
     ui.data_missing(error)
 except Exception as error:  # a damaged run or model file: say which, keep the page alive

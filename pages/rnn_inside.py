@@ -15,13 +15,15 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from explainers import cells, data, lesson, reviews, rnn_inside
+from explainers import cells, data, lesson, live, reviews, rnn_inside
 from pages import ui
 
 EXAMPLE = "The film was not good, it was great"
 TRAIN_SIZES = (1_000, 2_000, 3_000, 5_000, 10_000)  # reviews for the quick training
 REVIEW_LIMIT = 20_000  # characters of a typed review that are read
 RESULTS_KEY = "inside_quick_results"  # session state: variant -> QuickResult
+JOB_KEY = "inside_quick_job"  # session state: the live.Job of the quick training running
+SPEC_KEY = "inside_quick_spec"  # session state: the rnn_inside.QuickJob it runs
 TRAINED_MEMORY_KEY = "inside_memory_trained"  # session state: trained profiles were asked for
 LESSON_RNN_ACCURACY = lesson.SIMPLE_RNN.test_accuracy  # the post-padded SimpleRNN's score
 COLOURS = {"simplernn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c",
@@ -244,6 +246,19 @@ def dependence_chart(deps: dict[str, rnn_inside.Dependence], title: str) -> None
     } for v, d in deps.items()]), hide_index=True, width="stretch")
 
 
+def epoch_caption(snap: live.Snapshot) -> None:
+    """Under the live panel: each finished epoch's training accuracy."""
+    if snap.records:
+        st.caption("Training accuracy per epoch: " + ", ".join(
+            f"{a:.3f}" for a in snap.series("accuracy")))
+
+
+def start_quick(spec: rnn_inside.QuickJob) -> None:
+    """Train one variant as this session's live job."""
+    if ui.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
+        st.session_state[SPEC_KEY] = spec
+
+
 def quick_training(imdb_post: data.ImdbData | None) -> None:
     st.subheader("A quick training of each · 快速训练对比")
     a, b = st.columns(2)
@@ -264,22 +279,32 @@ def quick_training(imdb_post: data.ImdbData | None) -> None:
         st.info("The quick training needs the IMDB reviews (see the note above).")
         return
     results: dict = st.session_state.setdefault(RESULTS_KEY, {})
+    job, spec = st.session_state.get(JOB_KEY), st.session_state.get(SPEC_KEY)
+    if job is not None and not job.running:  # it ended: keep its result, or say why not
+        del st.session_state[JOB_KEY]
+        if job.error is not None:
+            st.error(f"Training failed: {job.error}")
+        else:
+            results[spec.variant] = job.result
+        job = None
     cols = st.columns(len(rnn_inside.VARIANTS))
     for col, variant in zip(cols, rnn_inside.VARIANTS, strict=True):
         if col.button(f"Train: {rnn_inside.VARIANT_NAMES[variant]}", key=f"inside_train_{variant}",
-                      disabled=variant in results):
-            bar = st.progress(0.0, text=f"Training {rnn_inside.VARIANT_NAMES[variant]}…")
-
-            def tick(epoch: int, logs: dict, bar=bar) -> None:
-                bar.progress((epoch + 1) / config.epochs,
-                             text=f"epoch {epoch + 1}/{config.epochs}: training accuracy "
-                                  f"{logs['accuracy']:.3f} ({logs['seconds']:.0f} s)")
-
-            imdb = ui.imdb(rnn_inside.imdb_config(variant, config.maxlen))
-            results[variant] = rnn_inside.quick_train(variant, imdb, config, tick)
-            bar.empty()
+                      disabled=variant in results or job is not None):
+            start_quick(rnn_inside.QuickJob(variant, config))
+            st.rerun()  # draw the page again with the job (and the buttons disabled)
+    if job is not None:
+        name = rnn_inside.VARIANT_NAMES[spec.variant]
+        ui.live_panel(job, "inside", label=lambda snap: f"{name}: {ui.live_label(snap)}",
+                      draw=epoch_caption)
+    for variant, r in results.items():
+        if r.stopped:
+            st.caption(f"{rnn_inside.VARIANT_NAMES[variant]}: stopped by you after "
+                       f"{r.epochs_run} full epoch(s) of {r.config.epochs}; the model as "
+                       "trained so far was scored and is kept below.")
     if not results:
-        st.caption("Press a button to train; results stay for this session.")
+        if job is None:
+            st.caption("Press a button to train; results stay for this session.")
         return
     names = [rnn_inside.VARIANT_NAMES[v] for v in results]
     fig = go.Figure(go.Bar(
@@ -297,7 +322,8 @@ def quick_training(imdb_post: data.ImdbData | None) -> None:
     st.dataframe(pd.DataFrame([{
         "Variant": rnn_inside.VARIANT_NAMES[v],
         "Test accuracy": f"{r.test_accuracy:.3f}",
-        "Reviews × epochs": f"{r.config.train_size:,} × {r.config.epochs}",
+        "Reviews × epochs": f"{r.config.train_size:,} × {r.epochs_run}"
+                            + (" (stopped)" if r.stopped else ""),
         "Training accuracy per epoch": ", ".join(f"{a:.3f}" for a in r.history["accuracy"]),
         "Seconds": f"{r.seconds:.0f}",
     } for v, r in results.items()]), hide_index=True, width="stretch")

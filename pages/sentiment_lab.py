@@ -1,15 +1,15 @@
 """Sentiment lab: build a model from blocks, train it live on IMDB, keep and compare runs.
 
-The training runs in a thread owned by this browser session (kept in st.session_state), so
-the page stays responsive: curves refresh every second, Stop ends the run and keeps what
-was learned, and leaving the page does not end it. Other sessions have their own threads.
+The training runs as a live job owned by this browser session (kept in st.session_state), so
+the page stays responsive: curves refresh every two seconds, Stop ends the run and keeps what
+was learned, and leaving the page does not end it. Other sessions have their own jobs. The
+workflow itself (train, score, save) and the time and memory budget live in `explainers.lab`.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -17,20 +17,16 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from explainers import data, models, presets, reviews, runs, training
+from explainers import data, lab, live, models, presets, reviews, runs, training
 from pages import ui
 
-JOB_KEY = "lab_job"  # session-state key: this session's BackgroundTraining
-MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
-WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
-MAX_MEMORY = 1.5e9  # bytes of activations; the machine is shared with other sessions
+JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 VOCAB_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000)
 DENSE_CHOICES = (8, 16, 32, 64, 128, 256)
 TRAIN_CHOICES = (1_000, 2_000, 5_000, 10_000, 15_000, 20_000, 25_000)
 TEST_CHOICES = (1_000, 5_000, 10_000, 25_000)
 BATCH_CHOICES = (16, 32, 64, 128, 256, 512)
 LR_CHOICES = (1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2)
-REFRESH_SECONDS = 2.0  # live view refresh while training (each redraw costs the trainer CPU)
 MISCLASSIFIED_SHOWN = 4
 REVIEW_LIMIT = 50_000  # characters of a typed review that are read
 DEFAULT_PRESET = presets.FAST_POOL.name
@@ -81,7 +77,7 @@ def read_settings() -> tuple[data.ImdbConfig, models.ModelConfig, training.Train
         validation_split=s["lab_val"],
         train_size=None if s["lab_train_size"] >= 25_000 else s["lab_train_size"],
         early_stopping_patience=s["lab_patience"], bucketing=s["lab_bucketing"],
-        seed=int(s["lab_seed"]), time_limit=MAX_SECONDS,
+        seed=int(s["lab_seed"]), time_limit=lab.MAX_SECONDS,
     )
     imdb = data.ImdbConfig(num_words=s["lab_vocab"], maxlen=s["lab_maxlen"],
                            padding=s["lab_padding"], truncating=s["lab_truncating"])
@@ -144,92 +140,51 @@ def confusion_figure(matrix: np.ndarray) -> go.Figure:
 # --------------------------------------------------------------------------- training
 
 
-def start_training(imdb_data: data.ImdbData, imdb_config, model_config, train_config,
-                   preset_name: str, test_reviews: int) -> None:
-    vocabulary = imdb_data.vocabulary
-    x_test = imdb_data.x_test[:test_reviews]  # the first N are balanced (Keras's shuffle)
-    y_test = imdb_data.y_test[:test_reviews]
-    store = runs.RunStore()
-    holder: list[training.BackgroundTraining] = []
-
-    def finish(model, result):  # runs in the training thread: no Streamlit calls here
-        began = time.perf_counter()
-        test = training.evaluate(model, x_test, y_test,
-                                 bucketing=train_config.bucketing or None,
-                                 on_batch_end=holder[0].set_finish_progress)
-        test_seconds = time.perf_counter() - began
-        run_id = store.save(
-            model, model_config=model_config, train_config=train_config, result=result,
-            test_metrics={"loss": test["loss"], "accuracy": test["accuracy"],
-                          "reviews": len(y_test)},
-            vocabulary=vocabulary, maxlen=imdb_config.maxlen, padding=imdb_config.padding,
-            truncating=imdb_config.truncating, preset=preset_name,
-            name=preset_name or models.describe(model_config),
-            timings={"test_seconds": test_seconds},
-        )
-        return {"test": test, "run_id": run_id, "summary": models.summary_text(model),
-                "test_seconds": test_seconds}
-
-    job = training.BackgroundTraining(
-        lambda: models.build_model(model_config, seed=train_config.seed,
-                                   learning_rate=train_config.learning_rate),
-        imdb_data.x_train, imdb_data.y_train, train_config, finish=finish,
-    )
-    holder.append(job)
-    job.meta.update({"imdb": imdb_config, "model": model_config, "train": train_config,
-                     "preset": preset_name, "test_reviews": test_reviews})
-    st.session_state[JOB_KEY] = job.start()
+STAGES = {  # the lab's stages after training, as the progress bar says them
+    training.SCORING: "Scoring the test reviews · 测试",
+    lab.SAVING: "Saving the run · 保存",
+}
 
 
-def live_view(job: training.BackgroundTraining) -> None:
-    snap = job.snapshot()
-    if snap["phase"] == "finishing":
-        st.progress(snap["finish_progress"],
-                    text="Scoring the test reviews and saving the run · 测试并保存")
-    elif snap["batches"]:
-        done = snap["epoch"] + snap["batch"] / snap["batches"]
-        st.progress(min(done / snap["epochs"], 1.0),
-                    text=f"Epoch {min(snap['epoch'] + 1, snap['epochs'])} of {snap['epochs']}"
-                         f" · batch {snap['batch']} of {snap['batches']}")
-    else:
-        st.progress(0.0, text="Building the model and the input pipeline…")
-    left = job.remaining_seconds()
-    a, b, c = st.columns(3)
-    a.metric("Elapsed · 已用时间", f"{snap['elapsed']:.0f} s")
-    b.metric("Time left · 剩余时间", "…" if left is None else f"{left:.0f} s")
-    with c:
-        st.button("⏹ Stop · 停止", key="lab_stop", on_click=job.stop,
-                  disabled=snap["phase"] != "training" or snap["stopping"],
-                  help="Ends training now and keeps the model and the epochs trained so far.")
-        if snap["stopping"] and snap["phase"] == "training":
-            st.caption("Stopping after this batch…")
-    ui.chart(curves_figure(snap["history"], "Live training · 实时训练", snap["epochs"]))
-    if not job.running:
-        st.rerun()
+def start_training(spec: lab.LabSpec) -> None:
+    """This session's run, as a live job."""
+    ui.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
 
 
-def show_results(job: training.BackgroundTraining) -> None:
-    if job.phase == "failed":
+def live_label(snap: live.Snapshot) -> str:
+    if snap.phase == live.Phase.FINISHING:
+        return STAGES.get(snap.stage, snap.stage)
+    return ui.live_label(snap)
+
+
+def live_curves(snap: live.Snapshot) -> None:
+    history = {key: snap.series(key) for key in training.HISTORY_KEYS}
+    ui.chart(curves_figure(history, "Live training · 实时训练", snap.epochs))
+
+
+def show_results(job: live.Job) -> None:
+    if job.error is not None:
         st.error(f"Training failed: {job.error}")
         return
-    result, outcome, meta = job.result, job.outcome, job.meta
-    preset = presets.PRESETS.get(meta["preset"])
-    test = outcome["test"]
+    outcome: lab.LabOutcome = job.result
+    result, spec = outcome.result, outcome.spec
+    preset = presets.PRESETS.get(spec.preset)
     how = (f"stopped by you after {result.epochs_run} full epoch(s)" if result.stopped
            else "stopped early (validation loss stopped improving)" if result.early_stopped
            else f"{result.epochs_run} epochs")
     if result.timed_out:
-        how = f"ended by the {MAX_SECONDS // 60}-minute limit after {result.epochs_run} epochs"
+        how = (f"ended by the {lab.MAX_SECONDS // 60}-minute limit after {result.epochs_run} "
+               "epochs")
     st.success(f"Trained in {result.seconds:.1f} s ({how}); saved as run "
-               f"`{outcome['run_id']}`.")
+               f"`{outcome.run_id}`.")
     cols = st.columns(4)
     lesson = presets.lesson_accuracy_for(preset) if preset else None
     cols[0].metric(
-        "Test accuracy · 测试准确率", f"{test['accuracy']:.4f}",
-        help=f"On {len(test['probabilities']):,} test reviews the model never saw.",
-        delta=None if lesson is None else f"{test['accuracy'] - lesson:+.4f} vs lesson",
+        "Test accuracy · 测试准确率", f"{outcome.test_accuracy:.4f}",
+        help=f"On {len(outcome.probabilities):,} test reviews the model never saw.",
+        delta=None if lesson is None else f"{outcome.test_accuracy - lesson:+.4f} vs lesson",
     )
-    cols[1].metric("Test loss · 测试损失", f"{test['loss']:.4f}")
+    cols[1].metric("Test loss · 测试损失", f"{outcome.test_loss:.4f}")
     if lesson is not None:
         st.caption(f"The lesson reported {lesson} test accuracy for "
                    f"“{preset.compare_with or preset.name}”; yours is beside it above.")
@@ -245,10 +200,9 @@ def show_results(job: training.BackgroundTraining) -> None:
         "training reviews by heart: the gap the lesson warns about (overfitting · 过拟合)."
     )
 
-    imdb_data = ui.imdb(meta["imdb"])
-    n = meta["test_reviews"]
-    y_test = imdb_data.y_test[:n]
-    probabilities = test["probabilities"]
+    imdb_data = ui.imdb(spec.imdb)
+    y_test = imdb_data.y_test[:spec.test_reviews]
+    probabilities = outcome.probabilities
     left, right = st.columns([2, 3])
     with left:
         ui.chart(confusion_figure(training.confusion(y_test, probabilities)))
@@ -269,8 +223,8 @@ def show_results(job: training.BackgroundTraining) -> None:
         if not len(worst):
             st.write("None: every test review was classified right.")
     with st.expander("model.summary()"):
-        st.code(outcome["summary"], language="text")
-    try_a_review(job.model, meta["imdb"], imdb_data.vocabulary)
+        st.code(outcome.summary, language="text")
+    try_a_review(outcome.model, spec.imdb, imdb_data.vocabulary)
 
 
 def try_a_review(model, imdb_config: data.ImdbConfig, vocabulary: data.Vocabulary) -> None:
@@ -459,48 +413,41 @@ except data.DataUnavailable as error:
     ui.data_missing(error)
 
 if imdb_data is not None:
-    n_total = len(imdb_data.y_train)
-    n_used = min(n_total, train_config.train_size or n_total)
-    n_fit = n_used - int(n_used * train_config.validation_split)
-    steps = training.review_steps(imdb_data.x_train[:n_fit], imdb_data.lengths.get("train"))
-    width = training.mean_batch_width(steps, imdb_config.maxlen, train_config.batch_size,
-                                      train_config.bucketing)
-    estimate = training.estimate_seconds(model_config, train_config, n_total, width)
-    memory = training.estimate_memory_bytes(model_config, train_config.batch_size,
-                                            imdb_config.maxlen)
+    cost = lab.budget(imdb_data, model_config, train_config)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Parameters · 参数量", f"{models.parameter_count(model_config):,}")
-    m2.metric("Estimated time · 预计时间", f"≈ {estimate:,.0f} s" if estimate < 120
-              else f"≈ {estimate / 60:,.0f} min")
-    m3.metric("Steps per batch · 每批步数", f"{width:.0f}",
+    m2.metric("Estimated time · 预计时间", f"≈ {cost.seconds:,.0f} s" if cost.seconds < 120
+              else f"≈ {cost.seconds / 60:,.0f} min")
+    m3.metric("Steps per batch · 每批步数", f"{cost.mean_width:.0f}",
               help="Mean padded length of a training batch: bucketing makes it small.")
-    m4.metric("Reviews to learn from · 训练评论", f"{n_fit:,}")
+    m4.metric("Reviews to learn from · 训练评论", f"{cost.reviews:,}")
     st.caption(models.describe(model_config))
-    refusal = ""
-    if estimate > MAX_SECONDS:
-        refusal = ("This set-up would train for over an hour on this machine: lower the "
-                   "epochs, units, layers or max length, or switch on bucketing.")
-    elif memory > MAX_MEMORY:
-        refusal = (f"One batch would need about {memory / 1e9:.1f} GB: lower the batch size, "
-                   "units, layers or max length.")
-    if refusal:
-        st.error(refusal)
-    elif estimate > WARN_SECONDS:
-        st.warning(f"This run takes about {estimate / 60:.0f} minutes here; the lesson's "
+    refused = cost.verdict == lab.Verdict.REFUSE
+    if cost.reason == lab.Reason.TOO_SLOW:
+        st.error(f"This set-up would train for over {cost.limit / 60:.0f} minutes on this "
+                 "machine: lower the epochs, units, layers or max length, or switch on "
+                 "bucketing.")
+    elif cost.reason == lab.Reason.TOO_MUCH_MEMORY:
+        st.error(f"One batch would need about {cost.memory_bytes / 1e9:.1f} GB (the limit is "
+                 f"{cost.limit / 1e9:.1f} GB): lower the batch size, units, layers or max "
+                 "length.")
+    elif cost.reason == lab.Reason.SLOW:
+        st.warning(f"This run takes about {cost.seconds / 60:.0f} minutes here; the lesson's "
                    "recipes are slow on purpose, so you can compare. The “Fast” presets "
                    "show how to get there in seconds.")
 
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
-    if st.button("▶ Train · 开始训练", type="primary", key="lab_train",
-                 disabled=bool(refusal) or running):
-        start_training(imdb_data, imdb_config, model_config, train_config, preset_name,
+    spec = lab.LabSpec(imdb_config, model_config, train_config, preset_name,
                        st.session_state["lab_test"])
-        job = st.session_state[JOB_KEY]
+    if st.button("▶ Train · 开始训练", type="primary", key="lab_train",
+                 disabled=refused or running):
+        start_training(spec)
+        st.rerun()  # draw the page again with the job (and this button disabled)
     if job is not None:
         st.header("4 · Training · 训练过程")
         if job.running:
-            st.fragment(run_every=REFRESH_SECONDS)(live_view)(job)
+            ui.live_panel(job, "lab", draw=live_curves, label=live_label)
         else:
             show_results(job)
 

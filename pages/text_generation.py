@@ -2,11 +2,12 @@
 
 The shipped model is loaded once per server (st.cache_resource on its file path and date) and
 only read; generations are cached by their settings. A live training belongs to one browser
-session: its model and thread live in st.session_state, so sessions never share them.
+session: its job (`chargen.train_live` in a `live.Job`) lives in st.session_state, so
+sessions never share a model.
 
-The live view redraws every REFRESH_SECONDS, and each redraw takes CPU from the training
-thread: the default run (GRU 128, 6 epochs on 100,000 characters) took 60 s in the browser
-with a 1 s refresh, 25 s with 2 s and 19 s with 3 s (17 s with no page at all; load ~2).
+The live panel redraws every `ui.LIVE_REFRESH_SECONDS` (2 s), and each redraw takes CPU from
+the training: the default run (GRU 128, 6 epochs on 100,000 characters) took 60 s in the
+browser with a 1 s refresh, 25 s with 2 s and 19 s with 3 s (17 s with no page; load ~2).
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ import json
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import chargen, data, lesson, paths
+from explainers import chargen, data, lesson, live, paths
 from pages import ui
 
 MODEL_PATH = paths.ASSETS / "char_rnn.keras"
 VOCAB_PATH = paths.ASSETS / "char_rnn_vocab.json"
 META_PATH = paths.ASSETS / "char_rnn_meta.json"
-JOB_KEY = "chargen_job"  # this session's LiveTraining
-REFRESH_SECONDS = 2.0  # each redraw competes with training for the CPU (see module docstring)
+JOB_KEY = "chargen_job"  # this session's live.Job running chargen.train_live
 DEFAULT_PROMPT = "ROMEO:"
 SUBSETS = [20_000, 50_000, 100_000, 200_000, 500_000, 1_115_394]  # characters of the text
 UNITS = [32, 64, 128, 256, 512]
@@ -87,11 +87,11 @@ def top_k_figure(gen: chargen.Generation, vocab: chargen.CharVocab, t: int) -> g
     return fig
 
 
-def loss_figure(reports: list[chargen.EpochReport], epochs: int) -> go.Figure:
-    reports = [r for r in reports if r.epoch > 0]
+def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int) -> go.Figure:
+    records = [r for r in records if r.epoch > 0]
     fig = go.Figure(go.Scatter(
-        x=[r.epoch for r in reports], y=[r.loss for r in reports], mode="lines+markers",
-        name="training loss"))
+        x=[r.epoch for r in records], y=[r.metrics.get("loss") for r in records],
+        mode="lines+markers", name="training loss"))
     fig.add_hline(y=lesson.CHAR.final_loss, line_dash="dot", line_color="grey",
                   annotation_text=f"the lesson after {lesson.CHAR.epochs} epochs "
                                   f"({lesson.CHAR.final_loss})")
@@ -184,40 +184,20 @@ def shipped_section() -> None:
     show_generation(gen, vocab, "gen")
 
 
-def live_view(job: chargen.LiveTraining) -> None:
-    snap = job.snapshot()
-    reports = snap["reports"]
-    finished = sum(r.epoch > 0 for r in reports)
-    done = finished + (snap["batch"] / snap["batches"] if snap["batches"] else 0.0)
-    phase = snap["phase"]
-    if phase == "starting":
-        label = "Building the model…"
-    elif not snap["batches"]:
-        label = "Preparing the first batch (TensorFlow compiles the model once)…"
-    else:
-        label = (f"Epoch {min(finished + 1, snap['epochs'])} of {snap['epochs']} · batch "
-                 f"{snap['batch']} of {snap['batches']} · loss {snap['batch_loss']:.3f}")
-    st.progress(min(done / snap["epochs"], 1.0), text=label)
-    a, b = st.columns([1, 3])
-    a.metric("Elapsed · 已用时间", f"{snap['elapsed']:.0f} s")
-    with b:
-        st.button("⏹ Stop · 停止", key="char_stop", on_click=job.stop,
-                  disabled=not job.running or snap["stopping"],
-                  help="Ends training after this batch and keeps the model trained so far.")
-    show_reports(reports, snap["epochs"])
-    if not job.running:
-        st.rerun()
+def live_view(snap: live.Snapshot) -> None:
+    show_reports(snap.records, snap.epochs)
 
 
-def show_reports(reports: list[chargen.EpochReport], epochs: int) -> None:
-    if any(r.epoch > 0 for r in reports):
-        ui.chart(loss_figure(reports, epochs), height=320)
-    for r in reversed(reports):
+def show_reports(records: tuple[live.EpochRecord, ...], epochs: int) -> None:
+    if any(r.epoch > 0 for r in records):
+        ui.chart(loss_figure(records, epochs), height=320)
+    for r in reversed(records):
         if r.epoch == 0:
             st.markdown("**Before training** (random weights):")
         else:
-            st.markdown(f"**After epoch {r.epoch}** (loss {r.loss:.3f}, {r.seconds:.0f} s):")
-        st.code(r.sample, language=None, wrap_lines=True)
+            st.markdown(f"**After epoch {r.epoch}** (loss {r.metrics.get('loss'):.3f}, "
+                        f"{r.seconds:.0f} s):")
+        st.code(r.note, language=None, wrap_lines=True)
 
 
 def live_section() -> None:
@@ -233,7 +213,6 @@ def live_section() -> None:
     if len(text) < 1_000:
         st.warning(f"The Shakespeare text at {found} holds only {len(text)} characters.")
         return
-    vocab = chargen.CharVocab.from_text(text)
     c1, c2, c3 = st.columns(3)
     cell = c1.selectbox("Cell · 单元", ["gru", "lstm", "simplernn"], key="live_cell",
                         format_func=lambda c: {"gru": "GRU", "lstm": "LSTM",
@@ -258,30 +237,32 @@ def live_section() -> None:
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
     if st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running):
-        job = chargen.LiveTraining(vocab, text, model_config, config).start()
-        st.session_state[JOB_KEY] = job
+        ui.start_job(JOB_KEY, chargen.train_live,
+                     chargen.LiveSpec(model_config, config, str(found)), epochs)
+        st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None:
         return
     if job.running:
-        st.fragment(run_every=REFRESH_SECONDS)(live_view)(job)
+        ui.live_panel(job, "char", draw=live_view)
         return
     snap = job.snapshot()
-    if snap["phase"] == "failed":
-        st.error(f"Training failed: {snap['error']}")
+    if snap.error is not None:
+        st.error(f"Training failed: {snap.error}")
         return
-    how = "stopped by you" if job.result and job.result.stopped else "finished"
-    epochs_run = sum(r.epoch > 0 for r in snap["reports"])
+    trained: chargen.LiveResult = job.result
+    how = "stopped by you" if trained.result.stopped else "finished"
+    epochs_run = sum(r.epoch > 0 for r in snap.records)
     st.success(f"Training {how} after {epochs_run} epoch(s) in "
-               f"{snap['elapsed']:.0f} s. The model is yours for this session.")
-    show_reports(snap["reports"], job.config.epochs)
+               f"{snap.elapsed:.0f} s. The model is yours for this session.")
+    show_reports(snap.records, snap.epochs)
     with st.expander("Sample from your model · 用你的模型生成", expanded=False):
         p = st.text_input("Seed text", DEFAULT_PROMPT, max_chars=200, key="own_prompt")
         t = st.slider("Temperature", 0.1, 2.0, 0.8, 0.05, key="own_temp")
-        missing = job.vocab.unknown(p)
+        missing = trained.vocab.unknown(p)
         if not p or missing:
             st.error("Type seed text made only of the characters the model knows.")
         else:
-            gen = chargen.generate(job.model, job.vocab, p, 300, t, seed=0,
+            gen = chargen.generate(trained.model, trained.vocab, p, 300, t, seed=0,
                                    record_hidden=False)
             st.code(gen.text, language=None, wrap_lines=True)
 

@@ -7,13 +7,60 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import data, embeddings, transfer
+from explainers import data, embeddings, live, transfer
 from pages import ui
 
 RESULTS_KEY = "transfer_results"  # session state: {TransferConfig: {way: WayResult}}
+JOB_KEY = "transfer_job"  # session state: the live.Job training the three ways
+CONFIG_KEY = "transfer_job_config"  # session state: the TransferConfig that job trains
 COLOURS = {"random": "#7f7f7f", "frozen": "#1f77b4", "finetuned": "#d62728"}
 SECONDS_PER_BATCH = 0.015  # measured on 2 busy CPU cores, pooling model, batch 32
 SECONDS_PER_MODEL = 3  # building, tracing and testing each model
+ORDER = tuple(transfer.WAYS)  # the order run_transfer trains them in
+
+
+def start_training(config: transfer.TransferConfig) -> None:
+    """The three ways as this session's live job."""
+    if ui.start_job(JOB_KEY, transfer.train_three_ways, config, len(ORDER) * config.epochs):
+        st.session_state[CONFIG_KEY] = config
+
+
+def way_label(snap: live.Snapshot, epochs: int) -> str:
+    """The progress bar's words: which way, which of its epochs, which batch."""
+    if snap.phase == live.Phase.FINISHING and snap.records:
+        return f"{transfer.WAYS[snap.records[-1].note]}: {ui.live_label(snap)}"
+    if snap.phase != live.Phase.RUNNING or not snap.batches:
+        return ui.live_label(snap)
+    way = ORDER[min(snap.epoch // epochs, len(ORDER) - 1)]
+    return (f"{transfer.WAYS[way]}: epoch {snap.epoch % epochs + 1} of {epochs} · batch "
+            f"{snap.batch} of {snap.batches}")
+
+
+def accuracy_figure(histories: dict[str, dict[str, list[float]]]) -> go.Figure:
+    """Validation (solid) and training (dotted) accuracy per epoch of each way."""
+    curves = go.Figure()
+    for way, history in histories.items():
+        x = list(range(1, len(history["val_accuracy"]) + 1))
+        curves.add_trace(go.Scatter(x=x, y=history["val_accuracy"], mode="lines+markers",
+                                    name=f"{transfer.WAYS[way]} · validation",
+                                    line={"color": COLOURS[way]}))
+        curves.add_trace(go.Scatter(x=x, y=history["accuracy"], mode="lines",
+                                    name=f"{transfer.WAYS[way]} · training",
+                                    line={"color": COLOURS[way], "dash": "dot"}))
+    curves.update_layout(title="Accuracy per epoch (solid: validation, dotted: training)",
+                         xaxis_title="epoch", yaxis_title="accuracy",
+                         legend={"orientation": "h", "y": -0.25})
+    return curves
+
+
+def live_curves(snap: live.Snapshot) -> None:
+    histories = {
+        way: {key: [r.metrics.get(key) for r in snap.records if r.note == way]
+              for key in ("accuracy", "val_accuracy")}
+        for way in ORDER if any(r.note == way for r in snap.records)
+    }
+    if histories:
+        ui.chart(accuracy_figure(histories), height=420)
 
 st.title("Transfer learning · 迁移学习")
 st.caption("The same small IMDB model, trained three ways on a handful of reviews.")
@@ -52,6 +99,19 @@ st.caption(f"Validation: {config.validation_reviews:,} fixed training reviews th
            f"train on; test: the first {config.test_reviews:,} test reviews.")
 
 results = st.session_state.setdefault(RESULTS_KEY, {})
+job = st.session_state.get(JOB_KEY)
+if job is not None and not job.running:  # it ended: keep what it trained, or say why not
+    del st.session_state[JOB_KEY]
+    if job.error is None:
+        results[st.session_state[CONFIG_KEY]] = job.result
+    elif job.error.kind == "ValueError":
+        st.error(f"Cannot train on this data: {job.error.message}")
+    else:
+        st.error(f"Training failed: {job.error}")
+    job = None
+found = results.get(config)
+complete = bool(found) and len(found) == len(ORDER) and not any(
+    r.stopped for r in found.values())
 if imdb is not None and glove is not None:
     matrix, coverage = transfer.glove_matrix(imdb.vocabulary, glove)
     subset = imdb.x_train[:n_train]
@@ -64,26 +124,15 @@ if imdb is not None and glove is not None:
         "tokens are words the training reviews never show: a model learned from scratch "
         "keeps random vectors for them, while GloVe already places them."
     )
-    if config not in results and st.button("Train the three ways", type="primary"):
-        bar = st.progress(0.0, text="Starting…")
-        order = list(transfer.WAYS)
+    if job is not None:
+        trained = st.session_state[CONFIG_KEY]
+        ui.live_panel(job, "transfer", draw=live_curves,
+                      label=lambda snap: way_label(snap, trained.epochs))
+    elif not complete:
+        if st.button("Train the three ways", type="primary"):
+            start_training(config)
+            st.rerun()  # draw the page again with the job instead of the button
 
-        def progress(way: str, epoch: int, logs: dict) -> None:
-            done = order.index(way) * epochs + epoch + 1
-            bar.progress(done / (3 * epochs),
-                         text=f"{transfer.WAYS[way]}: epoch {epoch + 1}/{epochs}, "
-                              f"validation accuracy {logs['val_accuracy']:.3f}")
-
-        try:
-            results[config] = transfer.run_transfer(config, imdb, matrix,
-                                                    on_epoch_end=progress)
-        except ValueError as error:
-            bar.empty()
-            st.error(f"Cannot train on this data: {error}")
-        else:
-            st.rerun()  # draw the results without the button
-
-found = results.get(config)
 if found:
     metric_cols = st.columns(3)
     for col, (way, result) in zip(metric_cols, found.items(), strict=False):
@@ -91,32 +140,28 @@ if found:
                    help=f"test accuracy on {config.test_reviews:,} reviews")
         col.caption(f"{result.trainable:,} trainable, {result.frozen:,} frozen weights · "
                     f"{result.seconds:.0f} s")
-    curves = go.Figure()
-    for way, result in found.items():
-        x = list(range(1, len(result.history["val_accuracy"]) + 1))
-        curves.add_trace(go.Scatter(x=x, y=result.history["val_accuracy"], mode="lines+markers",
-                                    name=f"{transfer.WAYS[way]} · validation",
-                                    line={"color": COLOURS[way]}))
-        curves.add_trace(go.Scatter(x=x, y=result.history["accuracy"], mode="lines",
-                                    name=f"{transfer.WAYS[way]} · training",
-                                    line={"color": COLOURS[way], "dash": "dot"}))
-    curves.update_layout(title="Accuracy per epoch (solid: validation, dotted: training)",
-                         xaxis_title="epoch", yaxis_title="accuracy",
-                         legend={"orientation": "h", "y": -0.25})
+    curves = accuracy_figure({way: result.history for way, result in found.items()})
     ui.chart(curves, height=520)
     table = pd.DataFrame([
-        {"way": transfer.WAYS[w], "validation after epoch 1": r.history["val_accuracy"][0],
+        {"way": transfer.WAYS[w],
+         "validation after epoch 1": (r.history["val_accuracy"] or [math.nan])[0],
          "best validation": transfer.best_val(r), "test accuracy": r.test_accuracy,
          "test loss": r.test_loss, "seconds": round(r.seconds, 1)}
         for w, r in found.items()
     ])
     st.dataframe(table, hide_index=True)
     best = max(found, key=lambda w: found[w].test_accuracy)
-    st.markdown(
-        f"With {n_train:,} reviews, **{transfer.WAYS[best]}** scores best on the test "
-        "reviews. Move the slider and train again: earlier runs stay in this session, so "
-        "going back to a size shows its results without retraining."
-    )
+    if complete:
+        st.markdown(
+            f"With {n_train:,} reviews, **{transfer.WAYS[best]}** scores best on the test "
+            "reviews. Move the slider and train again: earlier runs stay in this session, so "
+            "going back to a size shows its results without retraining."
+        )
+    else:
+        kept = ", ".join(f"{transfer.WAYS[w]} ({'stopped after ' if r.stopped else ''}"
+                         f"{len(r.history['val_accuracy'])} epoch(s))" for w, r in found.items())
+        st.warning(f"You stopped the training. Kept, each scored as trained so far: {kept}. "
+                   "Press **Train the three ways** to train them all.")
     st.markdown(
         "**Why pretrained embeddings help when data is scarce.** In a few hundred reviews "
         "most words occur only once or twice, so a random embedding learns little about "
@@ -131,7 +176,7 @@ if found:
         "training subset contains, while an average of GloVe vectors dilutes them among the "
         "words about the film's topic."
     )
-elif imdb is not None and glove is not None and config not in results:
+elif imdb is not None and glove is not None and job is None:
     st.info("Press **Train the three ways** to train and compare them on these settings.")
 
 ui.notice(

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import cells, chargen, data, paths  # noqa: E402
+from explainers import cells, chargen, data, live, paths  # noqa: E402
 
 MODEL_NAME = "char_rnn.keras"
 VOCAB_NAME = "char_rnn_vocab.json"
@@ -71,13 +71,21 @@ def main() -> None:
     print(f"{len(text):,} characters, {vocab.size} distinct; {batches} batches per epoch; "
           f"load {os.getloadavg()}", flush=True)
 
-    def report(r: chargen.EpochReport) -> None:
-        print(f"epoch {r.epoch}: loss {r.loss:.4f} at {r.seconds:.0f} s, load "
-              f"{os.getloadavg()[0]:.1f}\n{r.sample[:160]!r}", flush=True)
+    began = time.perf_counter()
+    deadline = began + args.max_minutes * 60
 
-    deadline = time.perf_counter() + args.max_minutes * 60
-    result = chargen.train(model, vocab, train_text, config, on_epoch_end=report,
-                           should_stop=lambda: time.perf_counter() > deadline)
+    class Report(live.Reporter):
+        """Prints each epoch's loss and sample; stops when the time is up."""
+
+        def epoch(self, number, metrics=(), note=None) -> None:
+            print(f"epoch {number}: loss {metrics['loss']:.4f} at "
+                  f"{time.perf_counter() - began:.0f} s, load {os.getloadavg()[0]:.1f}\n"
+                  f"{(note or '')[:160]!r}", flush=True)
+
+        def should_stop(self) -> bool:
+            return time.perf_counter() > deadline
+
+    result = chargen.train(model, vocab, train_text, config, reporter=Report())
     held = chargen.make_dataset(vocab.encode(held_text), args.seq_length, args.batch_size)
     held_loss = float(model.evaluate(held, verbose=0))
     sample = chargen.generate(model, vocab, SAMPLE_PROMPT, 400, 0.8, seed=SAMPLE_SEED,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from explainers import cells, chargen, lesson, paths
+from explainers import cells, chargen, lesson, live, paths
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
 
@@ -153,42 +153,63 @@ def test_colour_html_escapes_text():
     assert "rgba(31,119,180,0.80)" in signed and "rgba(214,39,40,0.40)" in signed
 
 
+class Recorder(live.Reporter):
+    def __init__(self, stop: bool = False):
+        self.batches: list[tuple[int, int, float]] = []
+        self.epochs: list[tuple[int, float, str | None]] = []
+        self.stop = stop
+
+    def batch(self, done, total, **metrics):
+        self.batches.append((done, total, metrics["loss"]))
+
+    def epoch(self, number, metrics=(), note=None):
+        self.epochs.append((number, live.Metrics.of(metrics).get("loss"), note))
+
+    def should_stop(self):
+        return self.stop
+
+
 def test_tiny_training_lowers_the_loss_and_stop_keeps_the_model():
     text = "to be or not to be, that is the question.\n" * 60
     vocab = chargen.CharVocab.from_text(text)
     model = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 32, 8), seed=0)
     config = chargen.TrainConfig(seq_length=20, batch_size=16, epochs=4, text_chars=len(text),
                                  learning_rate=1e-2, sample_prompt="to", sample_length=30)
-    reports, batches = [], []
-    result = chargen.train(model, vocab, text, config, on_epoch_end=reports.append,
-                           on_batch_end=lambda b, n, loss: batches.append((b, n)))
-    assert [r.epoch for r in reports] == [1, 2, 3, 4]
-    assert batches[0] == (1, 7) and len(batches) == 4 * 7
+    seen = Recorder()
+    result = chargen.train(model, vocab, text, config, reporter=seen)
+    assert [e for e, _, _ in seen.epochs] == [1, 2, 3, 4]
+    assert [b[:2] for b in seen.batches[:2]] == [(1, 7), (2, 7)] and len(seen.batches) == 4 * 7
+    assert [loss for _, loss, _ in seen.epochs] == result.losses
+    assert [note for _, _, note in seen.epochs] == result.samples
     assert result.losses[-1] < 0.6 * result.first_batch_loss  # ln(19) = 2.94 at the start
     assert len(result.samples) == 4 and all(s.startswith("to") for s in result.samples)
 
     fresh = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 32, 8), seed=0)
     before = [w.copy() for w in fresh.get_weights()]
-    stopped = chargen.train(fresh, vocab, text, config, should_stop=lambda: True)
+    stopped = chargen.train(fresh, vocab, text, config, reporter=Recorder(stop=True))
     assert stopped.stopped and len(stopped.losses) == 1  # Keras ends the epoch it is in
     assert any(not np.array_equal(a, b) for a, b in zip(before, fresh.get_weights(),
                                                         strict=True))
 
 
-def test_live_training_thread_stops_and_keeps_its_model():
+def test_live_training_job_stops_and_keeps_its_model(tmp_path):
     text = "to be or not to be, that is the question.\n" * 40
-    vocab = chargen.CharVocab.from_text(text)
-    job = chargen.LiveTraining(
-        vocab, text, chargen.CharModelConfig("gru", 16, 8),
+    (tmp_path / "play.txt").write_text(text, encoding="utf-8")
+    spec = chargen.LiveSpec(
+        chargen.CharModelConfig("gru", 16, 8),
         chargen.TrainConfig(seq_length=20, batch_size=8, epochs=50, text_chars=len(text),
                             sample_length=10, sample_prompt="to"),
-    ).start()
+        str(tmp_path / "play.txt"),
+    )
+    job = live.Job(chargen.train_live, spec, epochs=50).start()
     job.stop()
     job.join(60)
     snap = job.snapshot()
-    assert snap["phase"] == "done" and not job.running
-    assert job.result.stopped and job.model is not None
-    assert snap["reports"][0].epoch == 0 and len(snap["reports"]) <= 2  # before + one epoch
+    assert snap.phase == live.Phase.DONE and not job.running
+    assert job.result.result.stopped and job.result.model is not None
+    assert job.result.vocab == chargen.CharVocab.from_text(text)
+    assert snap.records[0].epoch == 0 and len(snap.records) <= 2  # before + one epoch
+    assert snap.records[0].note.startswith("to") and not snap.records[0].metrics.names
 
 
 def test_training_refuses_less_than_one_batch(vocab):

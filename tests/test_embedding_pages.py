@@ -29,6 +29,15 @@ def fresh_imdb_cache():
     ui.imdb.clear()
 
 
+def finish_job(at: AppTest, key: str) -> None:
+    """Wait for this session's live job under `key`, then redraw the page."""
+    job = at.session_state[key]
+    job.join(600)
+    assert job.error is None, job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_embeddings_why_shows_the_lesson_numbers():
     at = run("embeddings_why.py")
     values = {m.label: m.value for m in at.metric}
@@ -92,8 +101,32 @@ def test_learned_embeddings_quick_model_on_tiny_data(tiny_imdb):
     at.selectbox[0].set_value("quick").run()
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "pooling model trained here (4 reviews" in at.success[0].value
+    assert at.button(key="quick_stop")  # the live panel, while it trains
+    finish_job(at, "embeddings_quick_job")
+    assert "pooling model trained here (4 reviews, 4 epochs" in at.success[0].value
+    assert "embeddings_quick_job" not in at.session_state and not at.button  # trained once
     fresh_imdb_cache()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_learned_embeddings_quick_model_stopped_stays_with_the_session(real_imdb):
+    import streamlit as st
+
+    st.cache_resource.clear()  # no quick model trained by an earlier test
+    at = run("learned_embeddings.py")
+    at.selectbox[0].set_value("quick").run()
+    at.button[0].click().run()
+    at.button(key="quick_stop").click().run()
+    assert at.session_state["embeddings_quick_job"].snapshot().stopping
+    finish_job(at, "embeddings_quick_job")
+    assert "stopped by you after" in at.success[0].value
+    assert any("You stopped the training" in c.value for c in at.caption)
+    assert [b.label for b in at.button] == ["Train it now"]  # it can still be trained fully
+    other = run("learned_embeddings.py")  # another session: no half-trained model for it
+    other.selectbox[0].set_value("quick").run()
+    assert [b.label for b in other.button] == ["Train it now"] and not other.success
+    st.cache_resource.clear()
 
 
 def test_transfer_without_imdb_says_so(no_data):
@@ -112,12 +145,31 @@ def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     at.slider[1].set_value(3).run()
     at.button[0].click().run()
     assert not at.exception and not at.error
+    assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
+    finish_job(at, "transfer_job")
+    assert not at.error
     accuracies = {m.label: m.value for m in at.metric}
     assert len(accuracies) == 4  # the time estimate and three test accuracies
     assert len(at.dataframe[0].value) == 3
     at.slider[1].set_value(4).run()
     at.slider[1].set_value(3).run()  # back to the trained config: shown, not retrained
     assert not at.button and len(at.metric) == 4
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_transfer_stop_keeps_what_was_trained(real_imdb):
+    at = run("transfer_learning.py")
+    at.slider[1].set_value(30).run()
+    at.button[0].click().run()
+    at.button(key="transfer_stop").click().run()  # seconds into the first of 90 epochs
+    assert at.session_state["transfer_job"].snapshot().stopping
+    finish_job(at, "transfer_job")
+    (found,) = at.session_state["transfer_results"].values()
+    assert list(found) == ["random"] and found["random"].stopped  # the others never began
+    assert len(found["random"].history["val_accuracy"]) < 30
+    assert any("You stopped the training" in w.value for w in at.warning)
+    assert [b.label for b in at.button] == ["Train the three ways"]  # to train them all
 
 
 def test_learned_embeddings_reads_the_current_lab_run():

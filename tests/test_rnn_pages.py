@@ -59,13 +59,45 @@ def test_rnn_inside_without_data_still_teaches(no_data):
     assert not at.exception
 
 
+def _train_and_wait(at: AppTest, variant: str) -> None:
+    at.button(key=f"inside_train_{variant}").click().run()
+    assert not at.exception
+    job = at.session_state["inside_quick_job"]
+    job.join(TIMEOUT)
+    assert job.error is None, job.error
+    at.run()
+    assert not at.exception
+
+
 @pytest.mark.slow
 def test_rnn_inside_quick_training_keeps_results(tiny_imdb):
     at = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()
     assert not at.exception
-    at.button(key="inside_train_post").click().run()
-    assert not at.exception
+    _train_and_wait(at, "post")
     assert "padding='post' (the lesson)" in all_cells(at)
     at.run()
     assert at.button(key="inside_train_post").disabled  # kept in session_state
+    assert not at.button(key="inside_train_pre").disabled  # no other training is running
     assert len(at.session_state["inside_quick_results"]) == 1
+    assert "inside_quick_job" not in at.session_state
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_rnn_inside_quick_training_stops_from_the_page(real_imdb):
+    at = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()
+    at.slider(key="inside_epochs").set_value(6).run()
+    at.button(key="inside_train_pre").click().run()
+    assert not at.exception
+    assert at.button(key="inside_train_post").disabled  # one training at a time
+    assert any(m.label.startswith("Time left") for m in at.metric)
+    at.button(key="inside_stop").click().run()
+    job = at.session_state["inside_quick_job"]
+    assert job.snapshot().stopping
+    job.join(TIMEOUT)
+    at.run()
+    assert not at.exception
+    result = at.session_state["inside_quick_results"]["pre"]
+    assert result.stopped and result.epochs_run < 6 and 0.0 <= result.test_accuracy <= 1.0
+    assert any("stopped by you after" in c.value for c in at.caption)
+    assert "(stopped)" in all_cells(at)

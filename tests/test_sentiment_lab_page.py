@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from explainers import presets, runs, training
+from explainers import lab, live, presets, runs
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sentiment_lab.py")
 
@@ -29,11 +29,12 @@ def _page() -> AppTest:
     return at
 
 
-def _train(at: AppTest) -> training.BackgroundTraining:
+def _train(at: AppTest) -> live.Job:
     at.button(key="lab_train").click().run()
+    assert not at.exception, at.exception
     job = at.session_state["lab_job"]
     job.join(timeout=120)
-    assert job.phase == "done", job.error
+    assert job.snapshot().phase == live.Phase.DONE, job.error
     at.run()
     assert not at.exception, at.exception
     return job
@@ -45,12 +46,14 @@ def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
     assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask"]
     assert at.slider(key="lab_maxlen").value == presets.RNN_DONE_RIGHT.imdb.maxlen
     job = _train(at)
-    assert job.result.epochs_run >= 1
+    outcome = job.result
+    assert isinstance(outcome, lab.LabOutcome) and outcome.result.epochs_run >= 1
     records, problems = runs.RunStore().list()
     assert problems == [] and len(records) == 1
     record = records[0]
     assert record.preset == presets.RNN_DONE_RIGHT.name  # untouched preset: lesson applies
     assert record.test["reviews"] == 2 and 0.0 <= record.test_accuracy <= 1.0
+    assert record.run_id == outcome.run_id and record.test_accuracy == outcome.test_accuracy
     assert any("Test accuracy" in m.label for m in at.metric)
     assert any(record.run_id in s.value for s in at.success)
     assert record.run_id in at.dataframe[-1].value["run id"].tolist()
@@ -107,3 +110,27 @@ def test_page_without_data_says_how_to_get_it(no_data):
     at = _page()
     assert any("not available" in w.value for w in at.warning)
     assert at.info  # the runs section and the closing note still render
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_stop_from_the_page_ends_the_run_and_saves_what_was_learned(real_imdb):
+    at = _page()  # the default preset: Fast average pooling, on the real reviews
+    at.slider(key="lab_epochs").set_value(30)
+    at.select_slider(key="lab_test").set_value(1_000).run()
+    at.button(key="lab_train").click().run()
+    assert not at.exception, at.exception
+    assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
+    assert not at.button(key="lab_stop").disabled
+    at.button(key="lab_stop").click().run()  # within seconds of 30 epochs: still training
+    job = at.session_state["lab_job"]
+    job.join(timeout=300)
+    assert job.snapshot().stopping and job.snapshot().phase == live.Phase.DONE, job.error
+    at.run()
+    assert not at.exception, at.exception
+    outcome = job.result
+    assert outcome.result.stopped and outcome.result.epochs_run < 30
+    assert "stopped by you after" in at.success[0].value
+    (record,), _ = runs.RunStore().list()
+    assert record.stopped and record.run_id == outcome.run_id
+    assert record.test["reviews"] == 1_000

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import chargen, paths
+from explainers import chargen, live, paths
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "text_generation.py")
@@ -102,11 +102,37 @@ def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
     at.button(key="live_train").click().run()
     assert not at.exception
     job = at.session_state["chargen_job"]
-    assert isinstance(job, chargen.LiveTraining)
+    assert isinstance(job, live.Job)
     job.join(TIMEOUT)
     at.run()
     assert not at.exception
     assert "finished after 2 epoch(s)" in at.success[0].value
-    assert len(job.result.losses) == 2 and job.result.losses[1] < job.result.losses[0]
+    trained = job.result
+    assert isinstance(trained, chargen.LiveResult)
+    losses = trained.result.losses
+    assert len(losses) == 2 and losses[1] < losses[0]
     assert sum("After epoch" in m.value for m in at.markdown) == 2
     assert sum("Before training" in m.value for m in at.markdown) == 1
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_live_training_stops_from_the_page_and_keeps_the_model(real_shakespeare):
+    at = page().run()
+    at.select_slider(key="live_units").set_value(32)
+    at.slider(key="live_epochs").set_value(30)
+    at.select_slider(key="live_subset").set_value(20_000)
+    at.button(key="live_train").click().run()
+    assert not at.exception
+    assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
+    at.button(key="char_stop").click().run()
+    job = at.session_state["chargen_job"]
+    assert job.snapshot().stopping
+    job.join(TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert "Training stopped by you after" in at.success[0].value
+    assert job.result.result.stopped and len(job.result.result.losses) < 30
+    assert sum("Before training" in m.value for m in at.markdown) == 1
+    written = [c.value for c in at.code if len(c.value) == len("ROMEO:") + 300]
+    assert written and written[0].startswith("ROMEO:")  # the kept model fills the sample box

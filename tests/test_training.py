@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from explainers import models, presets, training
+from explainers import live, models, presets, training
 
 VOCAB, WIDTH = 40, 12
 GOOD, BAD = 5, 6  # a review is positive when it holds GOOD, negative when it holds BAD
@@ -36,6 +37,24 @@ FAST = training.TrainConfig(epochs=4, batch_size=32, learning_rate=0.02,
                             validation_split=0.25, bucketing=True, seed=3)
 
 
+class Recorder(live.Reporter):
+    """Keeps every report; stops when `stop(self)` says so."""
+
+    def __init__(self, stop=lambda recorder: False):
+        self.batches: list[tuple[int, int]] = []
+        self.epochs: list[tuple[int, live.Metrics]] = []
+        self._stop = stop
+
+    def batch(self, done, total, **metrics):
+        self.batches.append((done, total))
+
+    def epoch(self, number, metrics=(), note=None):
+        self.epochs.append((number, live.Metrics.of(metrics)))
+
+    def should_stop(self):
+        return self._stop(self)
+
+
 def test_padding_side_and_steps_are_read_from_the_array():
     for side in ("pre", "post"):
         x, _, lengths = _reviews(padding=side)
@@ -61,9 +80,11 @@ def test_bucketed_batches_cover_every_review_once_with_similar_lengths():
 def test_training_learns_and_history_is_complete():
     x, y, _ = _reviews()
     model = models.build_model(SMALL, seed=1)
-    seen = []
-    result = training.train(model, x, y, FAST, on_epoch_end=lambda e, logs: seen.append(e))
-    assert seen == [0, 1, 2, 3] and result.epochs_run == 4 and not result.stopped
+    seen = Recorder()
+    result = training.train(model, x, y, FAST, reporter=seen)
+    assert [e for e, _ in seen.epochs] == [1, 2, 3, 4]
+    assert result.epochs_run == 4 and not result.stopped
+    assert [m.get("val_loss") for _, m in seen.epochs] == result.history["val_loss"]
     assert set(result.history) == set(training.HISTORY_KEYS)
     assert all(len(v) == 4 for v in result.history.values())
     assert result.history["val_accuracy"][-1] > 0.9
@@ -86,12 +107,9 @@ def test_masked_model_scores_the_same_on_cut_and_full_batches():
 def test_stop_after_an_epoch_keeps_the_epochs_done():
     x, y, _ = _reviews()
     model = models.build_model(SMALL, seed=1)
-    epochs_done = []
-    result = training.train(
-        model, x, y, FAST, on_epoch_end=lambda e, logs: epochs_done.append(e),
-        should_stop=lambda: len(epochs_done) >= 2,
-    )
-    assert result.stopped and result.epochs_run == 2
+    seen = Recorder(stop=lambda r: len(r.epochs) >= 2)
+    result = training.train(model, x, y, FAST, reporter=seen)
+    assert result.stopped and result.epochs_run == 2 and result.partial_batches == 0
     assert len(result.history["loss"]) == 2 and len(result.history["val_loss"]) == 2
 
 
@@ -99,16 +117,25 @@ def test_stop_inside_an_epoch_keeps_the_weights_learned_so_far():
     x, y, _ = _reviews()
     model = models.build_model(SMALL, seed=1)
     before = [w.copy() for w in model.get_weights()]
-    calls = []
-
-    def on_batch(batch, batches):
-        calls.append((batch, batches))
-
-    result = training.train(model, x, y, FAST, on_batch_end=on_batch,
-                            should_stop=lambda: len(calls) >= 3)
+    seen = Recorder(stop=lambda r: len(r.batches) >= 3)
+    result = training.train(model, x, y, FAST, reporter=seen)
     assert result.stopped and result.epochs_run == 0 and result.partial_batches == 3
-    assert calls == [(1, 6), (2, 6), (3, 6)]  # 192 training reviews / 32
+    assert seen.batches == [(1, 6), (2, 6), (3, 6)]  # 192 training reviews / 32
+    assert seen.epochs == []  # a part of an epoch is not reported as one
     assert not np.array_equal(before[0], model.get_weights()[0])
+
+
+def test_the_time_limit_ends_training_and_keeps_it():
+    x, y, _ = _reviews()
+    model = models.build_model(SMALL, seed=1)
+    config = training.TrainConfig(epochs=500, batch_size=32, validation_split=0.25,
+                                  bucketing=True, seed=3, time_limit=1.0)
+    before = model.get_weights()[0].copy()
+    result = training.train(model, x, y, config)
+    assert result.timed_out and result.stopped and result.epochs_run < 500
+    assert result.epochs_run >= 1 or result.partial_batches >= 1  # what it learned is kept
+    assert not np.array_equal(before, model.get_weights()[0])
+    assert result.seconds < 30
 
 
 def test_early_stopping_restores_the_best_epoch():
@@ -161,41 +188,59 @@ def test_confusion_counts_and_gap():
     assert training.overfitting_gap(history) == pytest.approx(0.09)
 
 
-def test_background_training_stop_keeps_partial_history_and_the_model():
+@dataclass(frozen=True)
+class SmallFit:
+    """A live job's settings: the synthetic reviews, SMALL, and how to train."""
+
+    config: training.TrainConfig
+    fail_after: bool = False  # raise once training is done (as a broken save would)
+
+
+def fit_small(spec: SmallFit, reporter: live.Reporter):
     x, y, _ = _reviews()
+    model = models.build_model(SMALL, seed=1)
+    result = training.train(model, x, y, spec.config, reporter=reporter)
+    reporter.stage("saving", 1.0)
+    if spec.fail_after:
+        raise ZeroDivisionError("division by zero")
+    return model, result
+
+
+def test_a_live_training_stops_and_keeps_partial_history_and_the_model():
     config = training.TrainConfig(epochs=200, batch_size=32, validation_split=0.25,
                                   bucketing=True, seed=1)
-    finished = []
-    job = training.BackgroundTraining(
-        lambda: models.build_model(SMALL, seed=1), x, y, config,
-        finish=lambda model, result: finished.append(result) or "saved",
-    ).start()
-    other = training.BackgroundTraining(  # another session's run must not notice the Stop
-        lambda: models.build_model(SMALL, seed=1), x, y,
-        training.TrainConfig(epochs=3, batch_size=32, validation_split=0.25, seed=1),
+    job = live.Job(fit_small, SmallFit(config), epochs=200).start()
+    other = live.Job(  # another session's run must not notice the Stop
+        fit_small, SmallFit(training.TrainConfig(epochs=3, batch_size=32,
+                                                 validation_split=0.25, seed=1)), epochs=3,
     ).start()
     deadline = time.time() + 60
-    while job.snapshot()["epoch"] < 2 and time.time() < deadline:
+    while job.snapshot().epoch < 2 and time.time() < deadline:
         time.sleep(0.05)
+    running = job.snapshot()
+    assert running.running and running.remaining_seconds is not None
     job.stop()
     job.join(60)
     other.join(60)
-    assert job.phase == "done" and job.outcome == "saved"
-    result = finished[0]
+    snap = job.snapshot()
+    assert snap.phase == live.Phase.DONE and snap.stage == "saving"
+    model, result = job.result
     assert result.stopped and 2 <= result.epochs_run < 200
-    assert job.snapshot()["history"]["loss"] == result.history["loss"]
-    assert job.model is not None and job.remaining_seconds() is not None
-    assert other.phase == "done" and not other.result.stopped and other.result.epochs_run == 3
+    assert snap.series("loss") == result.history["loss"]
+    assert snap.series("val_accuracy") == result.history["val_accuracy"]
+    assert model is not None and len(model.get_weights()) > 0
+    _, other_result = other.result
+    assert other.snapshot().phase == live.Phase.DONE
+    assert not other_result.stopped and other_result.epochs_run == 3
 
 
-def test_background_training_reports_a_failure_instead_of_raising():
-    x, y, _ = _reviews(8)
-    job = training.BackgroundTraining(
-        lambda: models.build_model(SMALL), x, y, training.TrainConfig(epochs=1),
-        finish=lambda model, result: 1 / 0,
-    ).start()
+def test_a_live_training_reports_a_failure_instead_of_raising():
+    job = live.Job(fit_small, SmallFit(training.TrainConfig(epochs=1), fail_after=True),
+                   epochs=1).start()
     job.join(60)
-    assert job.phase == "failed" and "ZeroDivisionError" in job.error
+    snap = job.snapshot()
+    assert snap.phase == live.Phase.FAILED and "ZeroDivisionError" in str(job.error)
+    assert job.result is None and len(snap.records) == 1  # the epoch it did is still shown
 
 
 def test_time_estimate_ranks_the_presets_and_memory_guard_scales():

@@ -1,0 +1,133 @@
+"""The sentiment lab's workflow and its budget, away from the page that draws them.
+
+`train_and_save(spec, reporter)` is what a lab run does from start to end: load the IMDB
+arrays its `ImdbConfig` asks for (from the disk cache, in well under a second once made),
+build the model, train it (batches and epochs go to the reporter; Stop ends it within a
+batch and keeps what was learned), score the first `test_reviews` test reviews (a stage
+with progress), and save everything as a run. It is a top-level function of one frozen
+spec, so a live job can run it in a thread today and on another process later.
+
+`budget(imdb, model, train)` estimates, before a run starts, its wall time (from the
+measured costs in `training.estimate_seconds`) and the memory of one batch, and gives a
+verdict: ok, warn (slow but allowed) or refuse, with a reason code and the limit crossed.
+The page turns the code into its sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from explainers import data, live, models, runs, training
+
+MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
+WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
+MAX_MEMORY = 1.5e9  # bytes of activations; the machine is shared with other sessions
+SAVING = "saving the run"  # the stage after scoring (training.SCORING), as reported
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """One lab run: the data, the model and the training, all frozen settings."""
+
+    imdb: data.ImdbConfig
+    model: models.ModelConfig
+    train: training.TrainConfig
+    preset: str = ""  # the preset's name while the settings are exactly its own, else ""
+    test_reviews: int = 25_000  # the first N test reviews (balanced: Keras's shuffle)
+
+
+@dataclass(frozen=True, eq=False)
+class LabOutcome:
+    """What a finished (or stopped) lab run produced; it is also saved as run `run_id`."""
+
+    spec: LabSpec
+    run_id: str
+    test_loss: float
+    test_accuracy: float
+    probabilities: np.ndarray  # (test_reviews,) P(positive) of each test review
+    summary: str  # model.summary() as text
+    result: training.TrainResult
+    test_seconds: float  # time spent scoring the test reviews
+    model: object = field(repr=False)  # the trained Keras model (this process only)
+
+
+def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOutcome:
+    """Train -> score the test set -> save a run (see the module docstring)."""
+    imdb = data.load_imdb(spec.imdb)
+    model = models.build_model(spec.model, seed=spec.train.seed,
+                               learning_rate=spec.train.learning_rate)
+    result = training.train(model, imdb.x_train, imdb.y_train, spec.train, reporter=reporter)
+    x_test = imdb.x_test[:spec.test_reviews]  # (n, maxlen)
+    y_test = imdb.y_test[:spec.test_reviews]  # (n,)
+    began = time.perf_counter()
+    test = training.evaluate(model, x_test, y_test, bucketing=spec.train.bucketing or None,
+                             reporter=reporter)  # the stage training.SCORING
+    test_seconds = time.perf_counter() - began
+    reporter.stage(SAVING, 1.0)
+    run_id = runs.RunStore().save(
+        model, model_config=spec.model, train_config=spec.train, result=result,
+        test_metrics={"loss": test["loss"], "accuracy": test["accuracy"],
+                      "reviews": len(y_test)},
+        vocabulary=imdb.vocabulary, maxlen=spec.imdb.maxlen, padding=spec.imdb.padding,
+        truncating=spec.imdb.truncating, preset=spec.preset,
+        name=spec.preset or models.describe(spec.model),
+        timings={"test_seconds": test_seconds},
+    )
+    return LabOutcome(spec, run_id, test["loss"], test["accuracy"], test["probabilities"],
+                      models.summary_text(model), result, test_seconds, model)
+
+
+# --------------------------------------------------------------------------- budget
+
+
+class Verdict(StrEnum):
+    OK = "ok"
+    WARN = "warn"  # allowed, but the page says it will be slow
+    REFUSE = "refuse"  # the Train button stays disabled
+
+
+class Reason(StrEnum):
+    NONE = ""
+    SLOW = "slow"  # over WARN_SECONDS: warned
+    TOO_SLOW = "too_slow"  # over MAX_SECONDS: refused
+    TOO_MUCH_MEMORY = "too_much_memory"  # over MAX_MEMORY: refused
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a set-up will cost before it starts, and whether it may start."""
+
+    seconds: float  # estimated wall time of the training, validation included
+    memory_bytes: int  # estimated activations of one training step
+    mean_width: float  # mean steps per training batch (bucketing makes it small)
+    reviews: int  # reviews trained on, after the validation split
+    verdict: Verdict
+    reason: Reason  # why the verdict is not ok; the page words it
+    limit: float  # the limit crossed: seconds for the time reasons, bytes for memory
+
+
+def budget(imdb: data.ImdbData, model: models.ModelConfig,
+           train: training.TrainConfig) -> Budget:
+    """The time and memory a set-up needs, checked against the limits above."""
+    n_total = len(imdb.y_train)
+    n_used = min(n_total, train.train_size or n_total)
+    n_fit = n_used - int(n_used * train.validation_split)
+    lengths = imdb.lengths.get("train")
+    steps = training.review_steps(imdb.x_train[:n_fit],
+                                  None if lengths is None else lengths[:n_fit])  # (n_fit,)
+    width = training.mean_batch_width(steps, imdb.config.maxlen, train.batch_size,
+                                      train.bucketing)
+    seconds = training.estimate_seconds(model, train, n_total, width)
+    memory = training.estimate_memory_bytes(model, train.batch_size, imdb.config.maxlen)
+    verdict, reason, limit = Verdict.OK, Reason.NONE, 0.0
+    if seconds > MAX_SECONDS:
+        verdict, reason, limit = Verdict.REFUSE, Reason.TOO_SLOW, MAX_SECONDS
+    elif memory > MAX_MEMORY:
+        verdict, reason, limit = Verdict.REFUSE, Reason.TOO_MUCH_MEMORY, MAX_MEMORY
+    elif seconds > WARN_SECONDS:
+        verdict, reason, limit = Verdict.WARN, Reason.SLOW, WARN_SECONDS
+    return Budget(seconds, memory, width, n_fit, verdict, reason, limit)

@@ -1,0 +1,92 @@
+"""The lab's workflow (train -> score -> save) and its budget, without the page."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from explainers import data, lab, live, models, runs, training
+
+
+class Recorder(live.Reporter):
+    def __init__(self):
+        self.batches, self.epochs, self.stages = [], [], []
+
+    def batch(self, done, total, **metrics):
+        self.batches.append((done, total))
+
+    def epoch(self, number, metrics=(), note=None):
+        self.epochs.append(number)
+
+    def stage(self, label, progress):
+        self.stages.append((label, progress))
+
+
+SPEC = lab.LabSpec(
+    data.ImdbConfig(num_words=50, maxlen=20),
+    models.ModelConfig(vocab_size=50, embed_dim=4, body="pool", mask_zero=True,
+                       dense_units=4),
+    training.TrainConfig(epochs=2, batch_size=2, validation_split=0.25, bucketing=True),
+    preset="", test_reviews=2,
+)
+
+
+def test_train_and_save_trains_scores_and_saves_a_run(tiny_imdb):
+    seen = Recorder()
+    outcome = lab.train_and_save(SPEC, seen)
+    assert seen.epochs == [1, 2] and seen.batches[0] == (1, 2)  # 3 of 4 reviews, batch 2
+    labels = [label for label, _ in seen.stages]
+    assert labels[0] == training.SCORING and labels[-1] == lab.SAVING
+    assert [p for label, p in seen.stages if label == training.SCORING] == [0.0, 1.0]
+    assert outcome.probabilities.shape == (2,) and outcome.spec == SPEC
+    assert outcome.result.epochs_run == 2 and "Total params" in outcome.summary
+    record = runs.RunStore().load(outcome.run_id)
+    assert record.test_accuracy == pytest.approx(outcome.test_accuracy)
+    assert record.data["maxlen"] == 20 and record.name == models.describe(SPEC.model)
+    y = data.load_imdb(SPEC.imdb).y_test[:2]
+    p = np.clip(outcome.probabilities.astype(np.float64), 1e-7, 1 - 1e-7)
+    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert outcome.test_loss == pytest.approx(loss, rel=1e-5)
+
+
+def test_budget_allows_warns_and_refuses_with_a_reason(tiny_imdb):
+    imdb = data.load_imdb(data.ImdbConfig(maxlen=500))
+    small = lab.budget(imdb, models.ModelConfig(), training.TrainConfig(epochs=1))
+    assert small.verdict == lab.Verdict.OK and small.reason == lab.Reason.NONE
+    assert small.reviews == 4 and small.mean_width == 500  # 0.2 of 4 is no review; full width
+    bucketed = lab.budget(imdb, models.ModelConfig(),
+                          training.TrainConfig(epochs=1, bucketing=True))
+    assert bucketed.mean_width < 20  # the tiny reviews have a dozen words
+    assert bucketed.seconds < small.seconds
+
+    huge = models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True)
+    memory = lab.budget(imdb, huge, training.TrainConfig(epochs=1, batch_size=512))
+    assert memory.verdict == lab.Verdict.REFUSE
+    assert memory.reason == lab.Reason.TOO_MUCH_MEMORY and memory.memory_bytes > memory.limit
+    assert memory.limit == lab.MAX_MEMORY
+
+
+def test_budget_time_reasons_follow_the_estimate(tiny_imdb, monkeypatch):
+    imdb = data.load_imdb(data.ImdbConfig(maxlen=500))
+    config = training.TrainConfig(epochs=1)
+    for seconds, verdict, reason in (
+        (lab.WARN_SECONDS - 1, lab.Verdict.OK, lab.Reason.NONE),
+        (lab.WARN_SECONDS + 1, lab.Verdict.WARN, lab.Reason.SLOW),
+        (lab.MAX_SECONDS + 1, lab.Verdict.REFUSE, lab.Reason.TOO_SLOW),
+    ):
+        monkeypatch.setattr(training, "estimate_seconds", lambda *a, s=seconds: s)
+        found = lab.budget(imdb, models.ModelConfig(), config)
+        assert (found.verdict, found.reason, found.seconds) == (verdict, reason, seconds)
+
+
+def test_a_stopped_lab_run_is_still_scored_and_saved(tiny_imdb):
+    class StopAtOnce(Recorder):
+        def should_stop(self):
+            return True
+
+    outcome = lab.train_and_save(replace(SPEC, preset="mine"), StopAtOnce())
+    assert outcome.result.stopped and outcome.result.epochs_run == 0
+    record = runs.RunStore().load(outcome.run_id)
+    assert record.stopped and record.preset == "mine" and record.name == "mine"
