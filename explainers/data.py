@@ -5,24 +5,17 @@ over: a word's id is its frequency rank among the training reviews plus `index_f
 0 = <PAD>, 1 = <START>, 2 = <UNK> (out of vocabulary) and 3 = <UNUSED>; `num_words` keeps the
 ids below it; `maxlen`, `padding` and `truncating` mean what they mean in `pad_sequences`.
 
-Sources, tried in this order for `source="auto"`:
-1. the folder named by RNN_EXPLAINER_DATA, holding an `aclImdb/` folder or Stanford's tarball;
-2. Keras's own cache (~/.keras/datasets): an extracted `aclImdb/`, a tarball, or `imdb.npz`
-   with `imdb_word_index.json` as `keras.datasets.imdb` leaves them;
-3. Keras's download (`keras.datasets.imdb.load_data` and `get_word_index`), when online.
-`source` may also be a path to an `aclImdb` folder or tarball, or "keras" for routes 2-3.
-
+Where the reviews are read from, and the tokenised corpus kept on disk, are `corpus`'s; when
+nothing is on this machine, `load_corpus` falls back to Keras's download (when online).
 Raw reviews are tokenised close to the way Keras's IMDB data was made: `<br />` line breaks
 removed, lower case, punctuation stripped, apostrophes inside words kept ("don't" is one
 word). What differs from Keras's pre-tokenised `imdb.npz`: its ranks were counted once by the
 Keras authors (over all 50,000 labelled reviews, with a slightly different tokeniser), ours
 over the 25,000 training reviews, so a word's id can differ by a few ranks and some rare
-words differ; ties in frequency are broken alphabetically here. Review order is shuffled with
-Keras's seed (113), so taking the first N reviews gives a balanced subset either way.
+words differ. The padded arrays for each set of parameters are cached beside the corpus, so
+a second load of the full data takes well under 2 s.
 
-Tokenised reviews are kept on disk (see `paths.cache_dir`) as one flat array of ranks with
-offsets, keyed by the source's path, size and date; the padded arrays for each set of
-parameters are cached beside them, so a second load of the full data takes well under 2 s.
+The Shakespeare text of the char-RNN lesson is found and read here too.
 """
 
 from __future__ import annotations
@@ -31,24 +24,19 @@ import hashlib
 import io
 import json
 import re
-import tarfile
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
-from explainers import paths
+from explainers import corpus, paths
 
 PAD, START, UNK, UNUSED = 0, 1, 2, 3  # the reserved ids of keras.datasets.imdb
 RESERVED = {PAD: "<PAD>", START: "<START>", UNK: "<UNK>", UNUSED: "<UNUSED>"}
 INDEX_FROM = 3  # keras.datasets.imdb default: rank 1 ("the") becomes id 4
-SHUFFLE_SEED = 113  # keras.datasets.imdb shuffles both splits with this seed
-CORPUS_VERSION = 2  # bump when tokenisation changes, so stale caches are rebuilt
-TARBALL_NAMES = ("aclImdb_v1.tar.gz", "aclImdb_labeled.tar.gz")  # Stanford's, the shared one
 SHAKESPEARE_NAMES = ("shakespeare.txt", "tinyshakespeare.txt", "input.txt")
 SHAKESPEARE_URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -56,7 +44,6 @@ IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # IMDB's HTML line breaks
 _TAG = re.compile(r"<[^>]{0,200}>")  # any other markup a user pastes in
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # letters/digits, apostrophes only inside words
-_REVIEW_NAME = re.compile(r"aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
 
 
 class DataUnavailable(RuntimeError):
@@ -95,182 +82,10 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(clean_review(text))
 
 
-def decode_bytes(payload: bytes) -> str:
-    """Decode a review file: UTF-8, else Latin-1 (never fails; IMDB has a few such files)."""
-    try:
-        return payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return payload.decode("latin-1")
-
-
 # --------------------------------------------------------------------------- the corpus
 
 
-@dataclass
-class Corpus:
-    """Tokenised reviews of both splits, as frequency ranks (1 = most frequent word).
-
-    `ranks[split]` is one flat int32 array, `offsets[split]` its (n + 1) boundaries; rank 0
-    marks a test word never seen in training. `texts` are the raw reviews, in the same order.
-    """
-
-    words: list[str]  # words[r - 1] has rank r
-    ranks: dict[str, np.ndarray]
-    offsets: dict[str, np.ndarray]
-    labels: dict[str, np.ndarray]
-    texts: dict[str, list[str]] | None  # None for the pre-tokenised Keras route
-    source: str
-
-    def word_index(self) -> dict[str, int]:
-        """word -> rank, as `keras.datasets.imdb.get_word_index()` returns it."""
-        return {w: r for r, w in enumerate(self.words, start=1)}
-
-
-def _rank_docs(docs: Iterable[list[str]], index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    lengths, flat = [0], []
-    for tokens in docs:
-        flat.extend(index.get(t, 0) for t in tokens)
-        lengths.append(len(tokens))
-    return np.asarray(flat, dtype=np.int32), np.cumsum(lengths, dtype=np.int64)
-
-
-def build_corpus(
-    reviews: dict[str, list[tuple[str, int]]], source: str, keep_texts: bool = True
-) -> Corpus:
-    """Rank words by training frequency and turn every review into ranks.
-
-    `reviews[split]` is a list of (text, label) already in the order to keep.
-    """
-    tokens = {split: [tokenize(text) for text, _ in items] for split, items in reviews.items()}
-    counts: Counter[str] = Counter()
-    for doc in tokens["train"]:
-        counts.update(doc)
-    words = sorted(counts, key=lambda w: (-counts[w], w))  # ties broken alphabetically
-    index = {w: r for r, w in enumerate(words, start=1)}
-    ranks, offsets, labels, texts = {}, {}, {}, {}
-    for split, items in reviews.items():
-        ranks[split], offsets[split] = _rank_docs(tokens[split], index)
-        labels[split] = np.asarray([label for _, label in items], dtype=np.int8)
-        texts[split] = [text for text, _ in items]
-    return Corpus(words, ranks, offsets, labels, texts if keep_texts else None, source)
-
-
-def _shuffled(items: list[tuple[str, int, str]]) -> list[tuple[str, int]]:
-    """Sort by file name, then shuffle with Keras's seed: the same order on every machine."""
-    items.sort(key=lambda item: item[2])
-    order = np.random.RandomState(SHUFFLE_SEED).permutation(len(items))
-    return [(items[i][0], items[i][1]) for i in order]
-
-
-def read_aclimdb(path: Path) -> dict[str, list[tuple[str, int]]]:
-    """Read the labelled reviews of an `aclImdb` folder or tarball: {split: [(text, label)]}."""
-    found: dict[str, list[tuple[str, int, str]]] = {"train": [], "test": []}
-
-    def add(name: str, payload: bytes) -> None:
-        match = _REVIEW_NAME.search(name)
-        if match:
-            split, polarity, _, _ = match.groups()
-            key = name[match.start():]
-            found[split].append((decode_bytes(payload), int(polarity == "pos"), key))
-
-    if path.is_dir():
-        root = path if path.name == "aclImdb" else path / "aclImdb"
-        for file in sorted(root.glob("*/*/*.txt")):
-            add(file.relative_to(root.parent).as_posix(), file.read_bytes())
-    else:
-        with tarfile.open(path, "r:*") as archive:
-            for member in archive:
-                if member.isfile() and _REVIEW_NAME.search(member.name):
-                    handle = archive.extractfile(member)
-                    if handle is not None:
-                        add(member.name, handle.read())
-    if not found["train"] or not found["test"]:
-        raise DataUnavailable(
-            f"{path} holds no labelled reviews in aclImdb/{{train,test}}/{{pos,neg}}/. "
-            + imdb_missing_message()
-        )
-    return {split: _shuffled(items) for split, items in found.items()}
-
-
-def find_aclimdb(folder: Path) -> Path | None:
-    """An `aclImdb` folder or tarball inside `folder` (or `folder` itself), if there is one."""
-    if not folder.exists():
-        return None
-    if folder.is_file():
-        return folder if folder.name.endswith((".tar.gz", ".tgz", ".tar")) else None
-    if folder.name == "aclImdb" and (folder / "train").is_dir():
-        return folder
-    if (folder / "aclImdb" / "train").is_dir():
-        return folder / "aclImdb"
-    for name in TARBALL_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    tarballs = sorted(folder.glob("aclImdb*.tar.gz"))
-    return tarballs[0] if tarballs else None
-
-
-def _keras_npz_present() -> bool:
-    cache = paths.keras_cache_dir()
-    return (cache / "imdb.npz").is_file() and (cache / "imdb_word_index.json").is_file()
-
-
-def locate_imdb(source: str | Path = "auto") -> str | Path | None:
-    """Where IMDB would be read from, without reading it: a path, "keras", or None.
-
-    "keras" means Keras's cached `imdb.npz`; None means nothing is on this machine (the
-    loader would then try Keras's download).
-    """
-    if str(source) not in ("auto", "keras"):
-        return find_aclimdb(Path(source).expanduser())
-    if str(source) == "auto":
-        folder = paths.data_folder()
-        if folder is not None:
-            found = find_aclimdb(folder)
-            if found is not None:
-                return found
-        found = find_aclimdb(paths.keras_cache_dir())
-        if found is not None:
-            return found
-    return "keras" if _keras_npz_present() else None
-
-
-def _fingerprint(path: Path) -> str:
-    stat = path.stat()
-    raw = f"{CORPUS_VERSION}|{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
-    return hashlib.sha1(raw.encode()).hexdigest()[:16]
-
-
-def _save_corpus(corpus: Corpus, target: Path) -> None:
-    arrays: dict[str, np.ndarray] = {}
-    for split in ("train", "test"):
-        arrays[f"{split}_ranks"] = corpus.ranks[split]
-        arrays[f"{split}_offsets"] = corpus.offsets[split]
-        arrays[f"{split}_labels"] = corpus.labels[split]
-        if corpus.texts is not None:
-            encoded = [t.encode("utf-8") for t in corpus.texts[split]]
-            arrays[f"{split}_text"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-            arrays[f"{split}_text_offsets"] = np.cumsum([0] + [len(e) for e in encoded])
-    arrays["words"] = np.frombuffer("\n".join(corpus.words).encode("utf-8"), dtype=np.uint8)
-    buffer = io.BytesIO()
-    np.savez(buffer, source=np.asarray(corpus.source), **arrays)
-    paths.atomic_write_bytes(target, buffer.getvalue())
-
-
-def _load_corpus(target: Path) -> Corpus:
-    with np.load(target, allow_pickle=False) as data:
-        words = bytes(data["words"]).decode("utf-8").split("\n")
-        ranks, offsets, labels, texts = {}, {}, {}, {}
-        for split in ("train", "test"):
-            ranks[split] = data[f"{split}_ranks"]
-            offsets[split] = data[f"{split}_offsets"]
-            labels[split] = data[f"{split}_labels"]
-            if f"{split}_text" in data:
-                blob, cuts = bytes(data[f"{split}_text"]), data[f"{split}_text_offsets"]
-                texts[split] = [blob[a:b].decode("utf-8") for a, b in pairwise(cuts)]
-        return Corpus(words, ranks, offsets, labels, texts or None, str(data["source"]))
-
-
-def _keras_corpus() -> Corpus:
+def _keras_corpus() -> corpus.Corpus:
     """Keras's pre-tokenised IMDB (downloaded, or from its cache) as a Corpus of ranks."""
     try:
         from keras.datasets import imdb
@@ -288,34 +103,37 @@ def _keras_corpus() -> Corpus:
         ranks[split] = np.concatenate([np.asarray(x, dtype=np.int32) for x in xs])
         labels[split] = np.asarray(ys, dtype=np.int8)
     source = f"Keras imdb.npz ({paths.keras_cache_dir()})"
-    return Corpus(words, ranks, offsets, labels, None, source)
+    return corpus.Corpus(words, ranks, offsets, labels, None, source)
 
 
-def load_corpus(source: str | Path = "auto", *, use_cache: bool = True) -> Corpus:
-    """Tokenised IMDB from the first source that has it (see the module docstring)."""
-    where = locate_imdb(source)
-    if where is None and str(source) not in ("auto", "keras"):
+def _read_aclimdb(path: Path) -> corpus.Corpus:
+    reviews = corpus.read_aclimdb(path)
+    if not all(reviews.values()):
+        raise DataUnavailable(
+            f"{path} holds no labelled reviews in aclImdb/{{train,test}}/{{pos,neg}}/. "
+            + imdb_missing_message()
+        )
+    return corpus.build_corpus(reviews, f"aclImdb at {path}", tokenize)
+
+
+def load_corpus(source: str | Path = "auto", *, use_cache: bool = True) -> corpus.Corpus:
+    """Tokenised IMDB from the first source that has it (see `corpus`), else Keras's
+    download; the cache is used and kept unless `use_cache` is False."""
+    where = corpus.locate_imdb(source)
+    if where is None and str(source) not in ("auto", corpus.KERAS):
         raise DataUnavailable(
             f"No aclImdb folder or tarball at {source}. " + imdb_missing_message()
         )
-    if where is None or where == "keras":
-        key = "keras"
-        target = paths.cache_dir() / f"imdb-corpus-{key}.npz"
-        if use_cache and where == "keras" and target.is_file():
-            return _load_corpus(target)
-        corpus = _keras_corpus()
-    else:
-        path = Path(where)
-        target = paths.cache_dir() / f"imdb-corpus-{_fingerprint(path)}.npz"
-        if use_cache and target.is_file():
-            try:
-                return _load_corpus(target)
-            except (OSError, ValueError, KeyError):
-                target.unlink(missing_ok=True)  # a damaged cache is rebuilt, never fatal
-        corpus = build_corpus(read_aclimdb(path), f"aclImdb at {path}")
+    target = corpus.cache_file(where or corpus.KERAS)
+    if use_cache and where is not None and target.is_file():
+        try:
+            return corpus.load(target)
+        except (OSError, ValueError, KeyError):
+            target.unlink(missing_ok=True)  # a damaged cache is rebuilt, never fatal
+    found = _keras_corpus() if where in (None, corpus.KERAS) else _read_aclimdb(Path(where))
     if use_cache:
-        _save_corpus(corpus, target)
-    return corpus
+        corpus.save(found, target)
+    return found
 
 
 # --------------------------------------------------------------------------- padding
@@ -405,7 +223,7 @@ class ImdbData:
 
 
 def _prepared_key(config: ImdbConfig, corpus_source: str) -> str:
-    raw = json.dumps([asdict(config), corpus_source, CORPUS_VERSION])
+    raw = json.dumps([asdict(config), corpus_source, corpus.CORPUS_VERSION])
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
@@ -423,8 +241,8 @@ def load_imdb(
     began = time.perf_counter()
     say = on_status or (lambda _message: None)
     say("Reading the reviews")
-    corpus = load_corpus(config.source, use_cache=use_cache)
-    target = paths.cache_dir() / f"imdb-{_prepared_key(config, corpus.source)}.npz"
+    ranked = load_corpus(config.source, use_cache=use_cache)
+    target = paths.cache_dir() / f"imdb-{_prepared_key(config, ranked.source)}.npz"
     if use_cache and target.is_file():
         try:
             with np.load(target) as cached:
@@ -436,12 +254,12 @@ def load_imdb(
     if not arrays:
         say("Padding the reviews")
         for split in ("train", "test"):
-            ids = ranks_to_ids(corpus.ranks[split], config.num_words, config.index_from)
-            flat, offsets = _with_start(ids, corpus.offsets[split])
+            ids = ranks_to_ids(ranked.ranks[split], config.num_words, config.index_from)
+            flat, offsets = _with_start(ids, ranked.offsets[split])
             arrays[f"x_{split}"] = pad_ragged(
                 flat, offsets, config.maxlen, config.padding, config.truncating
             )
-            arrays[f"y_{split}"] = corpus.labels[split]
+            arrays[f"y_{split}"] = ranked.labels[split]
             arrays[f"len_{split}"] = np.diff(offsets).astype(np.int32)
         if use_cache:
             buffer = io.BytesIO()
@@ -452,8 +270,8 @@ def load_imdb(
         y_train=arrays["y_train"],
         x_test=arrays["x_test"],
         y_test=arrays["y_test"],
-        word_index=corpus.word_index(),
-        source=corpus.source,
+        word_index=ranked.word_index(),
+        source=ranked.source,
         config=config,
         lengths={"train": arrays["len_train"], "test": arrays["len_test"]},
         seconds=time.perf_counter() - began,
@@ -467,18 +285,18 @@ def load_imdb_reviews(
 
     For Keras's pre-tokenised route the raw text is not there; the reviews are decoded.
     """
-    corpus = load_corpus(source)
-    if corpus.texts is not None:
-        return corpus.texts[split], corpus.labels[split]
-    words, flat, cuts = corpus.words, corpus.ranks[split], corpus.offsets[split]
+    ranked = load_corpus(source)
+    if ranked.texts is not None:
+        return ranked.texts[split], ranked.labels[split]
+    words, flat, cuts = ranked.words, ranked.ranks[split], ranked.offsets[split]
     texts = [
         " ".join(words[r - 1] if r > 0 else "<UNK>" for r in flat[a:b])
         for a, b in pairwise(cuts)
     ]
-    return texts, corpus.labels[split]
+    return texts, ranked.labels[split]
 
 
-# --------------------------------------------------------------------------- encode/decode
+# --------------------------------------------------------------------------- the vocabulary
 
 
 @dataclass(frozen=True)
@@ -546,20 +364,6 @@ def encode_tokens(tokens: Sequence[str], vocab: Vocabulary, add_start: bool = Tr
     return [START, *ids] if add_start else ids
 
 
-def decode_review(
-    ids: Iterable[int],
-    word_index: dict[str, int] | Vocabulary,
-    index_from: int = INDEX_FROM,
-    skip_pad: bool = True,
-) -> str:
-    """Ids -> words, reserved ids shown as <PAD>, <START>, <UNK>; pads dropped by default."""
-    vocab = (
-        word_index if isinstance(word_index, Vocabulary)
-        else Vocabulary.from_word_index(word_index, None, index_from)
-    )
-    return " ".join(vocab.token_of(int(i)) for i in ids if not (skip_pad and int(i) == PAD))
-
-
 # --------------------------------------------------------------------------- Shakespeare
 
 
@@ -591,4 +395,4 @@ def load_shakespeare(path: str | Path | None = None, *, download: bool = True) -
         except Exception as error:  # offline: say how to get it
             message = f"{shakespeare_missing_message()} (Keras said: {error})"
             raise DataUnavailable(message) from error
-    return decode_bytes(found.read_bytes())
+    return corpus.decode_bytes(found.read_bytes())

@@ -116,9 +116,6 @@ class WordVectors:
         i = self.row(word)
         return self.unit[i] * self.norms[i]  # (dim,)
 
-    def similarity(self, a: str, b: str) -> float:
-        return float(self.unit[self.row(a)] @ self.unit[self.row(b)])
-
     # ------------------------------------------------------------------ search
 
     def nearest(

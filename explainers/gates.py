@@ -35,6 +35,8 @@ import numpy as np
 from explainers import cells
 
 SATURATED_LOW, SATURATED_HIGH = 0.1, 0.9  # Karpathy, Johnson & Fei-Fei (2015), figure 3
+SATURATED_SHARE = 0.1  # a unit's gate counts as saturated when shut or open this often
+STATES = ("c", "h")  # the quantities a cell carries from step to step (c: LSTM only)
 
 
 class UnsupportedModel(ValueError):
@@ -122,6 +124,14 @@ class Trace:
     @property
     def gates(self) -> tuple[str, ...]:
         return cells.cell(self.kind).gates
+
+    def before(self, t: int) -> dict[str, np.ndarray]:
+        """The states (c and h, or h) the cell held when it came to step t: those after the
+        step it read just before (t + 1 for a backward reader), zeros before the first."""
+        prior = t + 1 if self.backwards else t - 1
+        inside = 0 <= prior < self.steps
+        return {name: self.values[name][prior] if inside else np.zeros(self.units)
+                for name in STATES if name in self.values}  # each (units,)
 
     def keras_sequence(self, zero_output_for_mask: bool = False) -> np.ndarray:
         """h as the layer returns it with return_sequences=True: reading order, masked rows
@@ -330,6 +340,13 @@ def saturation(trace: Trace) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         result[gate] = ((values < SATURATED_LOW).mean(axis=0),
                         (values > SATURATED_HIGH).mean(axis=0))
     return result
+
+
+def saturated_units(trace: Trace, share: float = SATURATED_SHARE) -> dict[str, int]:
+    """For each gate: how many units are shut (< 0.1) or open (> 0.9) on more than `share`
+    of the real steps."""
+    return {gate: int(((low > share) | (high > share)).sum())
+            for gate, (low, high) in saturation(trace).items()}
 
 
 def pooled(traces: list[Trace], keep: list[slice] | None = None) -> Trace:

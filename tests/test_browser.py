@@ -63,7 +63,8 @@ def test_a_direct_visit_to_a_lesson_url_keeps_the_apps_navigation(page):
     browser.wait_for_app(page, PAGE_TIMEOUT_MS)
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text(lesson.title, exact=True).wait_for()
-    assert "Projector mode" in sidebar.inner_text()  # app.py ran, not the page alone
+    # app.py ran, not the page alone: its sidebar toggle comes (a moment after the list)
+    sidebar.get_by_text("Projector mode").wait_for(timeout=PAGE_TIMEOUT_MS)
 
 
 def test_projector_mode_makes_the_text_bigger(page):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import TINY_REVIEWS, write_aclimdb
 
-from explainers import data, paths, reviews
+from explainers import corpus, data, paths, reviews
 
 
 def _config(**changes) -> data.ImdbConfig:
@@ -53,8 +53,8 @@ def test_num_words_cut_off_maps_rare_words_to_unk(tiny_imdb):
     loaded = data.load_imdb(_config(num_words=6))  # ids 4 and 5: "boring", "great"
     ids = np.unique(loaded.x_train)
     assert set(ids.tolist()) <= {data.PAD, data.START, data.UNK, 4, 5}
-    decoded = data.decode_review(loaded.x_train[0], loaded.word_index)
-    assert set(decoded.split()) <= {"<START>", "<UNK>", "boring", "great"}
+    decoded = {loaded.vocabulary.token_of(int(i)) for i in loaded.x_train[0] if i}
+    assert decoded <= {"<START>", "<UNK>", "boring", "great"}
 
 
 @pytest.mark.parametrize("padding", ["pre", "post"])
@@ -101,8 +101,7 @@ def test_encode_decode_round_trip_matches_training_ids(tiny_imdb):
     for text, row, cut_row in zip(texts, loaded.x_train, cut.x_train, strict=True):
         np.testing.assert_array_equal(whole.prepare(text).ids, row[row != data.PAD])
         np.testing.assert_array_equal(as_cut.prepare(text).row, cut_row)
-    ids = vocab.encode("Great acting, zebra!")
-    assert data.decode_review(ids, vocab) == "<START> great acting <UNK>"
+    assert whole.prepare("Great acting, zebra!").tokens == ("<START>", "great", "acting", "<UNK>")
     padded = reviews.InputFormat(vocab, maxlen=5, padding="post").prepare("great").row
     assert padded.tolist() == [data.START, vocab.encode("great", add_start=False)[0], 0, 0, 0]
 
@@ -133,7 +132,16 @@ def test_missing_folder_raises_the_specific_error_with_instructions(no_data):
         data.load_corpus(no_data / "nowhere")
     message = str(error.value)
     assert "nowhere" in message and paths.DATA_ENV in message and "aclImdb" in message
-    assert data.locate_imdb("auto") is None
+    assert corpus.locate_imdb("auto") is None
+
+
+def test_an_aclimdb_folder_without_both_splits_is_refused_by_name(no_data, monkeypatch):
+    only_train = {key: text for key, text in TINY_REVIEWS.items() if key[0] == "train"}
+    folder = write_aclimdb(no_data, only_train)
+    monkeypatch.setenv(paths.DATA_ENV, str(no_data))
+    assert corpus.read_aclimdb(folder)["test"] == []
+    with pytest.raises(data.DataUnavailable, match="holds no labelled reviews"):
+        data.load_corpus(use_cache=False)
 
 
 def test_missing_shakespeare_says_how_to_get_it(no_data):

@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from explainers import cells, data, gates, runs, tracer  # noqa: E402
+from explainers import cells, data, gates, reviews, runs, tracer  # noqa: E402
 from explainers.models import ModelConfig, build_model  # noqa: E402
 
 TOL = 1e-5  # the issue's bound on |recomputed - Keras|
@@ -135,6 +135,22 @@ def test_saturation_and_unit_change_by_hand():
     assert high.tolist() == [0.5, 0.0]
     change = gates.unit_change(trace, "h")  # mean |diff|: (0.9+0.04+0.49)/3, 0.2/3
     assert change == pytest.approx([1.43 / 3, 0.2 / 3])
+    # unit 0's f is shut 25 % and open 50 % of the time; unit 1's never leaves (0.1, 0.9)
+    assert gates.saturated_units(trace)["f"] == 1
+    assert gates.saturated_units(trace, share=0.5)["f"] == 0  # 50 % is not above 50 %
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_state_before_a_step_is_the_previous_read_or_zeros(backwards):
+    c = np.arange(8.0).reshape(4, 2)  # (4 steps, 2 units)
+    values = {"c": c, "h": -c}
+    trace = gates.Trace("lstm", values, np.ones(4, bool), backwards)
+    prior, first = (2, 3) if backwards else (0, 0)  # the step read before step 1; the first
+    assert trace.before(1)["c"].tolist() == c[prior].tolist()
+    assert trace.before(1)["h"].tolist() == (-c[prior]).tolist()
+    assert trace.before(first)["c"].tolist() == [0.0, 0.0]  # nothing was read before it
+    simple = gates.Trace("simplernn", {"h": -c}, np.ones(4, bool), backwards)
+    assert set(simple.before(2)) == {"h"}
 
 
 def _lab_model(**kwargs):
@@ -177,6 +193,23 @@ def test_unmasked_model_needs_its_padding_and_gets_it():
     result = tracer.ModelTracer(model).trace(padded)
     assert result.prediction == pytest.approx(float(model(padded[None])[0, 0]), abs=TOL)
     assert not np.isnan(result.layers[0].trace.values["f"][:6]).any()  # pads were read
+
+
+@pytest.mark.parametrize("mask_zero", [True, False])
+def test_pooled_reviews_are_their_own_steps_stacked(mask_zero):
+    """The pool of several reviews holds each review's real steps (never its <PAD>), in
+    order, each traced alone exactly as the model reads it."""
+    model = _lab_model(body="lstm", layers=2, mask_zero=mask_zero)
+    reader = tracer.ModelTracer(model)
+    words = tuple(f"w{k}" for k in range(50))
+    form = reviews.InputFormat(data.Vocabulary(words, num_words=60), maxlen=8)
+    prepared = [form.prepare(text) for text in ("w1 w2 w3", "w4 w5 w6 w7 w8 w9 w10 w11 w12")]
+    pool = reader.pooled(prepared, lstm_layer=1)
+    assert pool.steps == 4 + 8  # <START> + 3 words; a long review cut to maxlen = 8
+    alone = [reader.trace(p.for_model(mask_zero)[0], running=False).layers[1].trace
+             for p in prepared]
+    expected = np.concatenate([alone[0].values["f"][-4:], alone[1].values["f"]])
+    assert np.array_equal(pool.values["f"], expected, equal_nan=True)
 
 
 def test_model_without_recurrent_layer_is_refused():

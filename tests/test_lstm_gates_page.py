@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from conftest import write_aclimdb
 from streamlit.testing.v1 import AppTest
 
-from explainers import paths, runs
+from explainers import data, gates, paths, runs, tracer
+from explainers.models import ModelConfig, build_model
+from pages import ui
 
 PAGE = str(paths.PROJECT_ROOT / "pages" / "lstm_gates.py")
 TIMEOUT = 120  # the first run loads TensorFlow and the model
@@ -51,13 +56,11 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
     assert "outline:3px" in _html(at) and not at.exception
     # the LSTMVis span follows the step: tokens 5-7 ("wonderful zzyzxq blorp")
     assert at.slider(key="gates_span").value == (5, 7)
-    assert "Span: **wonderful &lt;UNK&gt; &lt;UNK&gt;**" in _html(at)
+    assert r"Span: **wonderful \<UNK\> \<UNK\>**" in _html(at)  # echoed inert
 
 
 def _busiest_unit(text: str) -> int:
     """The unit the page starts on: the one whose cell state moves most (recomputed)."""
-    from explainers import gates, tracer
-
     shipped = runs.load_shipped()
     ids = shipped.input_format.prepare(text).ids  # the shipped model masks its pads
     trace = tracer.ModelTracer(shipped.model).trace(ids, running=False).layers[0].trace
@@ -105,6 +108,21 @@ def test_long_review_shows_what_was_cut(tiny_imdb):
     assert metrics["tokens read"] == "256"  # the shipped model's maxlen
     assert metrics["cut off (maxlen)"] == str(300 + 3 - 256)  # <START> + 302 words - 256
     assert any("cut off" in e.label for e in at.expander)
+    # the cut tokens are chips, <START> escaped once (a code span would show "&lt;START&gt;")
+    cut = next(m.value for m in at.markdown if m.value.count("<span") == 300 + 3 - 256)
+    assert ">&lt;START&gt;</span>" in cut and "&amp;" not in cut
+
+
+def test_an_uploaded_file_name_is_echoed_inert(tiny_imdb):
+    at = _page()
+    at.radio(key="gates_source").set_value("Upload a .txt").run()
+    name = "<img src=x onerror=alert(1)>[site](http://x.example)*.txt"
+    at.file_uploader(key="gates_upload").upload(name, b"", "text/plain").run()
+    shown = " ".join(e.value for e in at.error)
+    assert "empty" in shown
+    echoed = shown.split("**:")[0].removeprefix("**")  # the name, between the bold marks
+    assert not re.search(r"(?<!\\)[<>\[\]()*=]", echoed)  # every markup character escaped
+    assert echoed.replace("\\", "") == name  # ... and nothing else changed
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -148,20 +166,30 @@ def test_missing_data_still_traces_the_example(no_data):
     assert _metrics(at)["tokens read"] != ""
 
 
-def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
-    import keras
+def test_the_one_review_cache_follows_the_data_to_a_new_place(tiny_imdb, tmp_path, monkeypatch):
+    """ui.imdb_reviews (shared with Inside a SimpleRNN) is keyed by where the reviews are
+    read from: data put somewhere else later is read, not the old copy."""
+    ui._imdb_reviews.clear()
+    first, _ = ui.imdb_reviews("test")
+    other = {("train", "pos", 0, 9): "Fine.", ("train", "neg", 0, 1): "Bad.",
+             ("test", "pos", 0, 8): "A new review, somewhere else.",
+             ("test", "neg", 0, 2): "Another one."}
+    write_aclimdb(tmp_path / "elsewhere", other)
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "elsewhere"))
+    second, _ = ui.imdb_reviews("test")
+    assert len(first) == 2 and "A new review, somewhere else." in second
+    assert ui.imdb_reviews("test")[0] is second  # ... and read once
 
-    from explainers.data import Vocabulary
-    from explainers.models import ModelConfig, build_model
-    from explainers.runs import RunStore
-    from pages import ui
+
+def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
+    import keras  # only here: the module's other tests need no Keras import of their own
 
     config = ModelConfig(vocab_size=50, embed_dim=4, body="lstm", units=3, layers=2,
                          bidirectional=True, mask_zero=True, dense_units=4)
     keras.utils.set_random_seed(0)
     model = build_model(config, seed=0)
-    vocab = Vocabulary(("great", "film", "awful"), num_words=50)
-    run_id = RunStore().save(
+    vocab = data.Vocabulary(("great", "film", "awful"), num_words=50)
+    run_id = runs.RunStore().save(
         model, model_config=config, train_config={}, result={"history": {}},
         test_metrics={"accuracy": 0.5, "loss": 0.7}, vocabulary=vocab, maxlen=20,
         name="tiny bi-lstm",

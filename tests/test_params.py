@@ -63,19 +63,6 @@ def test_formula_equals_count_params_for_random_layers(keras_layers):
     assert ("gru", False, True) in kinds_seen and ("gru", False, False) in kinds_seen
 
 
-def test_spec_read_back_from_keras_config(keras_layers):
-    """The formula needs only the layer's configuration: get_config gives the same spec."""
-    for spec, _ in keras_layers[:60]:
-        back = p.spec_from_layer(p.keras_layer(spec))
-        assert (back.kind, back.units, back.vocab, back.bidirectional) == (
-            spec.kind, spec.units, spec.vocab, spec.bidirectional)
-        if spec.kind in p.RNN_KINDS:
-            assert back.use_bias == spec.use_bias
-            assert back.return_sequences == spec.return_sequences
-            if spec.kind == "gru":
-                assert back.reset_after == spec.reset_after
-
-
 def random_model(rng: random.Random) -> p.ModelSpec:
     layers = [p.LayerSpec("embedding", units=rng.randint(2, 24), vocab=rng.randint(10, 300))]
     for depth in range(rng.randint(1, 3)):

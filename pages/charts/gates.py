@@ -1,0 +1,280 @@
+"""The LSTM gates page's figures: the cell diagram, the running prediction, heatmaps, unit
+traces, the LSTMVis span, gate saturation, and the review as coloured token chips.
+
+Each builder takes NumPy arrays from `explainers.gates` traces and returns a Plotly figure or
+an HTML string; the page styles and draws them. Tokens are user text: they are HTML-escaped
+wherever they land in HTML or in Plotly text (titles, annotations, hover labels).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explainers import gates
+
+QUANTITIES = {"i": "input gate i · 输入门", "f": "forget gate f · 遗忘门",
+              "g": "candidate g · 候选值", "o": "output gate o · 输出门",
+              "c": "cell state c · 细胞状态", "h": "hidden state h · 隐藏状态"}
+SCALES = {"i": (0, 1), "f": (0, 1), "o": (0, 1), "g": (-1, 1), "h": (-1, 1), "c": None}
+COLOURS = {"i": "#ff7f0e", "f": "#1f77b4", "g": "#9467bd", "o": "#2ca02c", "c": "#f2a541",
+           "h": "#2a9d8f"}  # one colour per quantity, the same on every chart
+SIGMOID_GATES = ("f", "i", "o")  # the gates that run 0 -> 1 and can saturate
+MAX_TOKENS_SHOWN = 600  # token chips drawn above the slider; a review is ~230 on average
+DIAGRAM_FONT = 14  # text inside the cell diagram (annotations ignore the layout's font)
+DIAGRAM_FONT_LARGE = 18  # ... in projector mode
+MARKERS = ("<UNK>", "<START>", "<PAD>")  # the model's own tokens, drawn apart from words
+STEP_LINE = "#e4572e"  # the current token, on every chart
+
+
+def escaped(tokens) -> list[str]:
+    """Tokens ready for Plotly text, which reads a subset of HTML."""
+    return [html.escape(t) for t in tokens]
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def token_html(tokens, step: int | None = None, colours=None, titles=None,
+               limit: int = MAX_TOKENS_SHOWN) -> str:
+    """Tokens as chips: the one at `step` boxed and (without colours) later ones faded; no
+    step, no box. User text escaped; past `limit` tokens a count of the rest."""
+    parts = []
+    for t, token in enumerate(tokens[:limit]):
+        style = "padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;"
+        if colours is not None:
+            style += f"background:{colours[t]};"
+        if token in MARKERS:
+            style += "color:#777;font-style:italic;"
+        if t == step:
+            style += "outline:3px solid #e4572e;font-weight:bold;"
+        elif colours is None and step is not None and t > step:
+            style += "opacity:0.35;"
+        title = f' title="{html.escape(titles[t])}"' if titles is not None else ""
+        parts.append(f'<span style="{style}"{title}>{html.escape(token)}</span>')
+    more = len(tokens) - limit
+    tail = f" <i>… {more} more tokens</i>" if more > 0 else ""
+    return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;font-size:1rem;'
+            f'font-family:monospace">{" ".join(parts)}{tail}</div>')
+
+
+def diverging(value: float, low: float, high: float) -> str:
+    """Blue (low) - white - red (high), as in Karpathy's char-rnn cell pictures."""
+    mid = (low + high) / 2
+    x = 0.0 if high == low else float(np.clip((value - mid) / ((high - low) / 2), -1, 1))
+    if np.isnan(x):
+        return "#eeeeee"
+    if x >= 0:
+        return f"rgba(214,39,40,{0.85 * x:.2f})"
+    return f"rgba(31,119,180,{0.85 * -x:.2f})"
+
+
+def coloured_tokens(tokens, step: int, series: np.ndarray, name: str, unit: int) -> str:
+    """The review's chips coloured by one unit's `name` after each token (its value in the
+    chip's tooltip): gates on their fixed scale, c on a scale symmetric about 0."""
+    reach = float(np.nanmax(np.abs(series)) or 1.0)
+    low, high = SCALES[name] or (-reach, reach)
+    colours = [diverging(v, low, high) for v in series]
+    titles = [f"{name}[{unit}] = {v:.3f}" for v in series]
+    return token_html(tokens, step, colours, titles)
+
+
+# --------------------------------------------------------------------------- the cell
+
+
+def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
+                 large: bool = False) -> go.Figure:
+    """The LSTM cell: the conveyor belt c on top, the four gates below, values written in.
+
+    `values[name]` is (steps, units); `before` holds c and h as they were before `step`.
+    """
+    fig = go.Figure()
+    size = DIAGRAM_FONT_LARGE if large else DIAGRAM_FONT
+
+    def val(name, row=None):
+        row = values[name][step] if row is None else row  # (units,)
+        return float(row[unit]), float(np.nanmean(row))
+
+    def box(x0, x1, y0, y1, v, scale, label):
+        colour = diverging(v, *scale) if scale else "#eeeeee"
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour,
+                      line={"color": "#333", "width": 2})
+        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
+                           font={"size": size, "color": "#111"})
+
+    def arrow(x0, y0, x1, y1, width=2, colour="#555"):
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
+                           ayref="y", showarrow=True, arrowhead=2, arrowwidth=width,
+                           arrowcolor=colour, text="")
+
+    def operator(x, y, sign):
+        fig.add_shape(type="circle", x0=x - 0.35, x1=x + 0.35, y0=y - 0.35, y1=y + 0.35,
+                      fillcolor="white", line={"color": "#333", "width": 2})
+        fig.add_annotation(x=x, y=y, text=f"<b>{sign}</b>", showarrow=False,
+                           font={"size": size + 4, "color": "#111"})
+
+    # the conveyor belt: c_{t-1} -> (x f) -> (+ i*g) -> c_t
+    c_prev, c_prev_mean = val("c", before["c"])
+    c_now, c_now_mean = val("c")
+    arrow(0.3, 5, 9.7, 5, width=6, colour="#f2a541")
+    operator(3, 5, "×")
+    operator(6, 5, "+")
+    fig.add_annotation(x=0.3, y=5.75, text=f"c<sub>t-1</sub> = {c_prev:+.3f}<br>"
+                       f"<span style='color:#777'>mean {c_prev_mean:+.3f}</span>",
+                       showarrow=False, xanchor="left")
+    fig.add_annotation(x=9.7, y=5.75, text=f"c<sub>t</sub> = {c_now:+.3f}<br>"
+                       f"<span style='color:#777'>mean {c_now_mean:+.3f}</span>",
+                       showarrow=False, xanchor="right")
+    fig.add_annotation(x=5, y=6.25, text="<b>conveyor belt: cell state c · 细胞状态</b>",
+                       showarrow=False)
+    # the four gates, each fed by [h_{t-1}, x_t]
+    gates_at = {"f": 1.4, "i": 3.7, "g": 5.8, "o": 7.9}
+    names = {"f": "forget f (σ)", "i": "input i (σ)", "g": "candidate g (tanh)",
+             "o": "output o (σ)"}
+    for name, x in gates_at.items():
+        v, mean = val(name)
+        box(x - 0.95, x + 0.95, 1.5, 3.1, v, SCALES[name],
+            f"<b>{names[name]}</b><br>{v:.3f}<br><span style='color:#555'>mean "
+            f"{mean:.3f}</span>")
+    arrow(1.4, 3.1, 2.8, 4.7)  # f multiplies the belt
+    arrow(3.7, 3.1, 5.75, 4.7)  # i * g is added
+    arrow(5.8, 3.1, 5.95, 4.7)
+    # h_t = o * tanh(c_t)
+    h_now, h_mean = val("h")
+    operator(9, 3.5, "×")
+    arrow(9.3, 4.8, 9.0, 3.9)
+    fig.add_annotation(x=9.45, y=4.35, text="tanh", showarrow=False, xanchor="left")
+    arrow(8.85, 2.3, 8.8, 3.2)
+    arrow(9.0, 3.15, 9.0, 0.6, width=3, colour="#2a9d8f")
+    fig.add_annotation(x=9.2, y=0.3, text=f"h<sub>t</sub> = {h_now:+.3f} "
+                       f"<span style='color:#777'>(mean {h_mean:+.3f})</span>",
+                       showarrow=False, xanchor="right")
+    # inputs
+    h_prev, _ = val("h", before["h"])
+    fig.add_shape(type="line", x0=0.3, x1=7.9, y0=0.9, y1=0.9, line={"color": "#888"})
+    for x in gates_at.values():
+        arrow(x, 0.9, x, 1.45, width=1, colour="#888")
+    fig.add_annotation(x=0.3, y=0.5, xanchor="left", showarrow=False,
+                       text=f"h<sub>t-1</sub> = {h_prev:+.3f}  +  x<sub>t</sub> = "
+                       f"“{html.escape(token)}”")
+    fig.update_xaxes(visible=False, range=[0, 10])
+    fig.update_yaxes(visible=False, range=[0, 6.6])
+    fig.update_layout(title=f"Unit {unit} at token {step}: “{html.escape(token)}”",
+                      showlegend=False, plot_bgcolor="white")
+    return fig
+
+
+# --------------------------------------------------------------------------- token by token
+
+
+def running_figure(running: np.ndarray, tokens: list[str], step: int) -> go.Figure:
+    """P(positive) after each token, the three biggest jumps named by their token."""
+    shown = escaped(tokens)
+    fig = go.Figure(go.Scatter(
+        x=list(range(len(running))), y=running, mode="lines+markers", marker={"size": 4},
+        customdata=shown, hovertemplate="token %{x}: %{customdata}<br>P(positive) %{y:.3f}"
+        "<extra></extra>", name="P(positive)"))
+    fig.add_hline(y=0.5, line_dash="dot", line_color="#999")
+    fig.add_vline(x=step, line_color=STEP_LINE)
+    jumps = np.argsort(-np.abs(np.diff(running, prepend=running[0])))[:3]
+    for t in jumps:
+        if abs(running[t] - (running[t - 1] if t else running[t])) > 0.05:
+            fig.add_annotation(x=int(t), y=float(running[t]), text=shown[t],
+                               showarrow=True, arrowhead=2, ay=-30)
+    fig.update_layout(title="Where the model changed its mind · 模型何时改变了判断",
+                      xaxis_title="token", yaxis_title="P(positive) so far",
+                      yaxis_range=[-0.02, 1.02])
+    return fig
+
+
+def heatmap(values: np.ndarray, name: str, order: np.ndarray, tokens: list[str], step: int,
+            unit: int) -> go.Figure:
+    """One quantity, tokens across and units down (in `order`), the followed unit marked."""
+    scale = SCALES[name]
+    limit = float(np.nanmax(np.abs(values))) if scale is None else None
+    zmin, zmax = scale if scale else (-limit, limit)
+    fig = go.Figure(go.Heatmap(
+        z=values[:, order].T, x=list(range(len(tokens))), y=[f"u{u}" for u in order],
+        colorscale="RdBu_r", zmin=zmin, zmax=zmax,
+        customdata=np.tile(np.asarray(escaped(tokens), dtype=object), (len(order), 1)),
+        hovertemplate="token %{x}: %{customdata}<br>%{y}: %{z:.3f}<extra></extra>"))
+    fig.add_vline(x=step, line_color=STEP_LINE, line_width=2)
+    row = int(np.where(order == unit)[0][0])
+    fig.add_hline(y=row, line_color="#2a9d8f", line_dash="dot")
+    fig.update_layout(title=f"{QUANTITIES[name]}: tokens × units",
+                      xaxis_title="token", yaxis_title="unit", yaxis_autorange="reversed")
+    return fig
+
+
+def unit_traces(values: dict, unit: int, tokens: list[str], step: int) -> go.Figure:
+    """One unit's six quantities over the review."""
+    fig = go.Figure()
+    for name in QUANTITIES:
+        fig.add_trace(go.Scatter(x=list(range(len(tokens))), y=values[name][:, unit],
+                                 name=name, mode="lines", customdata=escaped(tokens),
+                                 line={"color": COLOURS[name],
+                                       "dash": "dot" if name in SIGMOID_GATES else "solid"},
+                                 hovertemplate=f"{name}: %{{y:.3f}} · %{{customdata}}"
+                                 "<extra></extra>"))
+    fig.add_vline(x=step, line_color=STEP_LINE)
+    fig.update_layout(title=f"Unit {unit}: every gate and state, token by token",
+                      xaxis_title="token", hovermode="x unified")
+    return fig
+
+
+def span_figure(values: np.ndarray, units: np.ndarray, scores: np.ndarray, span, tokens,
+                name: str, threshold: float) -> go.Figure:
+    """The units most specific to a span of tokens (LSTMVis), the span shaded."""
+    fig = go.Figure()
+    fig.add_vrect(x0=span[0] - 0.5, x1=span[1] + 0.5, fillcolor="#f2a541", opacity=0.2,
+                  line_width=0)
+    for u, score in zip(units, scores, strict=True):
+        fig.add_trace(go.Scatter(x=list(range(len(tokens))), y=values[:, u], mode="lines",
+                                 name=f"unit {u} ({score:+.2f})", customdata=escaped(tokens),
+                                 hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
+    fig.add_hline(y=threshold, line_dash="dot", line_color="#999")
+    fig.update_layout(title=f"The 5 units of {name} most specific to the span",
+                      xaxis_title="token", yaxis_title=name)
+    return fig
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+def saturation_figure(trace: gates.Trace) -> go.Figure:
+    """One dot per unit and sigmoid gate: how often it is shut against how often open."""
+    fig = go.Figure()
+    for gate, (low, high) in gates.saturation(trace).items():
+        if gate not in SIGMOID_GATES:
+            continue
+        fig.add_trace(go.Scatter(
+            x=low, y=high, mode="markers", name=QUANTITIES[gate],
+            marker={"size": 10, "color": COLOURS[gate], "opacity": 0.75},
+            text=[f"unit {u}" for u in range(trace.units)],
+            hovertemplate="%{text}<br>shut (<0.1) %{x:.0%}<br>open (>0.9) %{y:.0%}"
+            "<extra></extra>"))
+    fig.add_shape(type="line", x0=1, y0=0, x1=0, y1=1, line={"color": "#bbb", "dash": "dot"})
+    fig.update_layout(title="Gate saturation · 门的饱和度",
+                      xaxis_title="fraction of tokens the gate is shut (< 0.1)",
+                      yaxis_title="fraction of tokens the gate is open (> 0.9)",
+                      xaxis_range=[-0.03, 1.03], yaxis_range=[-0.03, 1.03],
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def gate_histogram(trace: gates.Trace) -> go.Figure:
+    """How the sigmoid gates' values over all units and real steps spread between 0 and 1."""
+    fig = go.Figure()
+    for gate in SIGMOID_GATES:
+        fig.add_trace(go.Histogram(x=trace.values[gate][trace.mask].ravel(),
+                                   name=QUANTITIES[gate],
+                                   xbins={"start": 0, "end": 1, "size": 0.025},
+                                   marker_color=COLOURS[gate], opacity=0.6))
+    for x in (gates.SATURATED_LOW, gates.SATURATED_HIGH):
+        fig.add_vline(x=x, line_dash="dot", line_color="#999")
+    fig.update_layout(barmode="overlay", title="Gate values, all units and tokens",
+                      xaxis_title="gate value", yaxis_title="count", xaxis_range=[0, 1],
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
