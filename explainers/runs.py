@@ -95,7 +95,8 @@ class RunRecord:
     def label(self) -> str:
         """How lists show it: name, test accuracy and time."""
         acc = f"{self.test_accuracy:.4f}" if not math.isnan(self.test_accuracy) else "—"
-        return f"{self.name} · test {acc} · {self.seconds:.0f} s · {self.run_id}"
+        took = f"{self.seconds:.0f} s" if math.isfinite(self.seconds) else "— s"
+        return f"{self.name} · test {acc} · {took} · {self.run_id}"
 
 
 def _clean(value):

@@ -101,9 +101,11 @@ def test_nan_history_survives():
     run_id, _ = _save(store)
     spec = json.loads((store.root / run_id / runs.RUN_FILE).read_text())
     spec["history"]["val_loss"] = [float("nan"), 0.5]
+    spec["seconds"] = float("nan")
     (store.root / run_id / runs.RUN_FILE).write_text(json.dumps(spec))
     record = store.load(run_id)
     assert math.isnan(record.history["val_loss"][0]) and record.history["val_loss"][1] == 0.5
+    assert "nan" not in record.label() and "— s" in record.label()
 
 
 def test_runs_are_saved_without_optimizer_state():
