@@ -95,17 +95,14 @@ def trained_profiles() -> dict[str, rnn_inside.MemoryProfile]:
     """This session's trained profiles, their live training, or the button to ask. A finished
     training serves every session that asks; a stopped one stays with its session."""
     store = trained_memory()
+    profiles = ui.ended(MEMORY_JOB_KEY)
+    if profiles is not None:
+        st.session_state[MEMORY_KEY] = profiles
+        if rnn_inside.trained_fully(profiles):
+            store[MEMORY] = profiles
     job = st.session_state.get(MEMORY_JOB_KEY)
-    if job is not None and not job.running:
-        del st.session_state[MEMORY_JOB_KEY]
-        if job.error is not None:
-            st.error(f"Training failed: {job.error}")
-        else:
-            st.session_state[MEMORY_KEY] = profiles = job.result
-            if rnn_inside.trained_fully(profiles):
-                store[MEMORY] = profiles
-    if st.session_state.get(MEMORY_JOB_KEY) is not None:
-        ui.live_panel(st.session_state[MEMORY_JOB_KEY], "inside_memory", label=lambda snap: (
+    if job is not None:
+        ui.live_panel(job, "inside_memory", label=lambda snap: (
             charts.cell_label(snap, MEMORY.epochs) or ui.live_label(snap)))
         return {}
     profiles = st.session_state.get(MEMORY_KEY, {})
@@ -202,13 +199,9 @@ def epoch_caption(snap: live.Snapshot) -> None:
 def quick_results() -> dict[str, rnn_inside.QuickResult]:
     """This session's quick trainings by variant, with the one that just ended (or why not)."""
     results: dict = st.session_state.setdefault(RESULTS_KEY, {})
-    job = st.session_state.get(JOB_KEY)
-    if job is not None and not job.running:  # it ended: keep its result, or say why not
-        del st.session_state[JOB_KEY]
-        if job.error is not None:
-            st.error(f"Training failed: {job.error}")
-        else:
-            results[job.result.variant] = job.result
+    result = ui.ended(JOB_KEY)
+    if result is not None:
+        results[result.variant] = result
     return results
 
 

@@ -184,38 +184,35 @@ def test_tiny_training_lowers_the_loss_and_stop_keeps_the_model():
                                                         strict=True))
 
 
-def test_live_training_job_stops_and_keeps_its_model(tmp_path):
-    text = "to be or not to be, that is the question.\n" * 40
-    (tmp_path / "play.txt").write_text(text, encoding="utf-8")
-    spec = chartrain.LiveSpec(
-        chargen.CharModelConfig("gru", 16, 8),
-        chartrain.TrainConfig(seq_length=20, batch_size=8, epochs=50, text_chars=len(text),
-                            sample_length=10, sample_prompt="to"),
-        str(tmp_path / "play.txt"),
-    )
-    job = live.Job(chartrain.train_live, spec, epochs=50).start()
+PLAY = "to be or not to be, that is the question.\n" * 40
+
+
+def stopped_live_job(tmp_path, model: chargen.CharModelConfig, epochs: int,
+                     prompt: str) -> live.Job:
+    """`train_live` on PLAY as a live job, asked to stop at once; returned once it ended."""
+    (tmp_path / "play.txt").write_text(PLAY, encoding="utf-8")
+    train = chartrain.TrainConfig(seq_length=20, batch_size=8, epochs=epochs,
+                                  text_chars=len(PLAY), sample_length=10, sample_prompt=prompt)
+    spec = chartrain.LiveSpec(model, train, str(tmp_path / "play.txt"))
+    job = live.Job(chartrain.train_live, spec, epochs=epochs).start()
     job.stop()
     job.join(60)
+    return job
+
+
+def test_live_training_job_stops_and_keeps_its_model(tmp_path):
+    job = stopped_live_job(tmp_path, chargen.CharModelConfig("gru", 16, 8), 50, "to")
     snap = job.snapshot()
     assert snap.phase == live.Phase.DONE and not job.running
     assert job.result.result.stopped and job.result.model is not None
-    assert job.result.vocab == chargen.CharVocab.from_text(text)
+    assert job.result.vocab == chargen.CharVocab.from_text(PLAY)
     assert snap.records[0].epoch == 0 and len(snap.records) <= 2  # before + one epoch
     assert snap.records[0].note.startswith("to") and not snap.records[0].metrics.names
 
 
 def test_a_prompt_the_text_lacks_samples_from_its_first_character(tmp_path):
-    text = "to be or not to be, that is the question.\n" * 40
-    (tmp_path / "play.txt").write_text(text, encoding="utf-8")
-    spec = chartrain.LiveSpec(
-        chargen.CharModelConfig("gru", 8, 4),
-        chartrain.TrainConfig(seq_length=20, batch_size=8, epochs=5, text_chars=len(text),
-                              sample_length=10, sample_prompt="ROMEO:"),  # no capitals here
-        str(tmp_path / "play.txt"),
-    )
-    job = live.Job(chartrain.train_live, spec, epochs=5).start()
-    job.stop()
-    job.join(60)
+    job = stopped_live_job(tmp_path, chargen.CharModelConfig("gru", 8, 4), 5,
+                           "ROMEO:")  # no capitals in the play
     notes = [r.note for r in job.snapshot().records]
     assert job.error is None and notes and all(n.startswith("t") for n in notes)
     assert len(notes[0]) == 1 + 10  # before training too: its first character, then 10

@@ -14,6 +14,7 @@ from pages.charts import text as charts
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "text_generation.py")
 TIMEOUT = 120  # the first run imports TensorFlow and loads the model
+SELECT_SLIDERS = ("live_units", "live_batch", "live_subset")  # the live settings' other kind
 
 
 def shipped_present() -> bool:
@@ -94,17 +95,22 @@ def test_page_without_model_or_data_still_explains(no_data, monkeypatch, tmp_pat
     assert "1,311,744" in text  # the lesson's recipe needs neither
 
 
+def start_live(**settings) -> AppTest:
+    """The page after Train was pressed with these slider settings (by widget key)."""
+    at = page().run()
+    for key, value in settings.items():
+        widget = at.select_slider(key=key) if key in SELECT_SLIDERS else at.slider(key=key)
+        widget.set_value(value)
+    at.button(key="live_train").click().run()
+    assert not at.exception
+    return at
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
-    at = page().run()
-    at.select_slider(key="live_units").set_value(32)
-    at.slider(key="live_seq").set_value(32)
-    at.select_slider(key="live_batch").set_value(64)
-    at.slider(key="live_epochs").set_value(2)
-    at.select_slider(key="live_subset").set_value(20_000)
-    at.button(key="live_train").click().run()
-    assert not at.exception
+    at = start_live(live_units=32, live_seq=32, live_batch=64, live_epochs=2,
+                    live_subset=20_000)
     job = at.session_state["chargen_job"]
     assert isinstance(job, live.Job)
     job.join(TIMEOUT)
@@ -122,12 +128,7 @@ def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_live_training_stops_from_the_page_and_keeps_the_model(real_shakespeare):
-    at = page().run()
-    at.select_slider(key="live_units").set_value(32)
-    at.slider(key="live_epochs").set_value(30)
-    at.select_slider(key="live_subset").set_value(20_000)
-    at.button(key="live_train").click().run()
-    assert not at.exception
+    at = start_live(live_units=32, live_epochs=30, live_subset=20_000)
     assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
     at.button(key="char_stop").click().run()
     job = at.session_state["chargen_job"]
