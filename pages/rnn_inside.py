@@ -1,22 +1,18 @@
 """Inside a SimpleRNN: one step in numbers, gradients through time, and the lesson's failure.
 
-All the maths lives in `explainers.rnn_inside` (checked against Keras); this page reads the
-widgets, caches by settings and draws.
+The maths lives in `explainers.rnn_inside` (checked against Keras), the drawing in `charts.rnn`.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from explainers import cells, data, lesson, live, reviews, rnn_inside
 from pages import ui
+from pages.charts import rnn as charts
 
 EXAMPLE = "The film was not good, it was great"
 TRAIN_SIZES = (1_000, 2_000, 3_000, 5_000, 10_000)  # reviews for the quick training
@@ -24,10 +20,10 @@ REVIEW_LIMIT = 20_000  # characters of a typed review that are read
 RESULTS_KEY = "inside_quick_results"  # session state: variant -> QuickResult
 JOB_KEY = "inside_quick_job"  # session state: the live.Job of the quick training running
 SPEC_KEY = "inside_quick_spec"  # session state: the rnn_inside.QuickJob it runs
-TRAINED_MEMORY_KEY = "inside_memory_trained"  # session state: trained profiles were asked for
+MEMORY_KEY = "inside_memory_trained"  # session state: this session's trained profiles
+MEMORY_JOB_KEY = "inside_memory_job"  # session state: the live.Job training the three cells
+MEMORY = rnn_inside.MemoryConfig()  # the experiment every session runs
 LESSON_RNN_ACCURACY = lesson.SIMPLE_RNN.test_accuracy  # the post-padded SimpleRNN's score
-COLOURS = {"simplernn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c",
-           "post": "#d62728", "pre": "#1f77b4", "masked": "#2ca02c"}
 
 
 # --------------------------------------------------------------------------- cached work
@@ -39,8 +35,8 @@ def walk(text: str, seed: int) -> rnn_inside.Walkthrough:
 
 
 @st.cache_data(show_spinner="Measuring gradients through time…", max_entries=16)
-def memory(cell: str, trained: bool, config: rnn_inside.MemoryConfig) -> rnn_inside.MemoryProfile:
-    return rnn_inside.gradient_profile(cell, trained, config)
+def untrained_memory(cell: str, config: rnn_inside.MemoryConfig) -> rnn_inside.MemoryProfile:
+    return rnn_inside.gradient_profile(cell, False, config)
 
 
 @st.cache_data(show_spinner="Differentiating the final state…", max_entries=32)
@@ -48,13 +44,6 @@ def untrained_dependence(ids: tuple[int, ...], variant: str) -> rnn_inside.Depen
     """The untrained lesson model's dependence; keyed by the review's ids, never a model."""
     model = rnn_inside.untrained_model(variant)
     return rnn_inside.padding_dependence(model, np.asarray(ids), variant)
-
-
-def vector_table(values: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.DataFrame({k: np.round(v, 3) for k, v in values.items()}).T
-
-
-# --------------------------------------------------------------------------- one step
 
 
 def one_step_section() -> None:
@@ -73,42 +62,20 @@ def one_step_section() -> None:
     t = st.slider("Step t", 1, len(w.tokens), 1, key="inside_step",
                   help="The same W and b are used at every step.")
     step = w.steps[t - 1]
-    h_names = [f"h{i + 1}" for i in range(rnn_inside.WALK_H)]
-    x_names = [f"x{i + 1}" for i in range(rnn_inside.WALK_X)]
     st.markdown(
-        f"Step {t}: the word **{html.escape(step.token)}** → x_{t} = "
+        f"Step {t}: the word **{ui.inert(step.token)}** → x_{t} = "
         f"`{np.round(step.x, 2).tolist()}` (its row of a tiny embedding)."
     )
     left, right = st.columns([3, 2])
-    with left:
-        st.markdown("**1. Concatenate [h_{t-1}, x_t] · 拼接** (7 numbers)")
-        st.dataframe(pd.DataFrame([np.round(step.concat, 3)],
-                                  columns=[f"{n}(t-1)" for n in h_names] + x_names,
-                                  index=["[h_{t-1}, x_t]"]), width="stretch")
-        st.markdown("**2. Multiply by W · 乘以权重** (7 × 4: the first 4 rows act on h_{t-1}, "
-                    "Keras's `recurrent_kernel`; the last 3 on x_t, its `kernel`)")
-        st.dataframe(pd.DataFrame(w.W, index=[f"{n}(t-1)" for n in h_names] + x_names,
-                                  columns=h_names), width="stretch")
-    with right:
-        st.markdown("**3. Add b, squash with tanh · 加偏置，tanh**")
-        st.dataframe(vector_table({
-            "[h_{t-1}, x_t] · W": step.product, "+ b": w.bias, "= z": step.z,
-            "h_t = tanh(z)": step.h,
-        }).set_axis(h_names, axis=1), width="stretch")
-        i = 0
-        terms = " + ".join(f"({c:.3g})({wt:g})" for c, wt in zip(step.concat, w.W[:, i],
-                                                                  strict=True))
-        st.caption(f"h{i + 1}: {terms} + ({w.bias[i]:g}) = {step.z[i]:.3f}; "
-                   f"tanh({step.z[i]:.3f}) = {step.h[i]:.3f}")
-    ours = np.stack([s.h for s in w.steps])  # (T, h)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(
-        "h_t computed by hand (above)", "h_t from keras.layers.SimpleRNN"))
-    for col, values in ((1, ours), (2, w.keras_h)):
-        fig.add_trace(go.Heatmap(z=values.T, x=[f"{k + 1}:{tok}" for k, tok in
-                                                 enumerate(w.tokens)],
-                                 y=h_names, zmin=-1, zmax=1, colorscale="RdBu",
-                                 showscale=col == 2), row=1, col=col)
-    ui.chart(fig, height=260)
+    left.markdown("**1. Concatenate [h_{t-1}, x_t] · 拼接** (7 numbers)")
+    left.dataframe(charts.concat_table(step), width="stretch")
+    left.markdown("**2. Multiply by W · 乘以权重** (7 × 4: the first 4 rows act on h_{t-1}, "
+                  "Keras's `recurrent_kernel`; the last 3 on x_t, its `kernel`)")
+    left.dataframe(charts.weights_table(w), width="stretch")
+    right.markdown("**3. Add b, squash with tanh · 加偏置，tanh**")
+    right.dataframe(charts.step_table(w, step), width="stretch")
+    right.caption(charts.first_unit_sum(w, step))
+    ui.chart(charts.walk_figure(w), height=260)
     agree = w.max_difference < 1e-9
     st.markdown(
         f"{'✅' if agree else '❌'} Largest difference between the hand computation and "
@@ -117,54 +84,55 @@ def one_step_section() -> None:
     )
 
 
-# --------------------------------------------------------------------------- memory
+@st.cache_resource
+def trained_memory() -> dict:
+    """Server-wide {MemoryConfig: {cell: trained MemoryProfile}}, filled by live jobs (a
+    shared dict, not a cached function: the training shows its progress and can stop)."""
+    return {}
+
+
+def trained_profiles() -> dict[str, rnn_inside.MemoryProfile]:
+    """This session's trained profiles, their live training, or the button to ask. A finished
+    training serves every session that asks; a stopped one stays with its session."""
+    store = trained_memory()
+    profiles = ui.ended(MEMORY_JOB_KEY)
+    if profiles is not None:
+        st.session_state[MEMORY_KEY] = profiles
+        if rnn_inside.trained_fully(profiles):
+            store[MEMORY] = profiles
+    job = st.session_state.get(MEMORY_JOB_KEY)
+    if job is not None:
+        ui.live_panel(job, "inside_memory", label=lambda snap: (
+            charts.cell_label(snap, MEMORY.epochs) or ui.live_label(snap)))
+        return {}
+    profiles = st.session_state.get(MEMORY_KEY, {})
+    if profiles is not store.get(MEMORY) and st.button(
+        "Also train each cell for a few seconds on a memory task", key="inside_memory_train",
+        disabled=training_running(),
+        help=f"Task: the label is the sign of feature 0 summed over every step; "
+             f"{MEMORY.train_samples} sequences, {MEMORY.epochs} epochs per cell.",
+    ):
+        if MEMORY in store:  # trained by another session: the same numbers, at once
+            st.session_state[MEMORY_KEY] = store[MEMORY]
+        else:
+            ui.start_job(MEMORY_JOB_KEY, rnn_inside.train_memory, MEMORY,
+                         len(cells.KINDS) * MEMORY.epochs)
+        st.rerun()  # draw the page again with the job, or with the profiles
+    return profiles
 
 
 def memory_section() -> None:
     st.header("Memory like a fish · 金鱼的记忆")
-    config = rnn_inside.MemoryConfig()
     st.caption(
-        f"One random sequence of {config.steps} steps ({config.input_dim} numbers each) goes "
-        f"into a SimpleRNN, an LSTM and a GRU with {config.units} units. For every earlier "
+        f"One random sequence of {MEMORY.steps} steps ({MEMORY.input_dim} numbers each) goes "
+        f"into a SimpleRNN, an LSTM and a GRU with {MEMORY.units} units. For every earlier "
         "input x_t we measure |∂h_T/∂x_t|: how much the final state would move if x_t moved."
     )
-    trained = st.session_state.get(TRAINED_MEMORY_KEY, False)
-    if not trained and st.button(
-        "Also train each cell for a few seconds on a memory task",
-        help=f"Task: the label is the sign of feature 0 summed over every step; "
-             f"{config.train_samples} sequences, {config.epochs} epochs per cell.",
-    ):
-        st.session_state[TRAINED_MEMORY_KEY] = trained = True
-    profiles = {(c, False): memory(c, False, config) for c in cells.KINDS}
-    if trained:
-        with st.spinner("Training SimpleRNN, LSTM and GRU on the memory task…"):
-            profiles |= {(c, True): memory(c, True, config) for c in cells.KINDS}
-    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, subplot_titles=[
-        cells.display_name(c) for c in cells.KINDS])
-    steps_back = np.arange(config.steps)[::-1]  # steps before the end
-    for col, cell in enumerate(cells.KINDS, start=1):
-        for is_trained in (False, True):
-            if (cell, is_trained) not in profiles:
-                continue
-            p = profiles[(cell, is_trained)]
-            fig.add_trace(go.Scatter(
-                x=steps_back, y=np.maximum(p.norms, 1e-30), mode="lines",
-                name=f"{cells.display_name(cell)}, {'trained' if is_trained else 'untrained'}",
-                line={"color": COLOURS[cell], "dash": "solid" if is_trained else "dot"},
-            ), row=1, col=col)
-        fig.update_xaxes(title_text="steps before the end (T − t)", autorange="reversed",
-                         row=1, col=col)
-    fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_yaxes(title_text="|∂h_T/∂x_t| (log)", row=1, col=1)
-    ui.chart(fig, height=380)
-    rows = [{
-        "Cell": cells.display_name(c), "Weights": "trained" if t else "untrained",
-        "|∂h_T/∂x_T| (last input)": f"{p.norms[-1]:.2e}",
-        "|∂h_T/∂x_1| (first input)": f"{p.norms[0]:.2e}",
-        "first ÷ last": f"{p.ratio:.1e}",
-        "Task accuracy": f"{p.accuracy:.2f}",
-    } for (c, t), p in profiles.items()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    profiles = {(c, False): untrained_memory(c, MEMORY) for c in cells.KINDS}
+    profiles |= {(c, True): p for c, p in trained_profiles().items()}
+    ui.chart(charts.memory_figure(profiles, MEMORY.steps), height=380)
+    st.dataframe(charts.memory_table(profiles, MEMORY.epochs), hide_index=True,
+                 width="stretch")
     st.markdown(
         "**Vanishing gradients · 梯度消失.** ∂h_T/∂x_t is a product of one factor per step "
         "between t and T; for a SimpleRNN each factor is diag(1 − h²)·W_hᵀ, and a long "
@@ -180,70 +148,45 @@ def memory_section() -> None:
     )
 
 
-# --------------------------------------------------------------------------- failure
+def imdb_and_reviews() -> tuple[data.ImdbData, list[str], object]:
+    """The post-padded IMDB arrays and the raw test reviews (raises data.DataUnavailable)."""
+    texts, labels = ui.imdb_reviews("test")
+    return ui.imdb(rnn_inside.imdb_config("post")), texts, labels
 
 
-def review_ids() -> tuple[np.ndarray, str, data.ImdbData | None]:
-    """The review to analyse as ids, a description, and IMDB when it is on this machine."""
-    imdb = None
-    try:
-        imdb = ui.imdb(rnn_inside.imdb_config("post"))
-        texts, labels = ui.imdb_reviews("test")
-    except data.DataUnavailable as error:
-        ui.data_missing(error)
+def review_ids() -> tuple[np.ndarray, data.ImdbData | None]:
+    """The review to analyse as ids, and IMDB when it is on this machine."""
+    imdb, texts, labels = ui.available(imdb_and_reviews) or (None, [], None)
+    if imdb is None:
         st.caption("Without IMDB you can still type a review; its words get stable stand-in "
                    "ids, which is enough to see where the gradient goes. The quick training "
                    "needs the real reviews.")
-        texts, labels = [], None
-    source = "A test review" if texts else "Type a review"
-    if texts:
-        source = st.radio("Review", ["A test review", "Type a review"], horizontal=True,
-                          key="inside_source")
+    source = st.radio("Review", ["A test review", "Type a review"], horizontal=True,
+                      key="inside_source") if texts else "Type a review"
     if source == "A test review":
         k = int(st.number_input(f"Test review number (0-{len(texts) - 1})", 0,
                                 len(texts) - 1, 0, key="inside_review"))
         text = texts[k]
-        label = "positive" if labels[k] else "negative"
-        shown = re.sub(r"<br\s*/?>", " ", text[:300])
-        st.caption(f"Review {k} ({label}): {html.escape(shown)}…")
+        shown = ui.inert(re.sub(r"<br\s*/?>", " ", text[:300]), limit=300)
+        st.caption(f"Review {k} ({'positive' if labels[k] else 'negative'}): {shown}…")
     else:
         text = st.text_area("Your review", "I loved this film. The acting was wonderful and "
                             "the story kept me watching until the very end.",
                             key="inside_typed")[:REVIEW_LIMIT]
     if imdb is not None:  # the review as the lesson's model reads it, cut to its 500 steps
-        ids = reviews.InputFormat.of_imdb(imdb).prepare(text).ids
-    else:
-        ids = rnn_inside.fallback_ids(text)
-    return ids, text, imdb
+        return reviews.InputFormat.of_imdb(imdb).prepare(text).ids, imdb
+    return rnn_inside.fallback_ids(text), None
 
 
 def dependence_chart(deps: dict[str, rnn_inside.Dependence], title: str) -> None:
-    fig = make_subplots(rows=len(deps), cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[rnn_inside.VARIANT_NAMES[v] for v in deps])
-    for row, (variant, dep) in enumerate(deps.items(), start=1):
-        positions = np.arange(len(dep.ids))
-        for is_real, name in ((True, "real words"), (False, "<PAD> steps")):
-            keep = (dep.real == is_real) & (dep.norms > 0)  # masked pads: exactly 0, skipped
-            fig.add_trace(go.Scatter(
-                x=positions[keep], y=dep.norms[keep], mode="markers",
-                marker={"size": 4, "color": COLOURS[variant] if is_real else "#999999"},
-                name=name, showlegend=row == 1, legendgroup=name,
-            ), row=row, col=1)
-        fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", row=row, col=1)
-        if np.any(dep.norms[~dep.real] == 0):
-            fig.add_annotation(text="<PAD> steps masked: gradient exactly 0 (not drawn)",
-                               x=0.98, xref="x domain", y=0.5, yref="y domain",
-                               showarrow=False, row=row, col=1)
-    fig.update_xaxes(title_text="position in the padded review (0-499)", row=len(deps), col=1)
-    fig.update_layout(title=title)
-    ui.chart(fig, height=170 * len(deps) + 120)
-    st.dataframe(pd.DataFrame([{
-        "Variant": rnn_inside.VARIANT_NAMES[v],
-        "Real words / pads": f"{int(d.real.sum())} / {int((~d.real).sum())}",
-        "<PAD> steps after the last word": d.words_from_end,
-        "Share of the gradient on real words": f"{d.real_share:.1%}",
-        "Mean |∂h_T/∂x_t| per real word": f"{d.norms[d.real].mean():.3g}",
-    } for v, d in deps.items()]), hide_index=True, width="stretch")
+    ui.chart(charts.dependence_figure(deps, title), height=170 * len(deps) + 120)
+    st.dataframe(charts.dependence_table(deps), hide_index=True, width="stretch")
+
+
+def training_running() -> bool:
+    """True while this session's memory or quick training runs (one at a time)."""
+    jobs = (st.session_state.get(key) for key in (JOB_KEY, MEMORY_JOB_KEY))
+    return any(job is not None and job.running for job in jobs)
 
 
 def epoch_caption(snap: live.Snapshot) -> None:
@@ -253,10 +196,33 @@ def epoch_caption(snap: live.Snapshot) -> None:
             f"{a:.3f}" for a in snap.series("accuracy")))
 
 
-def start_quick(spec: rnn_inside.QuickJob) -> None:
-    """Train one variant as this session's live job."""
-    if ui.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
-        st.session_state[SPEC_KEY] = spec
+def quick_results() -> dict[str, rnn_inside.QuickResult]:
+    """This session's quick trainings by variant, with the one that just ended (or why not)."""
+    results: dict = st.session_state.setdefault(RESULTS_KEY, {})
+    result = ui.ended(JOB_KEY)
+    if result is not None:
+        results[result.variant] = result
+    return results
+
+
+def quick_buttons(config: rnn_inside.QuickConfig, results: dict) -> None:
+    """A Train button per variant, then the live panel of the one training."""
+    busy = training_running()
+    for col, variant in zip(st.columns(len(rnn_inside.VARIANTS)), rnn_inside.VARIANTS,
+                            strict=True):
+        if col.button(f"Train: {rnn_inside.VARIANT_NAMES[variant]}", key=f"inside_train_{variant}",
+                      disabled=variant in results or busy):
+            spec = rnn_inside.QuickJob(variant, config)
+            if ui.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
+                st.session_state[SPEC_KEY] = spec
+            st.rerun()  # draw the page again with the job (and the buttons disabled)
+    job = st.session_state.get(JOB_KEY)
+    if job is not None:
+        name = rnn_inside.VARIANT_NAMES[st.session_state[SPEC_KEY].variant]
+        ui.live_panel(job, "inside", label=lambda snap: f"{name}: {ui.live_label(snap)}",
+                      draw=epoch_caption)
+    elif not results:
+        st.caption("Press a button to train; results stay for this session.")
 
 
 def quick_training(imdb_post: data.ImdbData | None) -> None:
@@ -266,73 +232,27 @@ def quick_training(imdb_post: data.ImdbData | None) -> None:
                            key="inside_train_size")
     epochs = b.slider("Epochs", 1, 6, rnn_inside.QuickConfig.epochs, key="inside_epochs")
     config = rnn_inside.QuickConfig(train_size=size, epochs=epochs)
-    st.caption(
-        f"The lesson's model (Embedding(10000, 16) → SimpleRNN({config.units}) → Dense(64) → "
-        f"Dense(1)) trained on the first {config.train_size:,} training reviews for "
-        f"{config.epochs} epochs (batch {config.batch_size}, learning rate "
-        f"{config.learning_rate:g}), scored on {config.test_size:,} test reviews. At "
-        "3,000 × 3 each took 80-120 s on a busy 2-core test machine (fewer reviews are "
-        "faster, but the 'pre' model may not take off). The masked one skips its pads, so "
-        "its batches are cut to their longest review: the same result, only faster."
-    )
+    st.caption(charts.quick_caption(config))
     if imdb_post is None:
         st.info("The quick training needs the IMDB reviews (see the note above).")
         return
-    results: dict = st.session_state.setdefault(RESULTS_KEY, {})
-    job, spec = st.session_state.get(JOB_KEY), st.session_state.get(SPEC_KEY)
-    if job is not None and not job.running:  # it ended: keep its result, or say why not
-        del st.session_state[JOB_KEY]
-        if job.error is not None:
-            st.error(f"Training failed: {job.error}")
-        else:
-            results[spec.variant] = job.result
-        job = None
-    cols = st.columns(len(rnn_inside.VARIANTS))
-    for col, variant in zip(cols, rnn_inside.VARIANTS, strict=True):
-        if col.button(f"Train: {rnn_inside.VARIANT_NAMES[variant]}", key=f"inside_train_{variant}",
-                      disabled=variant in results or job is not None):
-            start_quick(rnn_inside.QuickJob(variant, config))
-            st.rerun()  # draw the page again with the job (and the buttons disabled)
-    if job is not None:
-        name = rnn_inside.VARIANT_NAMES[spec.variant]
-        ui.live_panel(job, "inside", label=lambda snap: f"{name}: {ui.live_label(snap)}",
-                      draw=epoch_caption)
+    results = quick_results()
+    quick_buttons(config, results)
     for variant, r in results.items():
         if r.stopped:
             st.caption(f"{rnn_inside.VARIANT_NAMES[variant]}: stopped by you after "
                        f"{r.epochs_run} full epoch(s) of {r.config.epochs}; the model as "
                        "trained so far was scored and is kept below.")
     if not results:
-        if job is None:
-            st.caption("Press a button to train; results stay for this session.")
         return
-    names = [rnn_inside.VARIANT_NAMES[v] for v in results]
-    fig = go.Figure(go.Bar(
-        x=names, y=[r.test_accuracy for r in results.values()],
-        marker_color=[COLOURS[v] for v in results],
-        text=[f"{r.test_accuracy:.3f}" for r in results.values()], textposition="outside",
-    ))
-    fig.add_hline(y=0.5, line_dash="dot", annotation_text="coin toss 0.5")
-    fig.add_hline(y=LESSON_RNN_ACCURACY, line_dash="dash", line_color="#d62728",
-                  annotation_text=f"the lesson's SimpleRNN: {LESSON_RNN_ACCURACY}",
-                  annotation_position="bottom right")
-    fig.update_layout(yaxis={"range": [0.4, 1.0], "title": "test accuracy"},
-                      title="Test accuracy after the quick training")
-    ui.chart(fig, height=380)
-    st.dataframe(pd.DataFrame([{
-        "Variant": rnn_inside.VARIANT_NAMES[v],
-        "Test accuracy": f"{r.test_accuracy:.3f}",
-        "Reviews × epochs": f"{r.config.train_size:,} × {r.epochs_run}"
-                            + (" (stopped)" if r.stopped else ""),
-        "Training accuracy per epoch": ", ".join(f"{a:.3f}" for a in r.history["accuracy"]),
-        "Seconds": f"{r.seconds:.0f}",
-    } for v, r in results.items()]), hide_index=True, width="stretch")
+    ui.chart(charts.quick_figure(results), height=380)
+    st.dataframe(charts.quick_table(results), hide_index=True, width="stretch")
     if st.button("Clear these results", key="inside_clear"):
         st.session_state[RESULTS_KEY] = {}
         st.rerun()
 
 
-def failure_section() -> dict:
+def failure_section() -> None:
     st.header("The lesson's failure explained · 课程中 SimpleRNN 为何失败")
     st.markdown(
         f"The lesson padded every review **after** its words (`padding='post'`) to 500 "
@@ -340,49 +260,26 @@ def failure_section() -> dict:
         f"**{LESSON_RNN_ACCURACY}**, a coin toss. An average review has ~230 words, so the "
         "final state is read after hundreds of <PAD> steps."
     )
-    ids, _, imdb_post = review_ids()
+    ids, imdb_post = review_ids()
     if len(ids) <= 1:
         st.warning("That review has no words. Type a few words.")
-        return {}
+        return
     deps = {v: untrained_dependence(tuple(int(i) for i in ids), v)
             for v in rnn_inside.VARIANTS}
     dependence_chart(deps, "The lesson's SimpleRNN(64), freshly initialised: where the "
                            "final state's gradient comes from")
-    post, pre = deps["post"], deps["pre"]
-    st.markdown(
-        f"With 'post' padding the review's {int(post.real.sum())} tokens are followed by "
-        f"{post.words_from_end} <PAD> steps, and the pads take **{1 - post.real_share:.1%}** "
-        f"of the final state's gradient (words: {post.real_share:.1%}); with 'pre' padding "
-        f"the words are the last thing read ({pre.real_share:.1%}), and with masking the "
-        f"pads are skipped altogether ({deps['masked'].real_share:.0%}). Training changes a "
-        "word's embedding in proportion to this gradient. In a freshly initialised network "
-        "(orthogonal W_h, small inputs) the gradient decays only slowly, so the early words "
-        "still get some; but every update of W_h is now driven mostly by the pads, and as "
-        "W_h learns, the products of hundreds of per-step factors shrink (or blow up): the "
-        "words of a post-padded review stop reaching the output. Train the three below "
-        "and compare the trained models' charts."
-    )
+    st.markdown(charts.padding_caption(deps))
     quick_training(imdb_post)
     results = st.session_state.get(RESULTS_KEY, {})
     if results:
         trained = {v: rnn_inside.padding_dependence(r.model, ids, v)
                    for v, r in results.items()}
         dependence_chart(trained, "The same review through the models you just trained")
-        means = "; ".join(
-            f"{rnn_inside.VARIANT_NAMES[v]}: {d.norms[d.real].mean():.3g}"
-            for v, d in trained.items())
-        st.markdown(
-            f"Mean gradient reaching each real word after training — {means}. Compare with "
-            "the freshly initialised network above: where the words sit behind hundreds of "
-            "pads, training has made that gradient collapse, so their embeddings stop "
-            "learning and the accuracy stays at a coin toss."
-        )
-    return deps
-
+        st.markdown(charts.trained_caption(trained))
 
 st.title("Inside a SimpleRNN · RNN 内部")
 st.caption("One step in numbers, how fast each cell forgets, and why the lesson's SimpleRNN "
-           "scored 0.4993.")
+           f"scored {LESSON_RNN_ACCURACY}.")
 one_step_section()
 memory_section()
 failure_section()

@@ -198,6 +198,22 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
     return st.selectbox(label, list(presets), key=key, on_change=fill, **kwargs)
 
 
+def ended(key: str) -> Any:
+    """The result of this session's live job under `key` once it has ended, else None.
+
+    The ended job leaves the session, so its result is taken once (the caller keeps it); a
+    job that failed is reported ("Training failed: ...") and gives None.
+    """
+    job = st.session_state.get(key)
+    if job is None or job.running:
+        return None
+    del st.session_state[key]
+    if job.error is not None:
+        st.error(f"Training failed: {job.error}")
+        return None
+    return job.result
+
+
 def chart(fig, height: int | None = None, **kwargs) -> None:
     """Draw a Plotly figure with the app's styling, full width."""
     st.plotly_chart(style(fig, height), width="stretch", **kwargs)

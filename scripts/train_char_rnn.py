@@ -26,11 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import cells, chargen, data, live, paths  # noqa: E402
+from explainers import cells, chargen, charsample, chartrain, data, live, paths  # noqa: E402
 
-MODEL_NAME = "char_rnn.keras"
-VOCAB_NAME = "char_rnn_vocab.json"
-META_NAME = "char_rnn_meta.json"
 HELD_OUT = 0.05  # the last 5 % of the text: a loss on lines the model never trained on
 SAMPLE_SEED = 42  # the sample written into the metadata (and quoted in assets/README.md)
 SAMPLE_PROMPT = "ROMEO:"
@@ -59,7 +56,7 @@ def main() -> None:
     cut = int(len(text) * (1 - HELD_OUT))
     train_text, held_text = text[:cut], text[cut:]
     model_config = chargen.CharModelConfig(args.cell, args.units, args.embedding_dim)
-    config = chargen.TrainConfig(
+    config = chartrain.TrainConfig(
         seq_length=args.seq_length, batch_size=args.batch_size, epochs=args.epochs,
         text_chars=len(train_text), learning_rate=args.learning_rate, seed=args.seed,
     )
@@ -85,10 +82,10 @@ def main() -> None:
         def should_stop(self) -> bool:
             return time.perf_counter() > deadline
 
-    result = chargen.train(model, vocab, train_text, config, reporter=Report())
+    result = chartrain.train(model, vocab, train_text, config, reporter=Report())
     held = chargen.make_dataset(vocab.encode(held_text), args.seq_length, args.batch_size)
     held_loss = float(model.evaluate(held, verbose=0))
-    sample = chargen.generate(model, vocab, SAMPLE_PROMPT, 400, 0.8, seed=SAMPLE_SEED,
+    sample = charsample.generate(model, vocab, SAMPLE_PROMPT, 400, 0.8, seed=SAMPLE_SEED,
                               record_hidden=False).text
     print(f"held-out loss {held_loss:.4f}; {result.seconds:.0f} s\n{sample}")
 
@@ -96,8 +93,8 @@ def main() -> None:
     shipped = chargen.build_model(vocab.size, model_config, seed=args.seed)
     shipped.set_weights(model.get_weights())
     args.out.mkdir(parents=True, exist_ok=True)
-    shipped.save(args.out / MODEL_NAME)
-    vocab.save(args.out / VOCAB_NAME)
+    shipped.save(args.out / chargen.MODEL_FILE)
+    vocab.save(args.out / chargen.VOCAB_FILE)
     meta = {
         "model": asdict(model_config), "train": asdict(config),
         "learning_rate_schedule": "cosine decay to 0.1x over all steps",
@@ -111,10 +108,10 @@ def main() -> None:
                    "text": sample},
         "versions": {"keras": keras.__version__},
     }
-    paths.atomic_write_bytes(args.out / META_NAME,
+    paths.atomic_write_bytes(args.out / chargen.META_FILE,
                              json.dumps(meta, indent=1, ensure_ascii=False).encode("utf-8"))
-    size = (args.out / MODEL_NAME).stat().st_size
-    print(f"wrote {args.out / MODEL_NAME} ({size / 1e6:.1f} MB)")
+    size = (args.out / chargen.MODEL_FILE).stat().st_size
+    print(f"wrote {args.out / chargen.MODEL_FILE} ({size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The char-RNN explainer: vocabulary, windows, the stepwise sampler against the full model."""
+"""The char-RNN explainers: vocabulary, windows, the stepwise sampler against the full model,
+training, and the shipped model."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from explainers import cells, chargen, lesson, live, paths
+from explainers import cells, chargen, charsample, chartrain, lesson, live, paths
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
 
@@ -69,15 +70,15 @@ def test_stepwise_logits_equal_the_full_sequence_model(tiny_models, vocab, cell)
     model = tiny_models[cell]
     ids = vocab.encode("Speak, speak.\nAll:")
     full = model(ids[None, :]).numpy()[0]  # (T, vocab) from the whole layer at once
-    steps = chargen.stepwise_logits(model, ids)  # (T, vocab), one character at a time
+    steps = charsample.stepwise_logits(model, ids)  # (T, vocab), one character at a time
     np.testing.assert_allclose(steps, full, rtol=1e-4, atol=1e-5)
 
 
 def test_generation_records_what_the_model_predicted(tiny_models, vocab):
     model = tiny_models["gru"]
-    gen = chargen.generate(model, vocab, "All:", 12, 1.0, seed=3)
+    gen = charsample.generate(model, vocab, "All:", 12, 1.0, seed=3)
     assert gen.text.startswith("All:") and len(gen.text) == 16 and gen.n_prompt == 4
-    logits = chargen.stepwise_logits(model, vocab.encode(gen.text))  # (16, vocab)
+    logits = charsample.stepwise_logits(model, vocab.encode(gen.text))  # (16, vocab)
     probs = np.exp(logits - logits.max(1, keepdims=True))
     probs /= probs.sum(1, keepdims=True)
     assert np.isnan(gen.prob[0])
@@ -90,38 +91,38 @@ def test_generation_records_what_the_model_predicted(tiny_models, vocab):
 
 def test_sampling_is_reproducible_and_matches_sample_next(tiny_models, vocab):
     model = tiny_models["lstm"]
-    a = chargen.generate(model, vocab, "Sp", 40, 1.0, seed=7, record_hidden=False)
-    b = chargen.generate(model, vocab, "Sp", 40, 1.0, seed=7, record_hidden=False)
-    c = chargen.generate(model, vocab, "Sp", 40, 1.0, seed=8, record_hidden=False)
+    a = charsample.generate(model, vocab, "Sp", 40, 1.0, seed=7, record_hidden=False)
+    b = charsample.generate(model, vocab, "Sp", 40, 1.0, seed=7, record_hidden=False)
+    c = charsample.generate(model, vocab, "Sp", 40, 1.0, seed=8, record_hidden=False)
     assert a.text == b.text and a.text != c.text
-    logits = chargen.stepwise_logits(model, vocab.encode(a.text))
+    logits = charsample.stepwise_logits(model, vocab.encode(a.text))
     # generate draws character t + 1 at step t with seed (seed, t), exactly as sample_next
     for t in range(1, len(a.text) - 1):
-        assert chargen.sample_next(logits[t], 1.0, 7, t) == vocab.index[a.text[t + 1]]
+        assert charsample.sample_next(logits[t], 1.0, 7, t) == vocab.index[a.text[t + 1]]
 
 
 def test_low_temperature_approaches_argmax(tiny_models, vocab):
     model = tiny_models["simplernn"]
-    greedy = chargen.generate(model, vocab, "All", 30, 0.0, seed=1, record_hidden=False)
-    cold = chargen.generate(model, vocab, "All", 30, 1e-4, seed=1, record_hidden=False)
-    hot = chargen.generate(model, vocab, "All", 30, 50.0, seed=1, record_hidden=False)
+    greedy = charsample.generate(model, vocab, "All", 30, 0.0, seed=1, record_hidden=False)
+    cold = charsample.generate(model, vocab, "All", 30, 1e-4, seed=1, record_hidden=False)
+    hot = charsample.generate(model, vocab, "All", 30, 50.0, seed=1, record_hidden=False)
     assert cold.text == greedy.text
     assert hot.text != greedy.text
     logits = np.array([1.0, 3.0, 2.9])
-    draws = {chargen.sample_next(logits, 0.01, s, 0) for s in range(50)}
+    draws = {charsample.sample_next(logits, 0.01, s, 0) for s in range(50)}
     assert draws == {1}
-    warm = [chargen.sample_next(logits, 1.0, s, 0) for s in range(200)]
+    warm = [charsample.sample_next(logits, 1.0, s, 0) for s in range(200)]
     assert 0.2 < np.mean(np.equal(warm, 2)) < 0.6  # softmax gives ~0.45 to index 2
 
 
 def test_generate_refuses_bad_input(tiny_models, vocab):
     model = tiny_models["gru"]
     with pytest.raises(ValueError, match="empty"):
-        chargen.generate(model, vocab, "", 5)
+        charsample.generate(model, vocab, "", 5)
     with pytest.raises(ValueError, match="vocabulary"):
-        chargen.generate(model, vocab, "<script>", 5)
+        charsample.generate(model, vocab, "<script>", 5)
     with pytest.raises(ValueError, match="length"):
-        chargen.generate(model, vocab, "All", chargen.MAX_GENERATE + 1)
+        charsample.generate(model, vocab, "All", charsample.MAX_GENERATE + 1)
 
 
 def test_lesson_parameter_counts_match_keras():
@@ -138,19 +139,10 @@ def test_units_tracking_finds_a_planted_unit():
     rng = np.random.default_rng(0)
     hidden = rng.normal(0, 0.3, (len(text), 6))  # (T, units)
     hidden[:, 4] = [1.0 if c.isupper() else -0.5 for c in text]
-    best = chargen.units_tracking(hidden, text, "upper-case letter (speaker names)", k=2)
+    best = charsample.units_tracking(hidden, text, "upper-case letter (speaker names)", k=2)
     assert best[0][0] == 4 and best[0][1] > 0.99
-    col = chargen.feature_values("ab\ncd", "position in the line")
+    col = charsample.feature_values("ab\ncd", "position in the line")
     assert col.tolist() == [0, 1, 2, 0, 1]
-
-
-def test_colour_html_escapes_text():
-    text = "<b>&\n"
-    out = chargen.colour_html(text, np.array([np.nan, 0.5, 1.0, 0.0, 0.2]), False, 1, 2)
-    assert "<b>" not in out and "&lt;" in out and "&amp;" in out and "↵" in out
-    assert out.count("<span") == 5 and "outline" in out
-    signed = chargen.colour_html("ab", np.array([-1.0, 0.5]), True)
-    assert "rgba(31,119,180,0.80)" in signed and "rgba(214,39,40,0.40)" in signed
 
 
 class Recorder(live.Reporter):
@@ -173,10 +165,10 @@ def test_tiny_training_lowers_the_loss_and_stop_keeps_the_model():
     text = "to be or not to be, that is the question.\n" * 60
     vocab = chargen.CharVocab.from_text(text)
     model = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 32, 8), seed=0)
-    config = chargen.TrainConfig(seq_length=20, batch_size=16, epochs=4, text_chars=len(text),
+    config = chartrain.TrainConfig(seq_length=20, batch_size=16, epochs=4, text_chars=len(text),
                                  learning_rate=1e-2, sample_prompt="to", sample_length=30)
     seen = Recorder()
-    result = chargen.train(model, vocab, text, config, reporter=seen)
+    result = chartrain.train(model, vocab, text, config, reporter=seen)
     assert [e for e, _, _ in seen.epochs] == [1, 2, 3, 4]
     assert [b[:2] for b in seen.batches[:2]] == [(1, 7), (2, 7)] and len(seen.batches) == 4 * 7
     assert [loss for _, loss, _ in seen.epochs] == result.losses
@@ -186,57 +178,81 @@ def test_tiny_training_lowers_the_loss_and_stop_keeps_the_model():
 
     fresh = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 32, 8), seed=0)
     before = [w.copy() for w in fresh.get_weights()]
-    stopped = chargen.train(fresh, vocab, text, config, reporter=Recorder(stop=True))
+    stopped = chartrain.train(fresh, vocab, text, config, reporter=Recorder(stop=True))
     assert stopped.stopped and len(stopped.losses) == 1  # Keras ends the epoch it is in
     assert any(not np.array_equal(a, b) for a, b in zip(before, fresh.get_weights(),
                                                         strict=True))
 
 
-def test_live_training_job_stops_and_keeps_its_model(tmp_path):
-    text = "to be or not to be, that is the question.\n" * 40
-    (tmp_path / "play.txt").write_text(text, encoding="utf-8")
-    spec = chargen.LiveSpec(
-        chargen.CharModelConfig("gru", 16, 8),
-        chargen.TrainConfig(seq_length=20, batch_size=8, epochs=50, text_chars=len(text),
-                            sample_length=10, sample_prompt="to"),
-        str(tmp_path / "play.txt"),
-    )
-    job = live.Job(chargen.train_live, spec, epochs=50).start()
+PLAY = "to be or not to be, that is the question.\n" * 40
+
+
+def stopped_live_job(tmp_path, model: chargen.CharModelConfig, epochs: int,
+                     prompt: str) -> live.Job:
+    """`train_live` on PLAY as a live job, asked to stop at once; returned once it ended."""
+    (tmp_path / "play.txt").write_text(PLAY, encoding="utf-8")
+    train = chartrain.TrainConfig(seq_length=20, batch_size=8, epochs=epochs,
+                                  text_chars=len(PLAY), sample_length=10, sample_prompt=prompt)
+    spec = chartrain.LiveSpec(model, train, str(tmp_path / "play.txt"))
+    job = live.Job(chartrain.train_live, spec, epochs=epochs).start()
     job.stop()
     job.join(60)
+    return job
+
+
+def test_live_training_job_stops_and_keeps_its_model(tmp_path):
+    job = stopped_live_job(tmp_path, chargen.CharModelConfig("gru", 16, 8), 50, "to")
     snap = job.snapshot()
     assert snap.phase == live.Phase.DONE and not job.running
     assert job.result.result.stopped and job.result.model is not None
-    assert job.result.vocab == chargen.CharVocab.from_text(text)
+    assert job.result.vocab == chargen.CharVocab.from_text(PLAY)
     assert snap.records[0].epoch == 0 and len(snap.records) <= 2  # before + one epoch
     assert snap.records[0].note.startswith("to") and not snap.records[0].metrics.names
+
+
+def test_a_prompt_the_text_lacks_samples_from_its_first_character(tmp_path):
+    job = stopped_live_job(tmp_path, chargen.CharModelConfig("gru", 8, 4), 5,
+                           "ROMEO:")  # no capitals in the play
+    notes = [r.note for r in job.snapshot().records]
+    assert job.error is None and notes and all(n.startswith("t") for n in notes)
+    assert len(notes[0]) == 1 + 10  # before training too: its first character, then 10
 
 
 def test_training_refuses_less_than_one_batch(vocab):
     model = chargen.build_model(vocab.size, chargen.CharModelConfig("gru", 4, 4), seed=0)
     with pytest.raises(ValueError, match="fewer than one batch"):
-        chargen.train(model, vocab, TEXT, chargen.TrainConfig(seq_length=100, batch_size=64))
+        chartrain.train(model, vocab, TEXT, chartrain.TrainConfig(seq_length=100, batch_size=64))
 
 
 def test_shipped_model_writes_shakespeare_like_text():
-    model_path = paths.ASSETS / "char_rnn.keras"
-    if not model_path.is_file():
+    if chargen.shipped_version() is None:
         pytest.skip("assets/char_rnn.keras not built: python scripts/train_char_rnn.py")
-    import keras
-
-    model = keras.saving.load_model(model_path, compile=False)
-    vocab = chargen.CharVocab.from_file(paths.ASSETS / "char_rnn_vocab.json")
-    meta = json.loads((paths.ASSETS / "char_rnn_meta.json").read_text(encoding="utf-8"))
-    assert vocab.size == lesson.CHAR.vocab
+    shipped = chargen.load_shipped()
+    meta = json.loads((paths.ASSETS / chargen.META_FILE).read_text(encoding="utf-8"))
+    assert shipped.vocab.size == lesson.CHAR.vocab
+    assert shipped.config == chargen.CharModelConfig(**meta["model"])  # read from the layers
+    assert shipped.info == chargen.ShippedInfo(meta["epochs_finished"], meta["final_loss"],
+                                               meta["held_out_loss"])
     assert meta["final_loss"] < 1.7 and meta["held_out_loss"] < 1.9
-    assert model_path.stat().st_size < 10_000_000
+    assert (paths.ASSETS / chargen.MODEL_FILE).stat().st_size < 10_000_000
     sample = meta["sample"]
-    gen = chargen.generate(model, vocab, sample["prompt"], 400, sample["temperature"],
-                           seed=sample["seed"], record_hidden=False)
+    gen = charsample.generate(shipped.model, shipped.vocab, sample["prompt"], 400,
+                              sample["temperature"], seed=sample["seed"], record_hidden=False)
     assert gen.text == sample["text"]  # the metadata's sample is reproducible from its seed
     words = gen.generated.split()
     common = {"the", "and", "to", "of", "i", "you", "my", "a", "that", "is", "not", "be"}
     assert sum(w.lower().strip(".,;:!?") in common for w in words) >= 5
+
+
+def test_shipped_loader_needs_model_and_vocabulary_not_metadata(tiny_models, vocab, tmp_path):
+    assert chargen.shipped_version(tmp_path) is None  # nothing there: the page says so
+    tiny_models["lstm"].save(tmp_path / chargen.MODEL_FILE)
+    assert chargen.shipped_version(tmp_path) is None  # a model without its vocabulary
+    vocab.save(tmp_path / chargen.VOCAB_FILE)
+    assert chargen.shipped_version(tmp_path) == (tmp_path / chargen.MODEL_FILE).stat().st_mtime
+    loaded = chargen.load_shipped(tmp_path)
+    assert loaded.vocab == vocab and loaded.config == chargen.CharModelConfig("lstm", 8, 4)
+    assert loaded.info == chargen.ShippedInfo()  # no metadata file: nothing is claimed
 
 
 @pytest.mark.realdata

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explainers import cells, data
+from explainers import cells, data, live
 from explainers import rnn_inside as r
 
 
@@ -78,6 +78,43 @@ def test_untrained_simplernn_forgets_faster_than_lstm():
     assert simple.norms.shape == (40,)
     assert simple.norms[-1] > 100 * simple.norms[0]  # the last input counts far more
     assert lstm.ratio > simple.ratio  # the LSTM keeps a little more of the first input
+
+
+class Recorder(live.Reporter):
+    def __init__(self, stop: bool = False):
+        self.batches: list[tuple[int, int]] = []
+        self.epochs: list[tuple[int, str | None]] = []
+        self.stop = stop
+
+    def batch(self, done, total, **metrics):
+        self.batches.append((done, total))
+
+    def epoch(self, number, metrics=(), note=None):
+        self.epochs.append((number, note))
+
+    def should_stop(self):
+        return self.stop
+
+
+def test_memory_training_reports_each_cell_and_stops_with_what_it_has():
+    config = r.MemoryConfig(steps=12, input_dim=4, units=8, train_samples=128, epochs=2,
+                            batch_size=32)
+    seen = Recorder()
+    profiles = r.train_memory(config, seen)
+    assert list(profiles) == list(cells.KINDS)
+    assert seen.epochs == [(1, "simplernn"), (2, "simplernn"), (3, "lstm"), (4, "lstm"),
+                           (5, "gru"), (6, "gru")]  # numbered on across the cells
+    assert seen.batches[:2] == [(1, 4), (2, 4)] and len(seen.batches) == 3 * 2 * 4
+    assert all(p.trained and p.epochs_run == 2 and not p.stopped for p in profiles.values())
+    assert r.trained_fully(profiles)
+    untrained = r.gradient_profile("simplernn", False, config)
+    assert not np.allclose(profiles["simplernn"].norms, untrained.norms)  # it learned
+
+    stopped = r.train_memory(config, Recorder(stop=True))
+    assert list(stopped) == ["simplernn"]  # Stop ends the first cell and skips the others
+    assert stopped["simplernn"].stopped and stopped["simplernn"].epochs_run == 1
+    assert stopped["simplernn"].norms.shape == (12,)  # measured as trained so far
+    assert not r.trained_fully(stopped)
 
 
 def test_padding_decides_what_the_final_state_sees():

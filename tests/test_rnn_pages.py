@@ -59,6 +59,48 @@ def test_rnn_inside_without_data_still_teaches(no_data):
     assert not at.exception
 
 
+def stop_and_join(at: AppTest, panel: str, job_key: str) -> None:
+    """Press the live panel's Stop, wait for the job to end, and draw the page again."""
+    at.button(key=f"{panel}_stop").click().run()
+    job = at.session_state[job_key]
+    assert job.snapshot().stopping
+    job.join(TIMEOUT)
+    at.run()
+    assert not at.exception
+
+
+def memory_weights(at: AppTest) -> list[str]:
+    """The memory table's Weights column: one row per cell and state of training."""
+    table = next(df.value for df in at.dataframe if "Task accuracy" in df.value.columns)
+    return table["Weights"].tolist()
+
+
+@pytest.mark.slow
+def test_rnn_inside_memory_training_is_a_live_job_shared_once_finished(no_data):
+    at = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()
+    assert memory_weights(at) == ["untrained"] * 3
+    at.button(key="inside_memory_train").click().run()
+    assert not at.exception
+    assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
+    stop_and_join(at, "inside_memory", "inside_memory_job")
+    assert "inside_memory_job" not in at.session_state
+    weights = memory_weights(at)
+    assert len(weights) == 4 and weights[3].startswith("trained, stopped after")
+    assert weights[:3] == ["untrained"] * 3  # the cell in training kept; the others skipped
+    assert not at.button(key="inside_memory_train").disabled  # a stopped one may train fully
+
+    at.button(key="inside_memory_train").click().run()
+    at.session_state["inside_memory_job"].join(TIMEOUT)
+    at.run()
+    assert memory_weights(at) == ["untrained"] * 3 + ["trained"] * 3
+    assert not any(b.key == "inside_memory_train" for b in at.button)  # nothing left to ask
+
+    other = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()  # a new session
+    other.button(key="inside_memory_train").click().run()
+    assert "inside_memory_job" not in other.session_state  # trained once per server
+    assert memory_weights(other) == ["untrained"] * 3 + ["trained"] * 3
+
+
 def _train_and_wait(at: AppTest, variant: str) -> None:
     at.button(key=f"inside_train_{variant}").click().run()
     assert not at.exception
@@ -91,12 +133,7 @@ def test_rnn_inside_quick_training_stops_from_the_page(real_imdb):
     assert not at.exception
     assert at.button(key="inside_train_post").disabled  # one training at a time
     assert any(m.label.startswith("Time left") for m in at.metric)
-    at.button(key="inside_stop").click().run()
-    job = at.session_state["inside_quick_job"]
-    assert job.snapshot().stopping
-    job.join(TIMEOUT)
-    at.run()
-    assert not at.exception
+    stop_and_join(at, "inside", "inside_quick_job")
     result = at.session_state["inside_quick_results"]["pre"]
     assert result.stopped and result.epochs_run < 6 and 0.0 <= result.test_accuracy <= 1.0
     assert any("stopped by you after" in c.value for c in at.caption)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import chargen, live, paths
+from explainers import chartrain, live, paths
+from pages.charts import text as charts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "text_generation.py")
 TIMEOUT = 120  # the first run imports TensorFlow and loads the model
+SELECT_SLIDERS = ("live_units", "live_batch", "live_subset")  # the live settings' other kind
 
 
 def shipped_present() -> bool:
@@ -70,7 +73,9 @@ def test_unknown_characters_and_markup_get_a_clear_message():
     at.text_area(key="gen_prompt").set_value("ROMEO: 你好 <b>5</b>").run()
     assert not at.exception
     message = at.error[0].value
-    assert "'你'" in message and "'<'" in message and "'5'" in message
+    named = message.replace("\\", "")  # the Markdown source, its escapes taken out
+    assert "'你'" in named and "'<'" in named and "'5'" in named
+    assert "\\'\\<\\'" in message  # echoed inert: no character can start any markup
     assert not html_blocks(at)  # nothing generated
 
     at.text_area(key="gen_prompt").set_value("").run()
@@ -90,17 +95,22 @@ def test_page_without_model_or_data_still_explains(no_data, monkeypatch, tmp_pat
     assert "1,311,744" in text  # the lesson's recipe needs neither
 
 
+def start_live(**settings) -> AppTest:
+    """The page after Train was pressed with these slider settings (by widget key)."""
+    at = page().run()
+    for key, value in settings.items():
+        widget = at.select_slider(key=key) if key in SELECT_SLIDERS else at.slider(key=key)
+        widget.set_value(value)
+    at.button(key="live_train").click().run()
+    assert not at.exception
+    return at
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
-    at = page().run()
-    at.select_slider(key="live_units").set_value(32)
-    at.slider(key="live_seq").set_value(32)
-    at.select_slider(key="live_batch").set_value(64)
-    at.slider(key="live_epochs").set_value(2)
-    at.select_slider(key="live_subset").set_value(20_000)
-    at.button(key="live_train").click().run()
-    assert not at.exception
+    at = start_live(live_units=32, live_seq=32, live_batch=64, live_epochs=2,
+                    live_subset=20_000)
     job = at.session_state["chargen_job"]
     assert isinstance(job, live.Job)
     job.join(TIMEOUT)
@@ -108,7 +118,7 @@ def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
     assert not at.exception
     assert "finished after 2 epoch(s)" in at.success[0].value
     trained = job.result
-    assert isinstance(trained, chargen.LiveResult)
+    assert isinstance(trained, chartrain.LiveResult)
     losses = trained.result.losses
     assert len(losses) == 2 and losses[1] < losses[0]
     assert sum("After epoch" in m.value for m in at.markdown) == 2
@@ -118,12 +128,7 @@ def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_live_training_stops_from_the_page_and_keeps_the_model(real_shakespeare):
-    at = page().run()
-    at.select_slider(key="live_units").set_value(32)
-    at.slider(key="live_epochs").set_value(30)
-    at.select_slider(key="live_subset").set_value(20_000)
-    at.button(key="live_train").click().run()
-    assert not at.exception
+    at = start_live(live_units=32, live_epochs=30, live_subset=20_000)
     assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
     at.button(key="char_stop").click().run()
     job = at.session_state["chargen_job"]
@@ -136,3 +141,19 @@ def test_live_training_stops_from_the_page_and_keeps_the_model(real_shakespeare)
     assert sum("Before training" in m.value for m in at.markdown) == 1
     written = [c.value for c in at.code if len(c.value) == len("ROMEO:") + 300]
     assert written and written[0].startswith("ROMEO:")  # the kept model fills the sample box
+
+
+def test_colour_html_escapes_text():
+    text = "<b>&\n"
+    out = charts.colour_html(text, np.array([np.nan, 0.5, 1.0, 0.0, 0.2]), False, 1, 2)
+    assert "<b>" not in out and "&lt;" in out and "&amp;" in out and "↵" in out
+    assert out.count("<span") == 5 and "outline" in out
+    signed = charts.colour_html("ab", np.array([-1.0, 0.5]), True)
+    assert "rgba(31,119,180,0.80)" in signed and "rgba(214,39,40,0.40)" in signed
+
+
+def test_echoed_text_cannot_leave_its_code_span():
+    assert charts.code_span("ROMEO:") == "` ROMEO: `"
+    assert charts.code_span("a`b``c") == "``` a`b``c ```"  # a longer fence than any run
+    assert charts.shown_char(" ") == "␣" and charts.shown_char("\n", named=True) == "↵ new line"
+    assert charts.shown_char("x", named=True) == "x"
