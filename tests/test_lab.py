@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explainers import data, lab, live, models, runs, training
+from explainers import data, lab, live, models, presets, runs, training
 
 
 class Recorder(live.Reporter):
@@ -76,7 +76,7 @@ def test_budget_time_reasons_follow_the_estimate(tiny_imdb, monkeypatch):
         (lab.WARN_SECONDS + 1, lab.Verdict.WARN, lab.Reason.SLOW),
         (lab.MAX_SECONDS + 1, lab.Verdict.REFUSE, lab.Reason.TOO_SLOW),
     ):
-        monkeypatch.setattr(training, "estimate_seconds", lambda *a, s=seconds: s)
+        monkeypatch.setattr(lab, "estimate_seconds", lambda *a, s=seconds: s)
         found = lab.budget(imdb, models.ModelConfig(), config)
         assert (found.verdict, found.reason, found.seconds) == (verdict, reason, seconds)
 
@@ -90,3 +90,18 @@ def test_a_stopped_lab_run_is_still_scored_and_saved(tiny_imdb):
     assert outcome.result.stopped and outcome.result.epochs_run == 0
     record = runs.RunStore().load(outcome.run_id)
     assert record.stopped and record.preset == "mine" and record.name == "mine"
+
+
+def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
+    def estimate(preset, width):
+        return lab.estimate_seconds(preset.model, preset.train, 25_000, width)
+
+    lesson = estimate(presets.LESSON_BILSTM, 500)
+    fast = estimate(presets.FAST_LSTM, 163)
+    assert 10 * 60 < lesson < 60 * 60  # the lesson's 10 epochs: tens of minutes here
+    assert fast < 60 and lesson / presets.LESSON_BILSTM.train.epochs > 10 * fast
+    assert estimate(presets.FAST_POOL, 226) < estimate(presets.RNN_DONE_RIGHT, 163)
+    small = lab.estimate_memory_bytes(presets.FAST_LSTM.model, 256, 200)
+    big = lab.estimate_memory_bytes(
+        models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True), 512, 500)
+    assert small < 1e9 < big
