@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +30,15 @@ MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard t
 WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
 MAX_MEMORY = 1.5e9  # bytes of activations; the machine is shared with other sessions
 SAVING = "saving the run"  # the stage after scoring (training.SCORING), as reported
+ALL_REVIEWS = 25_000  # a form's train_size for the whole training split (train_size None)
+FORM = {  # the settings the lab's form holds: field -> the settings object it belongs to
+    "vocab_size": "model", "embed_dim": "model", "mask_zero": "model", "body": "model",
+    "units": "model", "layers": "model", "bidirectional": "model", "dropout": "model",
+    "dense_units": "model", "maxlen": "imdb", "padding": "imdb", "truncating": "imdb",
+    "train_size": "train", "validation_split": "train", "epochs": "train",
+    "batch_size": "train", "learning_rate": "train", "early_stopping_patience": "train",
+    "bucketing": "train", "seed": "train",
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,34 @@ class LabOutcome:
     result: training.TrainResult
     test_seconds: float  # time spent scoring the test reviews
     model: object = field(repr=False)  # the trained Keras model (this process only)
+
+
+def form(imdb: data.ImdbConfig, model: models.ModelConfig,
+         train: training.TrainConfig) -> dict[str, Any]:
+    """Three settings as the lab's form holds them: one flat {field: value} (see FORM)."""
+    parts = {"imdb": imdb, "model": model, "train": train}
+    values = {name: getattr(parts[part], name) for name, part in FORM.items()}
+    return values | {"train_size": train.train_size or ALL_REVIEWS}
+
+
+def from_form(values: Mapping[str, Any]
+              ) -> tuple[data.ImdbConfig, models.ModelConfig, training.TrainConfig]:
+    """The settings a filled-in form describes, the inverse of `form`. A pooling model keeps
+    ModelConfig's recurrent defaults whatever the (disabled) recurrent fields hold; the
+    vocabulary size is also IMDB's num_words; training stops at MAX_SECONDS."""
+    parts: dict[str, dict[str, Any]] = {"imdb": {}, "model": {}, "train": {}}
+    for name, part in FORM.items():
+        parts[part][name] = values[name]
+    model, train = parts["model"], parts["train"]
+    if model["body"] == models.POOL:
+        defaults = models.ModelConfig
+        model |= {"units": defaults.units, "layers": defaults.layers,
+                  "bidirectional": defaults.bidirectional}
+    size = int(train["train_size"])
+    train |= {"train_size": None if size >= ALL_REVIEWS else size, "seed": int(train["seed"]),
+              "time_limit": MAX_SECONDS}
+    return (data.ImdbConfig(num_words=model["vocab_size"], **parts["imdb"]),
+            models.ModelConfig(**model), training.TrainConfig(**train))
 
 
 def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOutcome:

@@ -324,6 +324,14 @@ def confusion(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     return out
 
 
+def confident_mistakes(y_true: np.ndarray, probabilities: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the (at most) n wrong predictions made with the most confidence, most
+    confident first: (k,) ints."""
+    probabilities = np.asarray(probabilities)
+    wrong = np.flatnonzero((probabilities > 0.5) != (np.asarray(y_true) > 0))  # (wrong,)
+    return wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5), kind="stable")][:n]
+
+
 def best_epoch(history: dict[str, list[float]]) -> int:
     """1-based epoch of the lowest validation loss (0 without validation)."""
     losses = np.asarray(history.get("val_loss", []), dtype=float)

@@ -105,3 +105,26 @@ def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
     big = lab.estimate_memory_bytes(
         models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True), 512, 500)
     assert small < 1e9 < big
+
+
+@pytest.mark.parametrize("preset", presets.PRESETS.values(), ids=lambda p: p.name)
+def test_a_preset_read_back_from_its_form_is_still_that_preset(preset):
+    values = lab.form(preset.imdb, preset.model, preset.train)
+    assert set(values) == set(lab.FORM)
+    imdb, model, train = lab.from_form(values)
+    assert preset.matches(imdb, model, train)
+    assert train.time_limit == lab.MAX_SECONDS and imdb.num_words == model.vocab_size
+    changed = lab.from_form(values | {"epochs": preset.train.epochs + 1})
+    assert not preset.matches(*changed)
+
+
+def test_a_form_for_a_pooling_model_ignores_its_recurrent_fields():
+    values = lab.form(data.ImdbConfig(), models.ModelConfig(body="lstm", units=128, layers=3,
+                                                            bidirectional=True),
+                      training.TrainConfig(train_size=5_000))
+    assert values["train_size"] == 5_000
+    _, model, train = lab.from_form(values | {"body": models.POOL})
+    assert model == models.ModelConfig(body=models.POOL)
+    assert train.train_size == 5_000
+    _, _, everything = lab.from_form(values | {"train_size": lab.ALL_REVIEWS})
+    assert everything.train_size is None

@@ -43,7 +43,7 @@ def _train(at: AppTest) -> live.Job:
 def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
     at = _page()
     at.selectbox(key="lab_preset").set_value(presets.RNN_DONE_RIGHT.name).run()
-    assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask"]
+    assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask_zero"]
     assert at.slider(key="lab_maxlen").value == presets.RNN_DONE_RIGHT.imdb.maxlen
     job = _train(at)
     outcome = job.result
@@ -98,9 +98,9 @@ def test_too_big_a_setup_is_refused_before_training(tiny_imdb):
     at.selectbox(key="lab_body").set_value("lstm").run()
     at.slider(key="lab_units").set_value(128).run()
     at.slider(key="lab_layers").set_value(3).run()
-    at.checkbox(key="lab_bi").check().run()
+    at.checkbox(key="lab_bidirectional").check().run()
     at.checkbox(key="lab_bucketing").uncheck()
-    at.select_slider(key="lab_batch").set_value(512)
+    at.select_slider(key="lab_batch_size").set_value(512)
     at.slider(key="lab_epochs").set_value(30).run()
     assert at.error, "an hours-long or memory-hungry set-up must be refused"
     assert at.button(key="lab_train").disabled

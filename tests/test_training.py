@@ -188,6 +188,14 @@ def test_confusion_counts_and_gap():
     assert training.overfitting_gap(history) == pytest.approx(0.09)
 
 
+def test_confident_mistakes_come_most_confident_first():
+    y = np.array([0, 0, 1, 1, 1, 0])
+    p = np.array([0.2, 0.7, 0.9, 0.4, 0.05, 0.99])  # wrong: 1 (0.7), 3 (0.4), 4, 5
+    np.testing.assert_array_equal(training.confident_mistakes(y, p, 3), [5, 4, 1])
+    assert training.confident_mistakes(y, p, 10).tolist() == [5, 4, 1, 3]
+    assert training.confident_mistakes(y[:1], p[:1], 3).size == 0  # none wrong
+
+
 @dataclass(frozen=True)
 class SmallFit:
     """A live job's settings: the synthetic reviews, SMALL, and how to train."""
