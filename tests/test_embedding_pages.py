@@ -141,9 +141,9 @@ def test_transfer_without_imdb_says_so(no_data):
 @pytest.mark.slow
 def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     at = run("transfer_learning.py")
-    at.slider[0].set_value(500).run()
-    at.slider[1].set_value(3).run()
-    at.button[0].click().run()
+    at.slider(key="transfer_reviews").set_value(500).run()
+    at.slider(key="transfer_epochs").set_value(3).run()
+    at.button(key="transfer_train").click().run()
     assert not at.exception and not at.error
     assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
     finish_job(at, "transfer_job")
@@ -151,17 +151,17 @@ def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     accuracies = {m.label: m.value for m in at.metric}
     assert len(accuracies) == 4  # the time estimate and three test accuracies
     assert len(at.dataframe[0].value) == 3
-    at.slider[1].set_value(4).run()
-    at.slider[1].set_value(3).run()  # back to the trained config: shown, not retrained
-    assert not at.button and len(at.metric) == 4
+    at.slider(key="transfer_epochs").set_value(4).run()
+    at.slider(key="transfer_epochs").set_value(3).run()  # back to the trained config:
+    assert not at.button and len(at.metric) == 4  # shown, not retrained
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_transfer_stop_keeps_what_was_trained(real_imdb):
     at = run("transfer_learning.py")
-    at.slider[1].set_value(30).run()
-    at.button[0].click().run()
+    at.slider(key="transfer_epochs").set_value(30).run()
+    at.button(key="transfer_train").click().run()
     at.button(key="transfer_stop").click().run()  # seconds into the first of 90 epochs
     assert at.session_state["transfer_job"].snapshot().stopping
     finish_job(at, "transfer_job")
