@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +22,11 @@ def run(page: str) -> AppTest:
 
 def text_of(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown in which user text was escaped (ui.inert)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def fresh_imdb_cache():
@@ -91,19 +98,19 @@ def test_learned_embeddings_shipped_model():
     rows = table.splitlines()
     assert "GloVe's neighbours, same vocabulary" in rows[0]
     assert rows[2].startswith("| **great** |") and rows[3].startswith("| **excellent** |")
-    at.text_input[0].set_value("grate").run()
-    assert "'grate' is not in the vocabulary" in at.error[0].value
+    at.text_input(key="embeddings_word").set_value("grate").run()
+    assert "'grate' is not in the vocabulary" in shown(at.error[0].value)
 
 
 def test_learned_embeddings_quick_model_on_tiny_data(tiny_imdb):
     fresh_imdb_cache()
     at = run("learned_embeddings.py")
-    at.selectbox[0].set_value("quick").run()
-    at.button[0].click().run()
+    at.selectbox(key="embeddings_model").set_value("quick").run()
+    at.button(key="quick_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="quick_stop")  # the live panel, while it trains
     finish_job(at, "embeddings_quick_job")
-    assert "pooling model trained here (4 reviews, 4 epochs" in at.success[0].value
+    assert "pooling model trained here (4 reviews, 4 epochs" in shown(at.success[0].value)
     assert "embeddings_quick_job" not in at.session_state and not at.button  # trained once
     fresh_imdb_cache()
 
@@ -115,16 +122,16 @@ def test_learned_embeddings_quick_model_stopped_stays_with_the_session(real_imdb
 
     st.cache_resource.clear()  # no quick model trained by an earlier test
     at = run("learned_embeddings.py")
-    at.selectbox[0].set_value("quick").run()
-    at.button[0].click().run()
+    at.selectbox(key="embeddings_model").set_value("quick").run()
+    at.button(key="quick_train").click().run()
     at.button(key="quick_stop").click().run()
     assert at.session_state["embeddings_quick_job"].snapshot().stopping
     finish_job(at, "embeddings_quick_job")
-    assert "stopped by you after" in at.success[0].value
+    assert "stopped by you after" in shown(at.success[0].value)
     assert any("You stopped the training" in c.value for c in at.caption)
     assert [b.label for b in at.button] == ["Train it now"]  # it can still be trained fully
     other = run("learned_embeddings.py")  # another session: no half-trained model for it
-    other.selectbox[0].set_value("quick").run()
+    other.selectbox(key="embeddings_model").set_value("quick").run()
     assert [b.label for b in other.button] == ["Train it now"] and not other.success
     st.cache_resource.clear()
 
@@ -197,3 +204,7 @@ def test_learned_embeddings_reads_the_current_lab_run():
     table = next(m.value for m in at.markdown if m.value.startswith("| word"))
     assert [r.split("|")[1].strip() for r in table.splitlines()[2:5]] == [
         "**great**", "**excellent**", "**awful**"]
+    at.text_input(key="embeddings_word").set_value("[Great](http://e.vil) <b>").run()
+    (error,) = at.error  # the typed word is echoed as typed (lower-cased), never as markup
+    assert "'[great](http://e.vil) <b>' is not in the vocabulary" in shown(error.value)
+    assert "](" not in error.value and "<b>" not in error.value
