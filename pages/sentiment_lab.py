@@ -156,18 +156,9 @@ def training_section(spec: lab.LabSpec, refused: bool) -> None:
         results_section(job.result)
 
 
-def how_it_ended(result: training.TrainResult) -> str:
-    if result.timed_out:
-        return (f"ended by the {lab.MAX_SECONDS // 60}-minute limit after {result.epochs_run} "
-                "epochs")
-    return (f"stopped by you after {result.epochs_run} full epoch(s)" if result.stopped
-            else "stopped early (validation loss stopped improving)" if result.early_stopped
-            else f"{result.epochs_run} epochs")
-
-
 def results_section(outcome: lab.LabOutcome) -> None:
     result, spec = outcome.result, outcome.spec
-    st.success(f"Trained in {result.seconds:.1f} s ({how_it_ended(result)}); saved as run "
+    st.success(f"Trained in {result.seconds:.1f} s ({charts.how_it_ended(result)}); saved as run "
                f"`{outcome.run_id}`.")
     preset = presets.PRESETS.get(spec.preset)
     lesson = presets.lesson_accuracy_for(preset) if preset else None

@@ -134,3 +134,24 @@ def test_stop_from_the_page_ends_the_run_and_saves_what_was_learned(real_imdb):
     (record,), _ = runs.RunStore().list()
     assert record.stopped and record.run_id == outcome.run_id
     assert record.test["reviews"] == 1_000
+
+
+def test_lab_charts_mark_the_best_epoch_and_never_render_a_run_name_or_review_as_markup():
+    from pages.charts import lab as charts
+
+    history = {"loss": [0.6, 0.4, 0.3], "accuracy": [0.7, 0.8, 0.9],
+               "val_loss": [0.5, 0.45, 0.5], "val_accuracy": [0.75, 0.8, 0.78]}
+    curves = charts.curves_figure(history, "t")
+    assert [shape.x0 for shape in curves.layout.shapes] == [2, 2]  # best epoch, both panels
+    assert any(a.text == "gap +0.120" for a in curves.layout.annotations)
+    record = runs.RunRecord(
+        run_id="20260101-000000-abcdef", created=0.0, name="<b>mine</b>", preset="",
+        architecture="pool", model_config={}, train_config={}, data={"maxlen": 20},
+        history=history, seconds=1.0, epochs_run=3, stopped=False, best_epoch=2,
+        parameters=10, test={"accuracy": 0.5, "reviews": 2})
+    overlay = charts.overlay_figure([record])
+    assert overlay.data[0].name == "&lt;b&gt;mine&lt;/b&gt; · abcdef"
+    assert charts.runs_table([record], record.run_id)["current"].tolist() == ["✓"]
+    card = charts.review_html("<script>alert(1)</script> " + "word " * 200, True, 0.1)
+    assert "<script>" not in card and "&lt;script&gt;" in card and card.endswith("…</div>")
+    assert "true positive, P(positive) = 0.10" in card

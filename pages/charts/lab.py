@@ -1,7 +1,7 @@
 """What the sentiment lab draws: training curves, the confusion matrix, runs side by side.
 
-Plain Plotly figures and pandas tables built from a run's history and records; the page
-styles and draws them (`ui.chart`, `st.dataframe`).
+Plain Plotly figures, pandas tables, HTML and sentences built from a run's history, result
+and records, without Streamlit; the page styles and draws them (`ui.chart`, `st.dataframe`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from explainers import presets, runs, training
+from explainers import lab, presets, runs, training
 
 TRAINING, VALIDATION = "#1f77b4", "#d62728"  # the colours of the two curves of a run
 CURVES = {  # history key -> (subplot column, whose curve it is, its colour)
@@ -67,6 +67,16 @@ def confusion_figure(matrix: np.ndarray) -> go.Figure:
     fig.update_xaxes(title_text="predicted · 预测")
     fig.update_layout(title="Confusion matrix · 混淆矩阵", height=340)
     return fig
+
+
+def how_it_ended(result: training.TrainResult) -> str:
+    """A finished run's ending in words: its epochs, and what stopped it if not the last."""
+    if result.timed_out:
+        return (f"ended by the {lab.MAX_SECONDS // 60}-minute limit after {result.epochs_run} "
+                "epochs")
+    return (f"stopped by you after {result.epochs_run} full epoch(s)" if result.stopped
+            else "stopped early (validation loss stopped improving)" if result.early_stopped
+            else f"{result.epochs_run} epochs")
 
 
 def review_html(words: str, positive: bool, probability: float) -> str:
