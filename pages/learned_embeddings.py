@@ -63,7 +63,8 @@ def analyse_quick(trained: transfer.QuickModel, config: transfer.QuickConfig
 
 
 def map_figure(projection: embeddings.Projection, push: np.ndarray) -> go.Figure:
-    """The words' 2-d PCA coordinates, coloured by each word's push (same order)."""
+    """The words' 2-d PCA coordinates, coloured by each word's push (same order); the
+    words with the strongest pushes and the sentiment words are labelled."""
     strong = set(np.argsort(push)[:EXTREMES]) | set(np.argsort(push)[-EXTREMES:])
     labelled = [i for i, w in enumerate(projection.words)
                 if i in strong or w in transfer.SENTIMENT_WORDS]
@@ -189,13 +190,15 @@ def neighbours_section(vectors: WordVectors, glove: WordVectors | None) -> None:
 
 
 def map_section(learned: transfer.LearnedEmbedding) -> None:
+    """The map of the most frequent words, then the plotted words that push hardest."""
     st.header("The learned vectors, coloured by their push · 情感方向")
-    vectors, push = learned.vectors, learned.push
-    most = min(N_PUSH, len(vectors), len(push))
+    vectors = learned.vectors
+    most = min(N_PUSH, len(vectors), len(learned.push))
     n_map = (st.slider("Most frequent words to plot", 100, most, min(400, most), 100,
                        key="embeddings_map_words") if most > 100 else most)
     projection = vectors.pca(vectors.words[:n_map], 2)
-    ui.chart(map_figure(projection, push[:n_map]), height=600)  # pca keeps the words' order
+    push = learned.push[:n_map]  # (n_map,) the plotted words' pushes: pca keeps their order
+    ui.chart(map_figure(projection, push), height=600)
     first = projection.explained_variance_ratio[0]
     st.markdown(
         "Each word's **push** is the model's P(positive) for a review made of that word alone, "

@@ -100,6 +100,11 @@ def test_learned_embeddings_shipped_model():
     assert rows[2].startswith("| **great** |") and rows[3].startswith("| **excellent** |")
     at.text_input(key="embeddings_word").set_value("grate").run()
     assert "'grate' is not in the vocabulary" in shown(at.error[0].value)
+    at.slider(key="embeddings_map_words").set_value(100).run()
+    lists = [shown(m.value).split(":** ")[1] for m in at.markdown if "push:**" in m.value]
+    listed = {item.rsplit(" (", 1)[0] for text in lists for item in text.split(", ")}
+    plotted = runs.load_shipped().input_format.vocabulary.words[:100]
+    assert len(lists) == 2 and len(listed) == 20 and listed <= set(plotted)  # the map's words
 
 
 def test_learned_embeddings_quick_model_on_tiny_data(tiny_imdb):
