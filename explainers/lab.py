@@ -1,4 +1,8 @@
-"""The sentiment lab's workflow and its budget, away from the page that draws them.
+"""The sentiment lab's form, workflow and budget, away from the page that draws them.
+
+`form(imdb, model, train)` flattens the three settings of a run into the fields the lab's
+widgets hold (see FORM), and `from_form(values)` reads them back; a preset fills the form
+with `form`, and a form read back from an untouched preset still `matches` that preset.
 
 `train_and_save(spec, reporter)` is what a lab run does from start to end: load the IMDB
 arrays its `ImdbConfig` asks for (from the disk cache, in well under a second once made),
