@@ -1,4 +1,8 @@
-"""The sentiment lab's workflow and its budget, away from the page that draws them.
+"""The sentiment lab's form, workflow and budget, away from the page that draws them.
+
+`form(imdb, model, train)` flattens the three settings of a run into the fields the lab's
+widgets hold (see FORM), and `from_form(values)` reads them back; a preset fills the form
+with `form`, and a form read back from an untouched preset still `matches` that preset.
 
 `train_and_save(spec, reporter)` is what a lab run does from start to end: load the IMDB
 arrays its `ImdbConfig` asks for (from the disk cache, in well under a second once made),
@@ -7,26 +11,38 @@ batch and keeps what was learned), score the first `test_reviews` test reviews (
 with progress), and save everything as a run. It is a top-level function of one frozen
 spec, so a live job can run it in a thread today and on another process later.
 
-`budget(imdb, model, train)` estimates, before a run starts, its wall time (from the
-measured costs in `training.estimate_seconds`) and the memory of one batch, and gives a
-verdict: ok, warn (slow but allowed) or refuse, with a reason code and the limit crossed.
-The page turns the code into its sentence.
+`budget(imdb, model, train)` estimates, before a run starts, its wall time
+(`estimate_seconds`, from costs measured on this machine) and the memory of one batch
+(`estimate_memory_bytes`), and gives a verdict: ok, warn (slow but allowed) or refuse,
+with a reason code and the limit crossed. The page turns the code into its sentence.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
-from explainers import data, live, models, runs, training
+from explainers import cells, data, live, models, runs, training
 
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
 WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
 MAX_MEMORY = 1.5e9  # bytes of activations; the machine is shared with other sessions
 SAVING = "saving the run"  # the stage after scoring (training.SCORING), as reported
+ALL_REVIEWS = 25_000  # a form's train_size for the whole training split (train_size None)
+FORM = {  # the settings the lab's form holds: field -> the settings object it belongs to
+    "vocab_size": "model", "embed_dim": "model", "mask_zero": "model", "body": "model",
+    "units": "model", "layers": "model", "bidirectional": "model", "dropout": "model",
+    "dense_units": "model", "maxlen": "imdb", "padding": "imdb", "truncating": "imdb",
+    "train_size": "train", "validation_split": "train", "epochs": "train",
+    "batch_size": "train", "learning_rate": "train", "early_stopping_patience": "train",
+    "bucketing": "train", "seed": "train",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,34 @@ class LabOutcome:
     result: training.TrainResult
     test_seconds: float  # time spent scoring the test reviews
     model: object = field(repr=False)  # the trained Keras model (this process only)
+
+
+def form(imdb: data.ImdbConfig, model: models.ModelConfig,
+         train: training.TrainConfig) -> dict[str, Any]:
+    """Three settings as the lab's form holds them: one flat {field: value} (see FORM)."""
+    parts = {"imdb": imdb, "model": model, "train": train}
+    values = {name: getattr(parts[part], name) for name, part in FORM.items()}
+    return values | {"train_size": train.train_size or ALL_REVIEWS}
+
+
+def from_form(values: Mapping[str, Any]
+              ) -> tuple[data.ImdbConfig, models.ModelConfig, training.TrainConfig]:
+    """The settings a filled-in form describes, the inverse of `form`. A pooling model keeps
+    ModelConfig's recurrent defaults whatever the (disabled) recurrent fields hold; the
+    vocabulary size is also IMDB's num_words; training stops at MAX_SECONDS."""
+    parts: dict[str, dict[str, Any]] = {"imdb": {}, "model": {}, "train": {}}
+    for name, part in FORM.items():
+        parts[part][name] = values[name]
+    model, train = parts["model"], parts["train"]
+    if model["body"] == models.POOL:
+        defaults = models.ModelConfig
+        model |= {"units": defaults.units, "layers": defaults.layers,
+                  "bidirectional": defaults.bidirectional}
+    size = int(train["train_size"])
+    train |= {"train_size": None if size >= ALL_REVIEWS else size, "seed": int(train["seed"]),
+              "time_limit": MAX_SECONDS}
+    return (data.ImdbConfig(num_words=model["vocab_size"], **parts["imdb"]),
+            models.ModelConfig(**model), training.TrainConfig(**train))
 
 
 def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOutcome:
@@ -110,6 +154,40 @@ class Budget:
     limit: float  # the limit crossed: seconds for the time reasons, bytes for memory
 
 
+# Costs on this 2-core machine, fitted to the presets' measured epochs (benchmarks/
+# time_to_accuracy.py): lesson BiLSTM ~180 s, Fast LSTM ~8 s, SimpleRNN done right ~10 s,
+# pooling ~2 s per epoch. A laptop is usually faster; the estimate is for planning a lesson.
+STEP_COST = 2.0e-4  # s per 1,000 review-steps: embedding, pooling, Dense, input pipeline
+WEIGHT_COST = 1.0e-7  # s per recurrent weight per 1,000 review-steps (both passes)
+RNN_STEP_COST = 1.5e-4  # s per step per recurrent layer and direction: the loop's overhead
+BATCH_COST = 2.0e-3  # s per batch: Python, callbacks, the optimizer update
+
+
+def estimate_seconds(model_config: models.ModelConfig, config: training.TrainConfig,
+                     n_reviews: int, width: float) -> float:
+    """A rough wall-time estimate of training (validation included), before it starts."""
+    n = n_reviews if config.train_size is None else min(n_reviews, config.train_size)
+    n_val = int(n * config.validation_split)
+    recurrent = models.recurrent_parameter_count(model_config)
+    layers = model_config.layers * (2 if model_config.bidirectional else 1)
+    layers = layers if model_config.recurrent else 0
+    batches = math.ceil((n - n_val) / config.batch_size)
+    per_step = (STEP_COST + WEIGHT_COST * recurrent) * config.batch_size / 1000
+    per_batch = (per_step + RNN_STEP_COST * layers) * width + BATCH_COST
+    validation = batches * per_batch * (n_val / max(n - n_val, 1)) / 3  # forward pass only
+    return config.epochs * (batches * per_batch + validation)
+
+
+def estimate_memory_bytes(model_config: models.ModelConfig, batch_size: int, width: int) -> int:
+    """Rough peak memory of one training step: the activations kept for backpropagation."""
+    per_step = model_config.embed_dim  # the embedded review, (batch, width, embed_dim)
+    if model_config.recurrent:
+        dirs = 2 if model_config.bidirectional else 1
+        kept = cells.cell(model_config.body).kept_per_step  # gates and states
+        per_step += model_config.layers * dirs * model_config.units * kept
+    return int(batch_size * width * per_step * 4 * 3)  # float32; forward, grads, copies
+
+
 def budget(imdb: data.ImdbData, model: models.ModelConfig,
            train: training.TrainConfig) -> Budget:
     """The time and memory a set-up needs, checked against the limits above."""
@@ -121,8 +199,8 @@ def budget(imdb: data.ImdbData, model: models.ModelConfig,
                                   None if lengths is None else lengths[:n_fit])  # (n_fit,)
     width = training.mean_batch_width(steps, imdb.config.maxlen, train.batch_size,
                                       train.bucketing)
-    seconds = training.estimate_seconds(model, train, n_total, width)
-    memory = training.estimate_memory_bytes(model, train.batch_size, imdb.config.maxlen)
+    seconds = estimate_seconds(model, train, n_total, width)
+    memory = estimate_memory_bytes(model, train.batch_size, imdb.config.maxlen)
     verdict, reason, limit = Verdict.OK, Reason.NONE, 0.0
     if seconds > MAX_SECONDS:
         verdict, reason, limit = Verdict.REFUSE, Reason.TOO_SLOW, MAX_SECONDS

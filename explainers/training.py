@@ -30,8 +30,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from explainers import cells, live
-from explainers.models import ModelConfig, recurrent_parameter_count
+from explainers import live
 
 CHUNK_BATCHES = 32  # batches sorted together: similar lengths, yet still well shuffled
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -220,12 +219,15 @@ def train(
             state["batches"] = 0
             state["epoch_began"] = time.perf_counter()
 
-        def on_train_batch_end(self, batch, logs=None):
-            state["batches"] = batch + 1
+        def out_of_time(self) -> None:
             limit = config.time_limit
             if limit is not None and time.perf_counter() - began > limit:
                 state["timed_out"] = True
                 self.model.stop_training = True
+
+        def on_train_batch_end(self, batch, logs=None):
+            state["batches"] = batch + 1
+            self.out_of_time()
 
         def on_epoch_end(self, epoch, logs=None):
             if state["batches"] < batches_per_epoch:
@@ -251,10 +253,7 @@ def train(
                 state["early"] = True
                 self.model.stop_training = True
             reporter.epoch(epoch + 1, row)
-            limit = config.time_limit
-            if limit is not None and time.perf_counter() - began > limit:
-                state["timed_out"] = True
-                self.model.stop_training = True
+            self.out_of_time()
 
     bridge = live.keras_bridge(reporter, batches_per_epoch)  # after Epochs: record, then stop
     model.fit(fit_data, epochs=config.epochs, steps_per_epoch=batches_per_epoch,
@@ -325,6 +324,14 @@ def confusion(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     return out
 
 
+def confident_mistakes(y_true: np.ndarray, probabilities: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the (at most) n wrong predictions made with the most confidence, most
+    confident first: (k,) ints."""
+    probabilities = np.asarray(probabilities)
+    wrong = np.flatnonzero((probabilities > 0.5) != (np.asarray(y_true) > 0))  # (wrong,)
+    return wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5), kind="stable")][:n]
+
+
 def best_epoch(history: dict[str, list[float]]) -> int:
     """1-based epoch of the lowest validation loss (0 without validation)."""
     losses = np.asarray(history.get("val_loss", []), dtype=float)
@@ -336,42 +343,3 @@ def overfitting_gap(history: dict[str, list[float]]) -> float:
     if not history.get("accuracy") or not history.get("val_accuracy"):
         return math.nan
     return float(history["accuracy"][-1] - history["val_accuracy"][-1])
-
-
-# --------------------------------------------------------------------------- time estimate
-
-# Costs on this 2-core machine, fitted to the presets' measured epochs (benchmarks/
-# time_to_accuracy.py): lesson BiLSTM ~180 s, Fast LSTM ~8 s, SimpleRNN done right ~10 s,
-# pooling ~2 s per epoch. A laptop is usually faster; the estimate is for planning a lesson.
-STEP_COST = 2.0e-4  # s per 1,000 review-steps: embedding, pooling, Dense, input pipeline
-WEIGHT_COST = 1.0e-7  # s per recurrent weight per 1,000 review-steps (both passes)
-RNN_STEP_COST = 1.5e-4  # s per step per recurrent layer and direction: the loop's overhead
-BATCH_COST = 2.0e-3  # s per batch: Python, callbacks, the optimizer update
-
-
-def estimate_seconds(
-    model_config, config: TrainConfig, n_reviews: int, width: float
-) -> float:
-    """A rough wall-time estimate of training (validation included), before it starts."""
-    n = n_reviews if config.train_size is None else min(n_reviews, config.train_size)
-    n_val = int(n * config.validation_split)
-    recurrent = recurrent_parameter_count(model_config)
-    layers = model_config.layers * (2 if model_config.bidirectional else 1)
-    layers = layers if model_config.recurrent else 0
-    batches = math.ceil((n - n_val) / config.batch_size)
-    per_step = (STEP_COST + WEIGHT_COST * recurrent) * config.batch_size / 1000
-    per_batch = (per_step + RNN_STEP_COST * layers) * width + BATCH_COST
-    validation = batches * per_batch * (n_val / max(n - n_val, 1)) / 3  # forward pass only
-    return config.epochs * (batches * per_batch + validation)
-
-
-def estimate_memory_bytes(model_config: ModelConfig, batch_size: int, width: int) -> int:
-    """Rough peak memory of one training step: the activations kept for backpropagation."""
-    per_step = model_config.embed_dim  # the embedded review, (batch, width, embed_dim)
-    if model_config.recurrent:
-        dirs = 2 if model_config.bidirectional else 1
-        kept = cells.cell(model_config.body).kept_per_step  # gates and states
-        per_step += model_config.layers * dirs * model_config.units * kept
-    return int(batch_size * width * per_step * 4 * 3)  # float32; forward, grads, copies
-
-

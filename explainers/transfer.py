@@ -30,6 +30,8 @@ SENTIMENT_WORDS = (  # the words the page compares, in the order it shows them
     "great", "excellent", "wonderful", "awful", "terrible", "boring", "worst", "funny",
 )
 QUICK_TEST_REVIEWS = 5_000  # test reviews the quick model is scored on
+SECONDS_PER_BATCH = 0.015  # measured on 2 busy CPU cores, the pooling model, batch 32
+SECONDS_PER_MODEL = 3  # building, tracing and testing each model
 WAYS = {  # way -> how the page names it
     "random": "Random embedding, learned from scratch",
     "frozen": "GloVe, frozen",
@@ -261,6 +263,32 @@ def train_three_ways(config: TransferConfig,
     imdb = data.load_imdb(data.ImdbConfig())
     matrix, _ = glove_matrix(imdb.vocabulary, embeddings.load_glove().vectors)
     return run_transfer(config, imdb, matrix, reporter=reporter)
+
+
+def estimate_seconds(config: TransferConfig) -> float:
+    """Rough wall time of training and testing all three ways, to plan a lesson with."""
+    batches = len(WAYS) * config.epochs * math.ceil(config.train_reviews / config.batch_size)
+    return batches * SECONDS_PER_BATCH + len(WAYS) * SECONDS_PER_MODEL
+
+
+@dataclass(frozen=True)
+class Scarcity:
+    """How little of the vocabulary a small training subset shows, and what GloVe covers."""
+
+    glove_coverage: float  # share of the model's words GloVe has a vector for
+    vocabulary: int  # words in the model's vocabulary
+    seen_words: int  # of them, the distinct words the training subset uses
+    unseen_share: float  # share of the test tokens whose word the subset never shows
+
+
+def scarcity(config: TransferConfig, imdb: data.ImdbData, glove: WordVectors) -> Scarcity:
+    """What `config`'s training subset lacks and GloVe brings (see `unseen_share`)."""
+    vocabulary = imdb.vocabulary
+    _, coverage = glove_matrix(vocabulary, glove)
+    subset = imdb.x_train[:config.train_reviews]  # (train_reviews, maxlen)
+    seen = int(np.unique(subset[subset > data.UNUSED]).size)
+    unseen = unseen_share(subset, imdb.x_test[:config.test_reviews])
+    return Scarcity(coverage, len(vocabulary.words), seen, unseen)
 
 
 def unseen_share(x_train: np.ndarray, x_test: np.ndarray) -> float:

@@ -1,28 +1,26 @@
-"""Transfer learning: random vs frozen vs fine-tuned GloVe when reviews are scarce."""
+"""Transfer learning: random vs frozen vs fine-tuned GloVe when reviews are scarce.
+
+The three trainings run one after another as one live job of this session
+(`transfer.train_three_ways`); what they trained is kept per setting for the session, so
+going back to a setting shows its results without training again.
+"""
 
 import math
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import data, embeddings, live, transfer
+from explainers import data, live, transfer
+from explainers.embeddings import WordVectors
 from pages import ui
 
 RESULTS_KEY = "transfer_results"  # session state: {TransferConfig: {way: WayResult}}
 JOB_KEY = "transfer_job"  # session state: the live.Job training the three ways
 CONFIG_KEY = "transfer_job_config"  # session state: the TransferConfig that job trains
+TRAIN_LABEL = "Train the three ways"
 COLOURS = {"random": "#7f7f7f", "frozen": "#1f77b4", "finetuned": "#d62728"}
-SECONDS_PER_BATCH = 0.015  # measured on 2 busy CPU cores, pooling model, batch 32
-SECONDS_PER_MODEL = 3  # building, tracing and testing each model
 ORDER = tuple(transfer.WAYS)  # the order run_transfer trains them in
-
-
-def start_training(config: transfer.TransferConfig) -> None:
-    """The three ways as this session's live job."""
-    if ui.start_job(JOB_KEY, transfer.train_three_ways, config, len(ORDER) * config.epochs):
-        st.session_state[CONFIG_KEY] = config
 
 
 def way_label(snap: live.Snapshot, epochs: int) -> str:
@@ -62,106 +60,116 @@ def live_curves(snap: live.Snapshot) -> None:
     if histories:
         ui.chart(accuracy_figure(histories), height=420)
 
-st.title("Transfer learning · 迁移学习")
-st.caption("The same small IMDB model, trained three ways on a handful of reviews.")
 
-st.markdown(
-    "The model is the lesson's: **Embedding(10000, 50) → average pooling → Dense(16, relu) "
-    "→ Dense(1, sigmoid)**, with <PAD> masked. Only its Embedding's starting point and "
-    "whether it may change differ:\n"
-    "1. **Random embedding** — every word starts as small random numbers and is learned "
-    "from these reviews alone;\n"
-    "2. **GloVe, frozen** — rows copied from GloVe (trained on 6 billion words of Wikipedia "
-    "and news) and never changed: only the 833 weights of the head learn;\n"
-    "3. **GloVe, fine-tuned** — rows copied from GloVe, then adjusted to the reviews."
-)
-
-try:
-    glove = ui.glove().vectors
-except embeddings.GloveUnavailable as error:
-    ui.data_missing(error)
-    glove = None
-try:
-    imdb = ui.imdb(data.ImdbConfig())
-except data.DataUnavailable as error:
-    ui.data_missing(error)
-    imdb = None
-
-cols = st.columns(3)
-n_train = cols[0].slider("Training reviews", 500, 5_000, transfer.TransferConfig.train_reviews,
-                         500, help="Taken from the start of the (shuffled, balanced) split.")
-epochs = cols[1].slider("Epochs", 3, 30, transfer.TransferConfig.epochs)
-config = transfer.TransferConfig(train_reviews=n_train, epochs=epochs)
-batches = 3 * epochs * math.ceil(n_train / config.batch_size)
-expected = batches * SECONDS_PER_BATCH + 3 * SECONDS_PER_MODEL
-cols[2].metric("Expected time, all three", f"~{expected:.0f} s")
-st.caption(f"Validation: {config.validation_reviews:,} fixed training reviews the models never "
-           f"train on; test: the first {config.test_reviews:,} test reviews.")
-
-results = st.session_state.setdefault(RESULTS_KEY, {})
-job = st.session_state.get(JOB_KEY)
-if job is not None and not job.running:  # it ended: keep what it trained, or say why not
-    del st.session_state[JOB_KEY]
-    if job.error is None:
-        results[st.session_state[CONFIG_KEY]] = job.result
-    elif job.error.kind == "ValueError":
-        st.error(f"Cannot train on this data: {job.error.message}")
-    else:
-        st.error(f"Training failed: {job.error}")
-    job = None
-found = results.get(config)
-complete = bool(found) and len(found) == len(ORDER) and not any(
-    r.stopped for r in found.values())
-if imdb is not None and glove is not None:
-    matrix, coverage = transfer.glove_matrix(imdb.vocabulary, glove)
-    subset = imdb.x_train[:n_train]
-    unseen = transfer.unseen_share(subset, imdb.x_test[:config.test_reviews])
-    seen_words = int(np.unique(subset[subset > data.UNUSED]).size)
-    st.markdown(
-        f"GloVe has a vector for **{coverage:.1%}** of the model's "
-        f"{len(imdb.vocabulary.words):,} words; these {n_train:,} training reviews use only "
-        f"**{seen_words:,}** of them. In the test reviews, **{unseen:.1%}** of the word "
-        "tokens are words the training reviews never show: a model learned from scratch "
-        "keeps random vectors for them, while GloVe already places them."
-    )
-    if job is not None:
-        trained = st.session_state[CONFIG_KEY]
-        ui.live_panel(job, "transfer", draw=live_curves,
-                      label=lambda snap: way_label(snap, trained.epochs))
-    elif not complete:
-        if st.button("Train the three ways", type="primary"):
-            start_training(config)
-            st.rerun()  # draw the page again with the job instead of the button
-
-if found:
-    metric_cols = st.columns(3)
-    for col, (way, result) in zip(metric_cols, found.items(), strict=False):
-        col.metric(transfer.WAYS[way], f"{result.test_accuracy:.1%}",
-                   help=f"test accuracy on {config.test_reviews:,} reviews")
-        col.caption(f"{result.trainable:,} trainable, {result.frozen:,} frozen weights · "
-                    f"{result.seconds:.0f} s")
-    curves = accuracy_figure({way: result.history for way, result in found.items()})
-    ui.chart(curves, height=520)
-    table = pd.DataFrame([
+def results_table(found: dict[str, transfer.WayResult]) -> pd.DataFrame:
+    return pd.DataFrame([
         {"way": transfer.WAYS[w],
          "validation after epoch 1": (r.history["val_accuracy"] or [math.nan])[0],
          "best validation": transfer.best_val(r), "test accuracy": r.test_accuracy,
          "test loss": r.test_loss, "seconds": round(r.seconds, 1)}
         for w, r in found.items()
     ])
-    st.dataframe(table, hide_index=True)
-    best = max(found, key=lambda w: found[w].test_accuracy)
-    if complete:
+
+
+def intro_section() -> None:
+    st.title("Transfer learning · 迁移学习")
+    st.caption("The same small IMDB model, trained three ways on a handful of reviews.")
+    st.markdown(
+        "The model is the lesson's: **Embedding(10000, 50) → average pooling → Dense(16, relu) "
+        "→ Dense(1, sigmoid)**, with <PAD> masked. Only its Embedding's starting point and "
+        "whether it may change differ:\n"
+        "1. **Random embedding** — every word starts as small random numbers and is learned "
+        "from these reviews alone;\n"
+        "2. **GloVe, frozen** — rows copied from GloVe (trained on 6 billion words of Wikipedia "
+        "and news) and never changed: only the 833 weights of the head learn;\n"
+        "3. **GloVe, fine-tuned** — rows copied from GloVe, then adjusted to the reviews."
+    )
+
+
+def settings_section() -> transfer.TransferConfig:
+    cols = st.columns(3)
+    n_train = cols[0].slider("Training reviews", 500, 5_000,
+                             transfer.TransferConfig.train_reviews, 500, key="transfer_reviews",
+                             help="Taken from the start of the (shuffled, balanced) split.")
+    epochs = cols[1].slider("Epochs", 3, 30, transfer.TransferConfig.epochs,
+                            key="transfer_epochs")
+    config = transfer.TransferConfig(train_reviews=n_train, epochs=epochs)
+    cols[2].metric("Expected time, all three", f"~{transfer.estimate_seconds(config):.0f} s")
+    st.caption(f"Validation: {config.validation_reviews:,} fixed training reviews the models "
+               f"never train on; test: the first {config.test_reviews:,} test reviews.")
+    return config
+
+
+def kept_results(config: transfer.TransferConfig) -> dict[str, transfer.WayResult]:
+    """This session's results for `config` (empty if none), after keeping those of a job
+    that has just ended, or saying why it failed."""
+    results = st.session_state.setdefault(RESULTS_KEY, {})
+    job = st.session_state.get(JOB_KEY)
+    if job is not None and not job.running:
+        del st.session_state[JOB_KEY]
+        if job.error is None:
+            results[st.session_state[CONFIG_KEY]] = job.result
+        elif job.error.kind == "ValueError":
+            st.error(f"Cannot train on this data: {job.error.message}")
+        else:
+            st.error(f"Training failed: {job.error}")
+    return results.get(config, {})
+
+
+def complete(found: dict[str, transfer.WayResult]) -> bool:
+    """All three ways trained to the end (none stopped)."""
+    return len(found) == len(ORDER) and not any(r.stopped for r in found.values())
+
+
+def training_section(imdb: data.ImdbData, glove: WordVectors, config: transfer.TransferConfig,
+                     found: dict[str, transfer.WayResult]) -> None:
+    """What these reviews lack and GloVe brings; then the live job, or the button."""
+    seen = transfer.scarcity(config, imdb, glove)
+    st.markdown(
+        f"GloVe has a vector for **{seen.glove_coverage:.1%}** of the model's "
+        f"{seen.vocabulary:,} words; these {config.train_reviews:,} training reviews use only "
+        f"**{seen.seen_words:,}** of them. In the test reviews, **{seen.unseen_share:.1%}** of "
+        "the word tokens are words the training reviews never show: a model learned from "
+        "scratch keeps random vectors for them, while GloVe already places them."
+    )
+    job = st.session_state.get(JOB_KEY)
+    if job is not None:
+        trained = st.session_state[CONFIG_KEY]
+        ui.live_panel(job, "transfer", draw=live_curves,
+                      label=lambda snap: way_label(snap, trained.epochs))
+    elif not complete(found):
+        if st.button(TRAIN_LABEL, type="primary", key="transfer_train"):
+            if ui.start_job(JOB_KEY, transfer.train_three_ways, config,
+                            len(ORDER) * config.epochs):
+                st.session_state[CONFIG_KEY] = config
+            st.rerun()  # draw the page again with the job instead of the button
+    if not found and job is None:
+        st.info(f"Press **{TRAIN_LABEL}** to train and compare them on these settings.")
+
+
+def results_section(config: transfer.TransferConfig,
+                    found: dict[str, transfer.WayResult]) -> None:
+    metric_cols = st.columns(3)
+    for col, (way, result) in zip(metric_cols, found.items(), strict=False):
+        col.metric(transfer.WAYS[way], f"{result.test_accuracy:.1%}",
+                   help=f"test accuracy on {config.test_reviews:,} reviews")
+        col.caption(f"{result.trainable:,} trainable, {result.frozen:,} frozen weights · "
+                    f"{result.seconds:.0f} s")
+    ui.chart(accuracy_figure({way: result.history for way, result in found.items()}),
+             height=520)
+    st.dataframe(results_table(found), hide_index=True)
+    if complete(found):
+        best = max(found, key=lambda w: found[w].test_accuracy)
         st.markdown(
-            f"With {n_train:,} reviews, **{transfer.WAYS[best]}** scores best on the test "
-            "reviews. Move the slider and train again: earlier runs stay in this session, so "
-            "going back to a size shows its results without retraining."
+            f"With {config.train_reviews:,} reviews, **{transfer.WAYS[best]}** scores best on "
+            "the test reviews. Move the slider and train again: earlier runs stay in this "
+            "session, so going back to a size shows its results without retraining."
         )
     else:
         kept = ", ".join(f"{transfer.WAYS[w]} ({'stopped after ' if r.stopped else ''}"
                          f"{len(r.history['val_accuracy'])} epoch(s))" for w, r in found.items())
         st.warning(f"You stopped the training. Kept, each scored as trained so far: {kept}. "
-                   "Press **Train the three ways** to train them all.")
+                   f"Press **{TRAIN_LABEL}** to train them all.")
     st.markdown(
         "**Why pretrained embeddings help when data is scarce.** In a few hundred reviews "
         "most words occur only once or twice, so a random embedding learns little about "
@@ -176,9 +184,17 @@ if found:
         "training subset contains, while an average of GloVe vectors dilutes them among the "
         "words about the film's topic."
     )
-elif imdb is not None and glove is not None and job is None:
-    st.info("Press **Train the three ways** to train and compare them on these settings.")
 
+
+intro_section()
+glove = ui.available(ui.glove)
+imdb = ui.available(ui.imdb, data.ImdbConfig())
+config = settings_section()
+found = kept_results(config)
+if imdb is not None and glove is not None:
+    training_section(imdb, glove.vectors, config, found)
+if found:
+    results_section(config, found)
 ui.notice(
     "the three models differ only in where the Embedding starts and whether it may move; "
     "see which wins at 500 reviews and which at 5,000, and how far frozen GloVe lags when "

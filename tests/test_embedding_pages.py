@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,6 +22,11 @@ def run(page: str) -> AppTest:
 
 def text_of(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown in which user text was escaped (ui.inert)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def fresh_imdb_cache():
@@ -91,19 +98,24 @@ def test_learned_embeddings_shipped_model():
     rows = table.splitlines()
     assert "GloVe's neighbours, same vocabulary" in rows[0]
     assert rows[2].startswith("| **great** |") and rows[3].startswith("| **excellent** |")
-    at.text_input[0].set_value("grate").run()
-    assert "'grate' is not in the vocabulary" in at.error[0].value
+    at.text_input(key="embeddings_word").set_value("grate").run()
+    assert "'grate' is not in the vocabulary" in shown(at.error[0].value)
+    at.slider(key="embeddings_map_words").set_value(100).run()
+    lists = [shown(m.value).split(":** ")[1] for m in at.markdown if "push:**" in m.value]
+    listed = {item.rsplit(" (", 1)[0] for text in lists for item in text.split(", ")}
+    plotted = runs.load_shipped().input_format.vocabulary.words[:100]
+    assert len(lists) == 2 and len(listed) == 20 and listed <= set(plotted)  # the map's words
 
 
 def test_learned_embeddings_quick_model_on_tiny_data(tiny_imdb):
     fresh_imdb_cache()
     at = run("learned_embeddings.py")
-    at.selectbox[0].set_value("quick").run()
-    at.button[0].click().run()
+    at.selectbox(key="embeddings_model").set_value("quick").run()
+    at.button(key="quick_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="quick_stop")  # the live panel, while it trains
     finish_job(at, "embeddings_quick_job")
-    assert "pooling model trained here (4 reviews, 4 epochs" in at.success[0].value
+    assert "pooling model trained here (4 reviews, 4 epochs" in shown(at.success[0].value)
     assert "embeddings_quick_job" not in at.session_state and not at.button  # trained once
     fresh_imdb_cache()
 
@@ -115,16 +127,16 @@ def test_learned_embeddings_quick_model_stopped_stays_with_the_session(real_imdb
 
     st.cache_resource.clear()  # no quick model trained by an earlier test
     at = run("learned_embeddings.py")
-    at.selectbox[0].set_value("quick").run()
-    at.button[0].click().run()
+    at.selectbox(key="embeddings_model").set_value("quick").run()
+    at.button(key="quick_train").click().run()
     at.button(key="quick_stop").click().run()
     assert at.session_state["embeddings_quick_job"].snapshot().stopping
     finish_job(at, "embeddings_quick_job")
-    assert "stopped by you after" in at.success[0].value
+    assert "stopped by you after" in shown(at.success[0].value)
     assert any("You stopped the training" in c.value for c in at.caption)
     assert [b.label for b in at.button] == ["Train it now"]  # it can still be trained fully
     other = run("learned_embeddings.py")  # another session: no half-trained model for it
-    other.selectbox[0].set_value("quick").run()
+    other.selectbox(key="embeddings_model").set_value("quick").run()
     assert [b.label for b in other.button] == ["Train it now"] and not other.success
     st.cache_resource.clear()
 
@@ -141,9 +153,9 @@ def test_transfer_without_imdb_says_so(no_data):
 @pytest.mark.slow
 def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     at = run("transfer_learning.py")
-    at.slider[0].set_value(500).run()
-    at.slider[1].set_value(3).run()
-    at.button[0].click().run()
+    at.slider(key="transfer_reviews").set_value(500).run()
+    at.slider(key="transfer_epochs").set_value(3).run()
+    at.button(key="transfer_train").click().run()
     assert not at.exception and not at.error
     assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
     finish_job(at, "transfer_job")
@@ -151,17 +163,17 @@ def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     accuracies = {m.label: m.value for m in at.metric}
     assert len(accuracies) == 4  # the time estimate and three test accuracies
     assert len(at.dataframe[0].value) == 3
-    at.slider[1].set_value(4).run()
-    at.slider[1].set_value(3).run()  # back to the trained config: shown, not retrained
-    assert not at.button and len(at.metric) == 4
+    at.slider(key="transfer_epochs").set_value(4).run()
+    at.slider(key="transfer_epochs").set_value(3).run()  # back to the trained config:
+    assert not at.button and len(at.metric) == 4  # shown, not retrained
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_transfer_stop_keeps_what_was_trained(real_imdb):
     at = run("transfer_learning.py")
-    at.slider[1].set_value(30).run()
-    at.button[0].click().run()
+    at.slider(key="transfer_epochs").set_value(30).run()
+    at.button(key="transfer_train").click().run()
     at.button(key="transfer_stop").click().run()  # seconds into the first of 90 epochs
     assert at.session_state["transfer_job"].snapshot().stopping
     finish_job(at, "transfer_job")
@@ -197,3 +209,7 @@ def test_learned_embeddings_reads_the_current_lab_run():
     table = next(m.value for m in at.markdown if m.value.startswith("| word"))
     assert [r.split("|")[1].strip() for r in table.splitlines()[2:5]] == [
         "**great**", "**excellent**", "**awful**"]
+    at.text_input(key="embeddings_word").set_value("[Great](http://e.vil) <b>").run()
+    (error,) = at.error  # the typed word is echoed as typed (lower-cased), never as markup
+    assert "'[great](http://e.vil) <b>' is not in the vocabulary" in shown(error.value)
+    assert "](" not in error.value and "<b>" not in error.value

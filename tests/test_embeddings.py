@@ -178,3 +178,28 @@ def test_unseen_share_and_restrict():
     sub = transfer.restrict(wv, ["c", "zz", "a"])
     assert sub.words == ["c", "a"]
     np.testing.assert_allclose(sub.vector("c"), [0, 0, 1])
+
+
+def test_scarcity_counts_what_a_small_subset_shows_and_glove_covers(tiny_imdb):
+    from explainers import transfer
+
+    imdb = data.load_imdb(data.ImdbConfig())
+    words = imdb.vocabulary.words
+    glove = WordVectors(["great", "movie", "notaword"], np.eye(3, dtype=np.float32))
+    found = transfer.scarcity(transfer.TransferConfig(train_reviews=1, test_reviews=2), imdb,
+                              glove)
+    assert found.vocabulary == len(words) and "great" in words and "movie" in words
+    assert found.glove_coverage == pytest.approx(2 / len(words))
+    seen = {int(i) for i in imdb.x_train[0] if i > data.UNUSED}  # plain Python sets
+    tokens = [int(i) for row in imdb.x_test[:2] for i in row if i > data.UNUSED]
+    assert found.seen_words == len(seen)
+    assert found.unseen_share == pytest.approx(sum(t not in seen for t in tokens) / len(tokens))
+
+
+def test_transfer_time_estimate_grows_with_reviews_and_epochs():
+    from explainers import transfer
+
+    base = transfer.estimate_seconds(transfer.TransferConfig())
+    assert 15 < base < 60  # the default's "~30 s for all three"
+    assert transfer.estimate_seconds(transfer.TransferConfig(train_reviews=5_000)) > 3 * base
+    assert transfer.estimate_seconds(transfer.TransferConfig(epochs=30)) > 1.5 * base

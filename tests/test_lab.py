@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explainers import data, lab, live, models, runs, training
+from explainers import data, lab, live, models, presets, runs, training
 
 
 class Recorder(live.Reporter):
@@ -76,7 +76,7 @@ def test_budget_time_reasons_follow_the_estimate(tiny_imdb, monkeypatch):
         (lab.WARN_SECONDS + 1, lab.Verdict.WARN, lab.Reason.SLOW),
         (lab.MAX_SECONDS + 1, lab.Verdict.REFUSE, lab.Reason.TOO_SLOW),
     ):
-        monkeypatch.setattr(training, "estimate_seconds", lambda *a, s=seconds: s)
+        monkeypatch.setattr(lab, "estimate_seconds", lambda *a, s=seconds: s)
         found = lab.budget(imdb, models.ModelConfig(), config)
         assert (found.verdict, found.reason, found.seconds) == (verdict, reason, seconds)
 
@@ -90,3 +90,41 @@ def test_a_stopped_lab_run_is_still_scored_and_saved(tiny_imdb):
     assert outcome.result.stopped and outcome.result.epochs_run == 0
     record = runs.RunStore().load(outcome.run_id)
     assert record.stopped and record.preset == "mine" and record.name == "mine"
+
+
+def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
+    def estimate(preset, width):
+        return lab.estimate_seconds(preset.model, preset.train, 25_000, width)
+
+    lesson = estimate(presets.LESSON_BILSTM, 500)
+    fast = estimate(presets.FAST_LSTM, 163)
+    assert 10 * 60 < lesson < 60 * 60  # the lesson's 10 epochs: tens of minutes here
+    assert fast < 60 and lesson / presets.LESSON_BILSTM.train.epochs > 10 * fast
+    assert estimate(presets.FAST_POOL, 226) < estimate(presets.RNN_DONE_RIGHT, 163)
+    small = lab.estimate_memory_bytes(presets.FAST_LSTM.model, 256, 200)
+    big = lab.estimate_memory_bytes(
+        models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True), 512, 500)
+    assert small < 1e9 < big
+
+
+@pytest.mark.parametrize("preset", presets.PRESETS.values(), ids=lambda p: p.name)
+def test_a_preset_read_back_from_its_form_is_still_that_preset(preset):
+    values = lab.form(preset.imdb, preset.model, preset.train)
+    assert set(values) == set(lab.FORM)
+    imdb, model, train = lab.from_form(values)
+    assert preset.matches(imdb, model, train)
+    assert train.time_limit == lab.MAX_SECONDS and imdb.num_words == model.vocab_size
+    changed = lab.from_form(values | {"epochs": preset.train.epochs + 1})
+    assert not preset.matches(*changed)
+
+
+def test_a_form_for_a_pooling_model_ignores_its_recurrent_fields():
+    values = lab.form(data.ImdbConfig(), models.ModelConfig(body="lstm", units=128, layers=3,
+                                                            bidirectional=True),
+                      training.TrainConfig(train_size=5_000))
+    assert values["train_size"] == 5_000
+    _, model, train = lab.from_form(values | {"body": models.POOL})
+    assert model == models.ModelConfig(body=models.POOL)
+    assert train.train_size == 5_000
+    _, _, everything = lab.from_form(values | {"train_size": lab.ALL_REVIEWS})
+    assert everything.train_size is None

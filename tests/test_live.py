@@ -84,8 +84,11 @@ def test_snapshots_taken_while_running_are_consistent():
     assert first.remaining_seconds is None and first.running
     gate.set()
     seen = []
-    while job.running:
+    deadline = time.monotonic() + 10
+    while job.running and time.monotonic() < deadline:
         seen.append(job.snapshot())
+        time.sleep(0.0002)  # a loop that never pauses can keep the job from its lock for
+        # minutes on a busy machine (and fill memory with snapshots)
     job.join(10)
     seen.append(job.snapshot())
     progress = [s.progress for s in seen]

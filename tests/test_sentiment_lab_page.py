@@ -43,7 +43,7 @@ def _train(at: AppTest) -> live.Job:
 def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
     at = _page()
     at.selectbox(key="lab_preset").set_value(presets.RNN_DONE_RIGHT.name).run()
-    assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask"]
+    assert at.session_state["lab_body"] == "simplernn" and at.session_state["lab_mask_zero"]
     assert at.slider(key="lab_maxlen").value == presets.RNN_DONE_RIGHT.imdb.maxlen
     job = _train(at)
     outcome = job.result
@@ -98,9 +98,9 @@ def test_too_big_a_setup_is_refused_before_training(tiny_imdb):
     at.selectbox(key="lab_body").set_value("lstm").run()
     at.slider(key="lab_units").set_value(128).run()
     at.slider(key="lab_layers").set_value(3).run()
-    at.checkbox(key="lab_bi").check().run()
+    at.checkbox(key="lab_bidirectional").check().run()
     at.checkbox(key="lab_bucketing").uncheck()
-    at.select_slider(key="lab_batch").set_value(512)
+    at.select_slider(key="lab_batch_size").set_value(512)
     at.slider(key="lab_epochs").set_value(30).run()
     assert at.error, "an hours-long or memory-hungry set-up must be refused"
     assert at.button(key="lab_train").disabled
@@ -134,3 +134,24 @@ def test_stop_from_the_page_ends_the_run_and_saves_what_was_learned(real_imdb):
     (record,), _ = runs.RunStore().list()
     assert record.stopped and record.run_id == outcome.run_id
     assert record.test["reviews"] == 1_000
+
+
+def test_lab_charts_mark_the_best_epoch_and_never_render_a_run_name_or_review_as_markup():
+    from pages.charts import lab as charts
+
+    history = {"loss": [0.6, 0.4, 0.3], "accuracy": [0.7, 0.8, 0.9],
+               "val_loss": [0.5, 0.45, 0.5], "val_accuracy": [0.75, 0.8, 0.78]}
+    curves = charts.curves_figure(history, "t")
+    assert [shape.x0 for shape in curves.layout.shapes] == [2, 2]  # best epoch, both panels
+    assert any(a.text == "gap +0.120" for a in curves.layout.annotations)
+    record = runs.RunRecord(
+        run_id="20260101-000000-abcdef", created=0.0, name="<b>mine</b>", preset="",
+        architecture="pool", model_config={}, train_config={}, data={"maxlen": 20},
+        history=history, seconds=1.0, epochs_run=3, stopped=False, best_epoch=2,
+        parameters=10, test={"accuracy": 0.5, "reviews": 2})
+    overlay = charts.overlay_figure([record])
+    assert overlay.data[0].name == "&lt;b&gt;mine&lt;/b&gt; · abcdef"
+    assert charts.runs_table([record], record.run_id)["current"].tolist() == ["✓"]
+    card = charts.review_html("<script>alert(1)</script> " + "word " * 200, True, 0.1)
+    assert "<script>" not in card and "&lt;script&gt;" in card and card.endswith("…</div>")
+    assert "true positive, P(positive) = 0.10" in card

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from explainers import live, models, presets, training
+from explainers import live, models, training
 
 VOCAB, WIDTH = 40, 12
 GOOD, BAD = 5, 6  # a review is positive when it holds GOOD, negative when it holds BAD
@@ -188,6 +188,14 @@ def test_confusion_counts_and_gap():
     assert training.overfitting_gap(history) == pytest.approx(0.09)
 
 
+def test_confident_mistakes_come_most_confident_first():
+    y = np.array([0, 0, 1, 1, 1, 0])
+    p = np.array([0.2, 0.7, 0.9, 0.4, 0.05, 0.99])  # wrong: 1 (0.7), 3 (0.4), 4, 5
+    np.testing.assert_array_equal(training.confident_mistakes(y, p, 3), [5, 4, 1])
+    assert training.confident_mistakes(y, p, 10).tolist() == [5, 4, 1, 3]
+    assert training.confident_mistakes(y[:1], p[:1], 3).size == 0  # none wrong
+
+
 @dataclass(frozen=True)
 class SmallFit:
     """A live job's settings: the synthetic reviews, SMALL, and how to train."""
@@ -241,18 +249,3 @@ def test_a_live_training_reports_a_failure_instead_of_raising():
     snap = job.snapshot()
     assert snap.phase == live.Phase.FAILED and "ZeroDivisionError" in str(job.error)
     assert job.result is None and len(snap.records) == 1  # the epoch it did is still shown
-
-
-def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
-    def estimate(preset, width):
-        return training.estimate_seconds(preset.model, preset.train, 25_000, width)
-
-    lesson = estimate(presets.LESSON_BILSTM, 500)
-    fast = estimate(presets.FAST_LSTM, 163)
-    assert 10 * 60 < lesson < 60 * 60  # the lesson's 10 epochs: tens of minutes here
-    assert fast < 60 and lesson / presets.LESSON_BILSTM.train.epochs > 10 * fast
-    assert estimate(presets.FAST_POOL, 226) < estimate(presets.RNN_DONE_RIGHT, 163)
-    small = training.estimate_memory_bytes(presets.FAST_LSTM.model, 256, 200)
-    big = training.estimate_memory_bytes(
-        models.ModelConfig(body="lstm", units=128, layers=3, bidirectional=True), 512, 500)
-    assert small < 1e9 < big
