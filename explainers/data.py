@@ -20,12 +20,13 @@ The Shakespeare text of the char-RNN lesson is found and read here too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -215,8 +216,9 @@ class ImdbData:
     lengths: dict[str, np.ndarray] = field(default_factory=dict)  # tokens per review + START
     seconds: float = 0.0  # how long this load took
 
-    @property
+    @functools.cached_property
     def vocabulary(self) -> Vocabulary:
+        """The ids' words, built once (pages ask for it several times a view)."""
         return Vocabulary.from_word_index(
             self.word_index, self.config.num_words, self.config.index_from
         )
@@ -346,6 +348,10 @@ class Vocabulary:
             return RESERVED[i]
         rank = i - self.index_from
         return self.words[rank - 1] if 1 <= rank <= len(self.words) else "<UNK>"
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Ids back to the words the model saw (reserved ids shown, <PAD> left out)."""
+        return " ".join(self.token_of(int(i)) for i in ids if int(i) != PAD)
 
 
 _INDEX_CACHE: dict[int, dict[str, int]] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +45,14 @@ class UnknownWord(KeyError):
         super().__init__(word)
 
     def __str__(self) -> str:
-        message = f"'{self.word}' is not in the vocabulary."
+        return self.message()
+
+    def message(self, echo: Callable[[str], str] = str) -> str:
+        """The sentence a reader sees; `echo` makes the typed word and the suggestions safe
+        to show where they are drawn (a page passes its Markdown escaper)."""
+        message = f"'{echo(self.word)}' is not in the vocabulary."
         if self.suggestions:
-            message += " Did you mean: " + ", ".join(self.suggestions) + "?"
+            message += " Did you mean: " + ", ".join(echo(s) for s in self.suggestions) + "?"
         else:
             message += " No close spelling among the most frequent words."
         return message

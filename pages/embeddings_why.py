@@ -102,7 +102,7 @@ def similarity_section() -> None:
         known = [w for w in words if w in glove]
         for w in words:
             if w not in glove:
-                st.warning(str(embeddings.UnknownWord(w, glove.suggest(w))))
+                st.warning(embeddings.UnknownWord(w, glove.suggest(w)).message(ui.inert))
         if len(known) < 2:
             st.warning("Type at least two words GloVe knows to compare them.")
         else:

@@ -2,14 +2,13 @@
 
 import html
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from explainers import embeddings
 from explainers.embeddings import UnknownWord
 from pages import ui
+from pages.charts import embeddings as draw
 
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
 ANALOGIES = {  # preset -> the widgets it fills: a, b, c and the expected answer
@@ -36,45 +35,12 @@ DIRECTIONS = {  # preset -> the widgets it fills: positive end, negative end, wo
 
 def show_unknown(error: UnknownWord, key: str) -> None:
     """The specific error, with a button per suggestion that fills the box in."""
-    st.error(str(error))
+    st.error(error.message(ui.inert))
     if error.suggestions:
         cols = st.columns(len(error.suggestions))
         for col, word in zip(cols, error.suggestions, strict=True):
             col.button(word, key=f"{key}-suggest-{word}", on_click=st.session_state.update,
                        kwargs={key: word})
-
-
-def pca_figure(glove, words, dims, highlight=(), arrows=(), title=""):
-    projection = glove.pca(words, dims)
-    xyz = projection.coords
-    colours = ["#d62728" if w in highlight else "#1f77b4" for w in projection.words]
-    ratio = projection.explained_variance_ratio
-    share = " + ".join(f"{r:.0%}" for r in ratio)
-    if dims == 3 and xyz.shape[1] == 3:
-        fig = go.Figure(go.Scatter3d(
-            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text",
-            text=list(projection.words), textfont={"size": ui.label_size()},
-            marker={"size": 6, "color": colours},
-        ))
-    else:
-        fig = go.Figure(go.Scatter(
-            x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=list(projection.words),
-            textposition=ui.label_positions(xyz), textfont={"size": ui.label_size()},
-            marker={"size": 11, "color": colours},
-        ))
-        where = {w: xyz[i] for i, w in enumerate(projection.words)}
-        for start, end, colour in arrows:
-            if start in where and end in where:
-                fig.add_annotation(
-                    x=where[end][0], y=where[end][1], ax=where[start][0], ay=where[start][1],
-                    xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
-                    arrowsize=1.5, arrowwidth=4 if ui.projector() else 2.5, arrowcolor=colour,
-                )
-        fig.update_yaxes(scaleanchor="x", scaleratio=1)
-        fig.update_layout(xaxis_title="PC 1", yaxis_title="PC 2")
-    fig.update_layout(title=f"{title}<br><sup>PCA keeps {share} of this set's variance</sup>",
-                      showlegend=False)
-    return fig
 
 
 # --------------------------------------------------------------------------- sections
@@ -126,13 +92,7 @@ def neighbours_section(glove, limit: int, k: int) -> None:
                 f"Over all 400,000 words, {len(lost)} of the top {k} are outside the top "
                 f"{limit:,}" + (f": {html.escape(', '.join(lost))}." if lost else ".")
             )
-        bars = go.Figure(go.Bar(
-            x=[m.score for m in found][::-1], y=[m.word for m in found][::-1],
-            orientation="h", text=[f"{m.score:.3f}" for m in found][::-1],
-            marker_color="#1f77b4",
-        ))
-        bars.update_layout(title=f"Nearest to '{glove.words[glove.row(word)]}'",
-                           xaxis_title="cosine similarity", xaxis_range=[0, 1])
+        bars = draw.neighbours_figure(found, glove.words[glove.row(word)])
         with right:
             ui.chart(bars, height=120 + 32 * len(found))
 
@@ -140,7 +100,7 @@ def neighbours_section(glove, limit: int, k: int) -> None:
 def expected_verdict(glove, exp: str, inputs: tuple[str, str, str], limit: int) -> None:
     """Where the answer the user expected ranks among the analogy's answers."""
     if exp not in glove:
-        st.warning(str(UnknownWord(exp, glove.suggest(exp))))
+        st.warning(UnknownWord(exp, glove.suggest(exp)).message(ui.inert))
         return
     if exp in inputs:
         st.warning(f"'{html.escape(exp)}' is one of the three input words, which are "
@@ -201,8 +161,9 @@ def analogies_section(glove, limit: int, k: int) -> None:
         if exp and exp in glove and exp != best.word and exp not in (na, nb, nc):
             shown.append(exp)
             arrows.append((nc, exp, "#9467bd"))
-        fig = pca_figure(glove, shown, 2, highlight={na, nb, nc, best.word}, arrows=arrows,
-                         title="a→b (green) and c→answer (orange)")
+        fig = draw.pca_figure(glove, shown, 2, ui.label_size(), ui.projector(),
+                              highlight={na, nb, nc, best.word}, arrows=arrows,
+                              title="a→b (green) and c→answer (orange)")
         with right:
             ui.chart(fig, height=520)
         st.markdown(
@@ -225,22 +186,13 @@ def directions_section(glove) -> None:
         direction = glove.direction(pos, neg)
         missing = [w for w in place if w not in glove]
         for w in missing:
-            st.warning(str(UnknownWord(w, glove.suggest(w))))
+            st.warning(UnknownWord(w, glove.suggest(w)).message(ui.inert))
         place = [w for w in place if w in glove]
         if not place:
             st.warning("Type some words GloVe knows to place them on the direction.")
         else:
             score = glove.project(place, direction)  # (n,)
-            order = np.argsort(score)
-            fig = go.Figure(go.Bar(
-                x=score[order], y=[place[i] for i in order], orientation="h",
-                marker={"color": score[order], "colorscale": "RdBu", "cmid": 0},
-                text=[f"{score[i]:+.2f}" for i in order],
-            ))
-            fig.update_layout(
-                title=f"cos(word, {' + '.join(pos)} − {' + '.join(neg)})",
-                xaxis_title=f"← {', '.join(neg)}      ·      {', '.join(pos)} →",
-            )
+            fig = draw.direction_figure(place, score, pos, neg)
             ui.chart(fig, height=140 + 30 * len(place))
             st.markdown(
                 "The direction is the difference of the two ends' average unit vectors; each "
@@ -249,7 +201,7 @@ def directions_section(glove) -> None:
                 "learned from its text (*nurse*, *homemaker* lean to *she*)."
             )
     except UnknownWord as error:
-        st.error(str(error))
+        st.error(error.message(ui.inert))
     except ValueError as error:
         st.warning(str(error))
 
@@ -279,11 +231,12 @@ def word_map_section(glove, limit: int) -> None:
         )
         words = embeddings.parse_words(typed, 100)
         for w in [w for w in words if w not in glove]:
-            st.warning(str(UnknownWord(w, glove.suggest(w))))
+            st.warning(UnknownWord(w, glove.suggest(w)).message(ui.inert))
         words = [w for w in words if w in glove]
     if len(words) >= max(2, dims):
-        ui.chart(pca_figure(glove, words, dims, highlight=centre, title=f"{len(words)} words"),
-                 height=620)
+        fig = draw.pca_figure(glove, words, dims, ui.label_size(), ui.projector(),
+                              highlight=centre, title=f"{len(words)} words")
+        ui.chart(fig, height=620)
         st.markdown(
             "PCA is fitted on these words only, so the axes are the two (or three) directions "
             "along which *this* set varies most; the title says how much of the set's "

@@ -106,16 +106,12 @@ def quick_section(config: transfer.QuickConfig) -> transfer.LearnedEmbedding | N
         "epochs. Trained once per server, then reused."
     )
     store = quick_models()
+    trained = ui.ended(QUICK_JOB_KEY)
+    if trained is not None and trained.result.stopped:
+        st.session_state[QUICK_KEPT_KEY] = analyse_quick(trained, config)
+    elif trained is not None:
+        store[config] = analyse_quick(trained, config)
     job = st.session_state.get(QUICK_JOB_KEY)
-    if job is not None and not job.running:
-        del st.session_state[QUICK_JOB_KEY]
-        if job.error is not None:
-            st.error(f"Training failed: {job.error}")
-        elif job.result.result.stopped:
-            st.session_state[QUICK_KEPT_KEY] = analyse_quick(job.result, config)
-        else:
-            store[config] = analyse_quick(job.result, config)
-        job = None
     if config in store:
         return store[config]
     if job is not None:
@@ -166,8 +162,8 @@ def neighbours_section(vectors: WordVectors, glove: WordVectors | None) -> None:
             words.append(word)
         else:
             error = UnknownWord(word, vectors.suggest(word))
-            st.error(ui.inert(str(error), MESSAGE_LIMIT)
-                     + " (only the model's vocabulary has learned vectors)")
+            st.error(error.message(ui.inert) + " (only the model's vocabulary has learned "
+                     "vectors)")
     if not words:
         return
     same = None if glove is None else transfer.restrict(glove, vectors.words)

@@ -202,7 +202,7 @@ def mistakes_section(outcome: lab.LabOutcome, imdb: data.ImdbData) -> None:
                     "the model saw them)")
         worst = training.confident_mistakes(y_test, probabilities, MISCLASSIFIED_SHOWN)
         for i in worst:
-            st.html(charts.review_html(data.decode_review(imdb.x_test[i], imdb.vocabulary),
+            st.html(charts.review_html(imdb.vocabulary.decode(imdb.x_test[i]),
                                        bool(y_test[i]), float(probabilities[i])))
         if not len(worst):
             st.write("None: every test review was classified right.")

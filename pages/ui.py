@@ -159,19 +159,6 @@ def label_size() -> int:
     return PROJECTOR_FONT if projector() else CHART_FONT
 
 
-def label_positions(xy: np.ndarray) -> list[str]:
-    """Put a label below its point when another point sits just above it, so close words
-    do not print on top of each other."""
-    span = float(np.ptp(xy[:, 1])) or 1.0
-    out = []
-    for i, (x, y) in enumerate(xy[:, :2]):
-        near = np.abs(xy[:, 0] - x) < 0.08 * (float(np.ptp(xy[:, 0])) or 1.0)
-        above = near & (xy[:, 1] > y) & (xy[:, 1] - y < 0.06 * span)
-        above[i] = False
-        out.append("bottom center" if above.any() else "top center")
-    return out
-
-
 def available(load: Callable[..., T], *args) -> T | None:
     """`load(*args)`, or None after saying which data set is missing and how to get it."""
     try:

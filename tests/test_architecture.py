@@ -106,10 +106,9 @@ def test_every_page_in_the_navigation_exists_and_is_not_a_stub():
         assert "ui.notice(" in source, f"{lesson.path} lacks its closing 'what to notice' note"
 
 
-SHAPE_PENDING = {  # pages still being converted on another branch; drop them as they land
-    "pages/learned_embeddings.py", "pages/sentiment_lab.py", "pages/transfer_learning.py",
-}
 COMPOSITION_LIMIT = 15  # top-level statements after the last function: a table of contents
+PAGE_LINES = 300  # a page is a short story; the maths lives in explainers/
+EXPLAINER_LINES = 450  # one idea per module
 
 
 def _page_shape_problems(source: str) -> list[str]:
@@ -147,9 +146,17 @@ def test_every_page_has_the_house_shape():
     from pages import ui
 
     for lesson in [*ui.SECTIONS[""], *ui.lessons()]:
-        if lesson.path not in SHAPE_PENDING:
-            source = (ROOT / lesson.path).read_text(encoding="utf-8")
-            assert _page_shape_problems(source) == [], lesson.path
+        source = (ROOT / lesson.path).read_text(encoding="utf-8")
+        assert _page_shape_problems(source) == [], lesson.path
+        lines = len(source.splitlines())
+        assert lines <= PAGE_LINES, f"{lesson.path}: {lines} lines, over {PAGE_LINES}"
+
+
+def test_explainer_modules_hold_one_idea_each():
+    """No module of explainers/ grows past one idea's length."""
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "explainers").glob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > EXPLAINER_LINES} == {}
 
 
 def test_the_shape_check_catches_a_main_wrapper_and_a_missing_note():

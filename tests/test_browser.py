@@ -78,7 +78,9 @@ def test_projector_mode_makes_the_text_bigger(page):
     before = size()
     page.get_by_text("Projector mode").click()
     page.wait_for_function(
-        f"() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize) > {before}"
+        f"() => {{ const h = document.querySelector('h1');"  # the rerun redraws the title
+        f" return h && parseFloat(getComputedStyle(h).fontSize) > {before}; }}",
+        timeout=PAGE_TIMEOUT_MS,
     )
     assert size() > before * 1.1
     page.screenshot(path=str(SHOTS / "home-projector.png"))

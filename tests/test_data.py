@@ -55,6 +55,10 @@ def test_num_words_cut_off_maps_rare_words_to_unk(tiny_imdb):
     assert set(ids.tolist()) <= {data.PAD, data.START, data.UNK, 4, 5}
     decoded = {loaded.vocabulary.token_of(int(i)) for i in loaded.x_train[0] if i}
     assert decoded <= {"<START>", "<UNK>", "boring", "great"}
+    text = loaded.vocabulary.decode(loaded.x_train[0])
+    assert text.split() == [loaded.vocabulary.token_of(int(i)) for i in loaded.x_train[0] if i]
+    assert "<PAD>" not in text and text.startswith("<START>")
+    assert loaded.vocabulary is loaded.vocabulary  # built once per load
 
 
 @pytest.mark.parametrize("padding", ["pre", "post"])

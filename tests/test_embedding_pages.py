@@ -213,3 +213,10 @@ def test_learned_embeddings_reads_the_current_lab_run():
     (error,) = at.error  # the typed word is echoed as typed (lower-cased), never as markup
     assert "'[great](http://e.vil) <b>' is not in the vocabulary" in shown(error.value)
     assert "](" not in error.value and "<b>" not in error.value
+
+
+def test_glove_explorer_echoes_a_typed_word_as_plain_text():
+    at = run("glove_explorer.py")
+    at.text_input(key="nb_word").set_value("![x](http://127.0.0.1:9/x.png)").run()
+    message = next(e.value for e in at.error if "is not in the vocabulary" in e.value)
+    assert r"\!\[x\]\(http\:" in message and "![x](" not in message

@@ -99,15 +99,27 @@ def test_snapshots_taken_while_running_are_consistent():
             assert s.remaining_seconds is not None and s.remaining_seconds >= 0
 
 
-def test_time_left_follows_the_pace():
-    job = live.Job(count, Counting(epochs=2, batches=5, pause=0.04), epochs=2).start()
-    deadline = time.time() + 10
-    while job.snapshot().epoch < 1 and time.time() < deadline:  # half way
-        time.sleep(0.002)
-    snap, began = job.snapshot(), time.monotonic()
+def test_time_left_is_the_pace_so_far_times_what_is_left():
+    halfway, release = threading.Event(), threading.Event()
+
+    def work(spec, reporter):
+        for epoch in (1, 2):
+            for b in range(1, 6):
+                reporter.batch(b, 5)
+            reporter.epoch(epoch, {"loss": 1.0})
+            if epoch == 1:
+                halfway.set()
+                release.wait(10)
+        return "done"
+
+    job = live.Job(work, None, epochs=2).start()
+    assert halfway.wait(10)
+    snap = job.snapshot()  # 5 of 10 batches done: as long again to go
+    release.set()
     job.join(10)
-    took = time.monotonic() - began
-    assert snap.remaining_seconds == pytest.approx(took, rel=0.5, abs=0.05)
+    assert snap.phase == live.Phase.RUNNING and (snap.epoch, snap.batch) == (1, 0)
+    assert snap.remaining_seconds == pytest.approx(snap.elapsed)
+    assert job.snapshot().remaining_seconds is None  # done: nothing left to estimate
 
 
 def test_stop_ends_the_work_within_a_batch_and_keeps_the_partial_result():

@@ -1,0 +1,86 @@
+"""The embedding pages' figures: PCA word maps, neighbour bars and a direction's bars.
+
+Words come from the vectors' own vocabulary (typed words are looked up first), and every
+builder returns a Plotly figure for the page to style and draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+
+def label_positions(xy: np.ndarray) -> list[str]:
+    """Put a label below its point when another point sits just above it, so close words
+    do not print on top of each other."""
+    span = float(np.ptp(xy[:, 1])) or 1.0
+    out = []
+    for i, (x, y) in enumerate(xy[:, :2]):
+        near = np.abs(xy[:, 0] - x) < 0.08 * (float(np.ptp(xy[:, 0])) or 1.0)
+        above = near & (xy[:, 1] > y) & (xy[:, 1] - y < 0.06 * span)
+        above[i] = False
+        out.append("bottom center" if above.any() else "top center")
+    return out
+
+
+
+def pca_figure(glove, words, dims: int, font: int, projector: bool, highlight=(), arrows=(),
+               title: str = "") -> go.Figure:
+    """Words placed by PCA of their vectors, 2-D or 3-D; arrows drawn between words (2-D)."""
+    projection = glove.pca(words, dims)
+    xyz = projection.coords
+    colours = ["#d62728" if w in highlight else "#1f77b4" for w in projection.words]
+    ratio = projection.explained_variance_ratio
+    share = " + ".join(f"{r:.0%}" for r in ratio)
+    if dims == 3 and xyz.shape[1] == 3:
+        fig = go.Figure(go.Scatter3d(
+            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text",
+            text=list(projection.words), textfont={"size": font},
+            marker={"size": 6, "color": colours},
+        ))
+    else:
+        fig = go.Figure(go.Scatter(
+            x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=list(projection.words),
+            textposition=label_positions(xyz), textfont={"size": font},
+            marker={"size": 11, "color": colours},
+        ))
+        where = {w: xyz[i] for i, w in enumerate(projection.words)}
+        for start, end, colour in arrows:
+            if start in where and end in where:
+                fig.add_annotation(
+                    x=where[end][0], y=where[end][1], ax=where[start][0], ay=where[start][1],
+                    xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
+                    arrowsize=1.5, arrowwidth=4 if projector else 2.5, arrowcolor=colour,
+                )
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+        fig.update_layout(xaxis_title="PC 1", yaxis_title="PC 2")
+    fig.update_layout(title=f"{title}<br><sup>PCA keeps {share} of this set's variance</sup>",
+                      showlegend=False)
+    return fig
+
+
+def neighbours_figure(found, word: str) -> go.Figure:
+    """The nearest words as bars of their cosine, nearest on top."""
+    fig = go.Figure(go.Bar(
+        x=[m.score for m in found][::-1], y=[m.word for m in found][::-1],
+        orientation="h", text=[f"{m.score:.3f}" for m in found][::-1], marker_color="#1f77b4",
+    ))
+    fig.update_layout(title=f"Nearest to '{word}'", xaxis_title="cosine similarity",
+                      xaxis_range=[0, 1])
+    return fig
+
+
+def direction_figure(words: list[str], score: np.ndarray, pos: list[str],
+                     neg: list[str]) -> go.Figure:
+    """Each word's cosine with the direction from the negative to the positive end."""
+    order = np.argsort(score)
+    fig = go.Figure(go.Bar(
+        x=score[order], y=[words[i] for i in order], orientation="h",
+        marker={"color": score[order], "colorscale": "RdBu", "cmid": 0},
+        text=[f"{score[i]:+.2f}" for i in order],
+    ))
+    fig.update_layout(
+        title=f"cos(word, {' + '.join(pos)} − {' + '.join(neg)})",
+        xaxis_title=f"← {', '.join(neg)}      ·      {', '.join(pos)} →",
+    )
+    return fig
