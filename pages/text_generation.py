@@ -22,7 +22,7 @@ from pages.charts import text as charts
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 DEFAULT_PROMPT = "ROMEO:"
-SUBSETS = [20_000, 50_000, 100_000, 200_000, 500_000, 1_115_394]  # characters of the text
+SUBSETS = [20_000, 50_000, 100_000, 200_000, 500_000, lesson.CHAR.text_chars]  # characters
 UNITS = [32, 64, 128, 256, 512]
 BATCHES = [16, 32, 64, 128]
 LIVE = chargen.CharModelConfig(units=128)  # half the shipped GRU's units: about 20 s to train

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from explainers import corpus, data, live, runs
+from explainers import corpus, data, embeddings, live, runs
 
 T = TypeVar("T")
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
@@ -299,8 +299,6 @@ def _imdb_reviews(split: str, location: str) -> tuple[list[str], np.ndarray]:
 @st.cache_resource(show_spinner="Loading 400,000 GloVe vectors…")
 def glove():
     """GloVe 6B 50d as `embeddings.GloveLoad`, once per server (raises GloveUnavailable)."""
-    from explainers import embeddings
-
     return embeddings.load_glove()
 
 
