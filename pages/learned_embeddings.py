@@ -13,6 +13,7 @@ import streamlit as st
 from explainers import data, embeddings, transfer
 from explainers.embeddings import UnknownWord, WordVectors
 from pages import ui
+from pages.widgets import jobs, model_picker
 
 N_PUSH = 2_000  # words whose push is measured (one batch of one-word reviews, ~1 s)
 NEIGHBOURS = 8  # neighbours listed per word
@@ -29,8 +30,8 @@ MESSAGE_LIMIT = 400  # characters of an error message that echoes a typed word
 @st.cache_resource(show_spinner="Reading the model's embedding…", max_entries=8)
 def analyse(key: str) -> transfer.LearnedEmbedding:
     """The shipped model's or a lab run's embedding and word pushes, once per server per
-    model (no model is kept beyond `ui.trained_model`'s own cache)."""
-    trained = ui.trained_model(key)
+    model (no model is kept beyond `model_picker.trained_model`'s own cache)."""
+    trained = model_picker.trained_model(key)
     form = trained.input_format
     if trained.shipped:
         label = f"shipped {trained.name}, test accuracy {trained.test_accuracy:.4f}"
@@ -106,7 +107,7 @@ def quick_section(config: transfer.QuickConfig) -> transfer.LearnedEmbedding | N
         "epochs. Trained once per server, then reused."
     )
     store = quick_models()
-    trained = ui.ended(QUICK_JOB_KEY)
+    trained = jobs.ended(QUICK_JOB_KEY)
     if trained is not None and trained.result.stopped:
         st.session_state[QUICK_KEPT_KEY] = analyse_quick(trained, config)
     elif trained is not None:
@@ -115,10 +116,10 @@ def quick_section(config: transfer.QuickConfig) -> transfer.LearnedEmbedding | N
     if config in store:
         return store[config]
     if job is not None:
-        ui.live_panel(job, "quick")
+        jobs.live_panel(job, "quick")
         return None
     if st.button("Train it now", type="primary", key="quick_train"):
-        ui.start_job(QUICK_JOB_KEY, transfer.quick_model, config, config.epochs)
+        jobs.start_job(QUICK_JOB_KEY, transfer.quick_model, config, config.epochs)
         st.rerun()  # draw the page again with the job instead of the button
     kept = st.session_state.get(QUICK_KEPT_KEY)
     if kept is not None:
@@ -129,9 +130,9 @@ def quick_section(config: transfer.QuickConfig) -> transfer.LearnedEmbedding | N
 
 def model_section() -> transfer.LearnedEmbedding | None:
     """The picked model's embedding, or None (with the reason) when there is none yet."""
-    source = ui.pick_model("Model", key=MODEL_KEY, extra={QUICK: QUICK_LABEL})
+    source = model_picker.pick_model("Model", key=MODEL_KEY, extra={QUICK: QUICK_LABEL})
     try:
-        if ui.is_trained_model(source):
+        if model_picker.is_trained_model(source):
             learned = ui.available(analyse, source)
         else:
             learned = ui.available(quick_section, transfer.QuickConfig())

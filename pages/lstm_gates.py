@@ -2,7 +2,7 @@
 
 The gates come from `explainers.gates` and `explainers.tracer` (recomputed from the weights
 and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run, picked with
-`ui.pick_model`; the review becomes the model's input through its `reviews.InputFormat`.
+`model_picker.pick_model`; the review becomes the model's input through its `reviews.InputFormat`.
 This page reads the widgets and draws with the figures of `pages.charts.gates`.
 """
 
@@ -16,6 +16,7 @@ import streamlit as st
 from explainers import cells, corpus, gates, reviews, runs, tracer
 from pages import ui
 from pages.charts import gates as draw
+from pages.widgets import model_picker
 from pages.widgets.player import Player
 from pages.widgets.review_source import choose_review
 
@@ -47,7 +48,7 @@ NOTICE = ("the prediction curve moves most on words like 'wonderful' or 'awful',
 @st.cache_resource(show_spinner="Reading the model's weights…", max_entries=4)
 def tracer_for(key: str) -> tracer.ModelTracer:
     """The model's weights as NumPy, once per server per picker key."""
-    return tracer.ModelTracer(ui.trained_model(key).model)
+    return tracer.ModelTracer(model_picker.trained_model(key).model)
 
 
 @st.cache_resource(show_spinner="Tracing every gate…", max_entries=32)
@@ -59,7 +60,7 @@ def trace(key: str, ids: tuple[int, ...]) -> tracer.ModelTrace:
 @st.cache_resource(show_spinner="Tracing the first test reviews…", max_entries=4)
 def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
     """One LSTM layer's gates over the first POOL_REVIEWS test reviews (from `location`)."""
-    form, texts = ui.trained_model(key).input_format, ui.imdb_reviews("test")[0]
+    form, texts = model_picker.trained_model(key).input_format, ui.imdb_reviews("test")[0]
     return tracer_for(key).pooled(map(form.prepare, texts[:POOL_REVIEWS]), layer)
 
 
@@ -100,16 +101,17 @@ class View:
 
 def traced_review() -> View | None:
     """Pick a model and a review, and trace it; None after saying what is missing."""
-    key = ui.pick_model("Model · 模型", lambda run: run.body == cells.LSTM.kind, key=MODEL_KEY,
-                        help="The shipped model, or any LSTM trained in the Sentiment lab.",
-                        no_runs="Train an LSTM in the Sentiment lab and it appears here too "
-                                "(stacked and bidirectional ones included).")
+    key = model_picker.pick_model(
+        "Model · 模型", lambda run: run.body == cells.LSTM.kind, key=MODEL_KEY,
+        help="The shipped model, or any LSTM trained in the Sentiment lab.",
+        no_runs="Train an LSTM in the Sentiment lab and it appears here too (stacked and "
+                "bidirectional ones included).")
     if key is None:
         st.error("No LSTM model here: the shipped one is missing (rebuild it with "
                  "scripts/train_lstm_sentiment.py) and no lab run is an LSTM.")
         return None
     try:
-        model, reader = ui.trained_model(key), tracer_for(key)
+        model, reader = model_picker.trained_model(key), tracer_for(key)
     except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
         st.error(f"This model cannot be opened: {ui.inert(str(error), ECHO_CHARS)}")
         return None

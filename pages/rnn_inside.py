@@ -13,6 +13,7 @@ import streamlit as st
 from explainers import cells, data, lesson, live, reviews, rnn_inside
 from pages import ui
 from pages.charts import rnn as charts
+from pages.widgets import jobs
 
 EXAMPLE = "The film was not good, it was great"
 TRAIN_SIZES = (1_000, 2_000, 3_000, 5_000, 10_000)  # reviews for the quick training
@@ -95,15 +96,15 @@ def trained_profiles() -> dict[str, rnn_inside.MemoryProfile]:
     """This session's trained profiles, their live training, or the button to ask. A finished
     training serves every session that asks; a stopped one stays with its session."""
     store = trained_memory()
-    profiles = ui.ended(MEMORY_JOB_KEY)
+    profiles = jobs.ended(MEMORY_JOB_KEY)
     if profiles is not None:
         st.session_state[MEMORY_KEY] = profiles
         if rnn_inside.trained_fully(profiles):
             store[MEMORY] = profiles
     job = st.session_state.get(MEMORY_JOB_KEY)
     if job is not None:
-        ui.live_panel(job, "inside_memory", label=lambda snap: (
-            charts.cell_label(snap, MEMORY.epochs) or ui.live_label(snap)))
+        jobs.live_panel(job, "inside_memory", label=lambda snap: (
+            charts.cell_label(snap, MEMORY.epochs) or jobs.live_label(snap)))
         return {}
     profiles = st.session_state.get(MEMORY_KEY, {})
     if profiles is not store.get(MEMORY) and st.button(
@@ -115,7 +116,7 @@ def trained_profiles() -> dict[str, rnn_inside.MemoryProfile]:
         if MEMORY in store:  # trained by another session: the same numbers, at once
             st.session_state[MEMORY_KEY] = store[MEMORY]
         else:
-            ui.start_job(MEMORY_JOB_KEY, rnn_inside.train_memory, MEMORY,
+            jobs.start_job(MEMORY_JOB_KEY, rnn_inside.train_memory, MEMORY,
                          len(cells.KINDS) * MEMORY.epochs)
         st.rerun()  # draw the page again with the job, or with the profiles
     return profiles
@@ -199,7 +200,7 @@ def epoch_caption(snap: live.Snapshot) -> None:
 def quick_results() -> dict[str, rnn_inside.QuickResult]:
     """This session's quick trainings by variant, with the one that just ended (or why not)."""
     results: dict = st.session_state.setdefault(RESULTS_KEY, {})
-    result = ui.ended(JOB_KEY)
+    result = jobs.ended(JOB_KEY)
     if result is not None:
         results[result.variant] = result
     return results
@@ -213,13 +214,13 @@ def quick_buttons(config: rnn_inside.QuickConfig, results: dict) -> None:
         if col.button(f"Train: {rnn_inside.VARIANT_NAMES[variant]}", key=f"inside_train_{variant}",
                       disabled=variant in results or busy):
             spec = rnn_inside.QuickJob(variant, config)
-            if ui.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
+            if jobs.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
                 st.session_state[SPEC_KEY] = spec
             st.rerun()  # draw the page again with the job (and the buttons disabled)
     job = st.session_state.get(JOB_KEY)
     if job is not None:
         name = rnn_inside.VARIANT_NAMES[st.session_state[SPEC_KEY].variant]
-        ui.live_panel(job, "inside", label=lambda snap: f"{name}: {ui.live_label(snap)}",
+        jobs.live_panel(job, "inside", label=lambda snap: f"{name}: {jobs.live_label(snap)}",
                       draw=epoch_caption)
     elif not results:
         st.caption("Press a button to train; results stay for this session.")

@@ -17,6 +17,7 @@ import streamlit as st
 from explainers import data, lab, live, models, presets, reviews, runs, training
 from pages import ui
 from pages.charts import lab as charts
+from pages.widgets import jobs
 
 JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 PRESET_KEY = "lab_preset"  # the preset picker's widget key
@@ -130,7 +131,7 @@ def budget_section(imdb: data.ImdbData, spec: lab.LabSpec) -> bool:
 def live_label(snap: live.Snapshot) -> str:
     if snap.phase == live.Phase.FINISHING:
         return STAGES.get(snap.stage, snap.stage)
-    return ui.live_label(snap)
+    return jobs.live_label(snap)
 
 
 def live_curves(snap: live.Snapshot) -> None:
@@ -143,13 +144,13 @@ def training_section(spec: lab.LabSpec, refused: bool) -> None:
     job = st.session_state.get(JOB_KEY)
     if st.button("▶ Train · 开始训练", type="primary", key="lab_train",
                  disabled=refused or (job is not None and job.running)):
-        ui.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
+        jobs.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None:
         return
     st.header("4 · Training · 训练过程")
     if job.running:
-        ui.live_panel(job, "lab", draw=live_curves, label=live_label)
+        jobs.live_panel(job, "lab", draw=live_curves, label=live_label)
     elif job.error is not None:
         st.error(f"Training failed: {job.error}")
     else:

@@ -5,7 +5,7 @@ only read; generations are cached by their settings. A live training belongs to 
 session: its job (`chartrain.train_live` in a `live.Job`) lives in st.session_state, so
 sessions never share a model.
 
-The live panel redraws every `ui.LIVE_REFRESH_SECONDS` (2 s), and each redraw takes CPU from
+The live panel redraws every `jobs.LIVE_REFRESH_SECONDS` (2 s), and each redraw takes CPU from
 the training: the default run (GRU 128, 6 epochs on 100,000 characters) took 60 s in the
 browser with a 1 s refresh, 25 s with 2 s and 19 s with 3 s (17 s with no page; load ~2).
 """
@@ -19,6 +19,7 @@ import streamlit as st
 from explainers import cells, chargen, charsample, chartrain, data, lesson, live, models, paths
 from pages import ui
 from pages.charts import text as charts
+from pages.widgets import jobs
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 DEFAULT_PROMPT = "ROMEO:"
@@ -222,12 +223,12 @@ def live_section() -> None:
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
     if st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running):
-        ui.start_job(JOB_KEY, chartrain.train_live, spec, spec.train.epochs)
+        jobs.start_job(JOB_KEY, chartrain.train_live, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None:
         return
     if job.running:
-        ui.live_panel(job, "char", draw=show_reports)
+        jobs.live_panel(job, "char", draw=show_reports)
         return
     snap = job.snapshot()
     if snap.error is not None:

@@ -14,6 +14,7 @@ import streamlit as st
 from explainers import data, live, transfer
 from explainers.embeddings import WordVectors
 from pages import ui
+from pages.widgets import jobs
 
 RESULTS_KEY = "transfer_results"  # session state: {TransferConfig: {way: WayResult}}
 JOB_KEY = "transfer_job"  # session state: the live.Job training the three ways
@@ -26,9 +27,9 @@ ORDER = tuple(transfer.WAYS)  # the order run_transfer trains them in
 def way_label(snap: live.Snapshot, epochs: int) -> str:
     """The progress bar's words: which way, which of its epochs, which batch."""
     if snap.phase == live.Phase.FINISHING and snap.records:
-        return f"{transfer.WAYS[snap.records[-1].note]}: {ui.live_label(snap)}"
+        return f"{transfer.WAYS[snap.records[-1].note]}: {jobs.live_label(snap)}"
     if snap.phase != live.Phase.RUNNING or not snap.batches:
-        return ui.live_label(snap)
+        return jobs.live_label(snap)
     way = ORDER[min(snap.epoch // epochs, len(ORDER) - 1)]
     return (f"{transfer.WAYS[way]}: epoch {snap.epoch % epochs + 1} of {epochs} · batch "
             f"{snap.batch} of {snap.batches}")
@@ -135,11 +136,11 @@ def training_section(imdb: data.ImdbData, glove: WordVectors, config: transfer.T
     job = st.session_state.get(JOB_KEY)
     if job is not None:
         trained = st.session_state[CONFIG_KEY]
-        ui.live_panel(job, "transfer", draw=live_curves,
+        jobs.live_panel(job, "transfer", draw=live_curves,
                       label=lambda snap: way_label(snap, trained.epochs))
     elif not complete(found):
         if st.button(TRAIN_LABEL, type="primary", key="transfer_train"):
-            if ui.start_job(JOB_KEY, transfer.train_three_ways, config,
+            if jobs.start_job(JOB_KEY, transfer.train_three_ways, config,
                             len(ORDER) * config.epochs):
                 st.session_state[CONFIG_KEY] = config
             st.rerun()  # draw the page again with the job instead of the button

@@ -5,22 +5,19 @@ Pages import this module (`from pages import ui`); it is never a page itself.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
 
-from explainers import corpus, data, embeddings, live, runs
+from explainers import corpus, data, embeddings
 
 T = TypeVar("T")
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
 CURRENT_RUN_KEY = "current_run_id"  # session-state key: the lab run other pages inspect
-LIVE_REFRESH_SECONDS = 2.0  # a live panel's redraw; each one takes CPU from the training
-STOPPABLE = (live.Phase.STARTING, live.Phase.RUNNING)  # not while scoring or saving
 CHART_FONT = 14  # Plotly font size on a laptop screen
 PROJECTOR_FONT = 22  # ... and on a classroom projector, readable from the back row
 PROJECTOR_CSS = """<style>
@@ -185,22 +182,6 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
     return st.selectbox(label, list(presets), key=key, on_change=fill, **kwargs)
 
 
-def ended(key: str) -> Any:
-    """The result of this session's live job under `key` once it has ended, else None.
-
-    The ended job leaves the session, so its result is taken once (the caller keeps it); a
-    job that failed is reported ("Training failed: ...") and gives None.
-    """
-    job = st.session_state.get(key)
-    if job is None or job.running:
-        return None
-    del st.session_state[key]
-    if job.error is not None:
-        st.error(f"Training failed: {job.error}")
-        return None
-    return job.result
-
-
 def chart(fig, height: int | None = None, **kwargs) -> None:
     """Draw a Plotly figure with the app's styling, full width."""
     st.plotly_chart(style(fig, height), width="stretch", **kwargs)
@@ -209,68 +190,6 @@ def chart(fig, height: int | None = None, **kwargs) -> None:
 def notice(text: str) -> None:
     """The short 'what to notice' note that ends every page."""
     st.info(f"**What to notice · 注意** — {text}", icon="👀")
-
-
-def live_label(snap: live.Snapshot) -> str:
-    """The progress bar's words for a live job: its phase, epoch, batch and latest loss."""
-    if snap.phase == live.Phase.FINISHING:
-        return f"{snap.stage[:1].upper()}{snap.stage[1:]}…"
-    if snap.phase == live.Phase.STARTING:
-        return "Building the model and the input pipeline…"
-    if not snap.batches:
-        return "Preparing the first batch (TensorFlow compiles the model once)…"
-    epochs = f" of {snap.epochs}" if snap.epochs else ""
-    label = (f"Epoch {min(snap.epoch + 1, snap.epochs or snap.epoch + 1)}{epochs} · batch "
-             f"{snap.batch} of {snap.batches}")
-    loss = snap.batch_metrics.get("loss")
-    return label if math.isnan(loss) else f"{label} · loss {loss:.3f}"
-
-
-def live_panel(job: live.Job, key: str,
-               draw: Callable[[live.Snapshot], None] | None = None,
-               label: Callable[[live.Snapshot], str] = live_label,
-               refresh: float = LIVE_REFRESH_SECONDS) -> None:
-    """One live job's panel, redrawn every `refresh` seconds while the job runs.
-
-    The progress bar with `label(snapshot)`, Elapsed, Time left, a Stop button (cooperative:
-    the job ends within a batch and keeps what it learned; disabled once asked) and the
-    page's own `draw(snapshot)` (its live chart). When the job has ended the whole page
-    reruns, so it can show the results. `key` keeps two panels' Stop buttons apart.
-    """
-
-    def panel() -> None:
-        snap = job.snapshot()
-        st.progress(snap.progress, text=label(snap))
-        left = snap.remaining_seconds
-        a, b, c = st.columns(3)
-        a.metric("Elapsed · 已用时间", f"{snap.elapsed:.0f} s")
-        b.metric("Time left · 剩余时间", "…" if left is None else f"{left:.0f} s")
-        with c:
-            st.button("⏹ Stop · 停止", key=f"{key}_stop", on_click=job.stop,
-                      disabled=snap.stopping or snap.phase not in STOPPABLE,
-                      help="Ends training within a batch and keeps what it learned so far.")
-            if snap.stopping and snap.running:
-                st.caption("Stopping after this batch…")
-        if draw is not None:
-            draw(snap)
-        if not snap.running:
-            st.rerun()
-
-    st.fragment(run_every=refresh)(panel)()
-
-
-def start_job(key: str, work: Callable[[Any, live.Reporter], Any], spec: Any,
-              epochs: int) -> bool:
-    """Start `work(spec, reporter)` as this session's live job under `key`, unless one is
-    still running there (a second click, say); True when it started. Call `st.rerun()`
-    after it, so the page is drawn again with the job and its buttons disabled. (Not as a
-    button's `on_click`: its arguments would be those of the previous run, before the
-    user's last change of a setting.)"""
-    job = st.session_state.get(key)
-    if job is not None and job.running:
-        return False
-    st.session_state[key] = live.Job(work, spec, epochs=epochs, name=key).start()
-    return True
 
 
 def data_missing(error: Exception) -> None:
@@ -300,87 +219,3 @@ def _imdb_reviews(split: str, location: str) -> tuple[list[str], np.ndarray]:
 def glove():
     """GloVe 6B 50d as `embeddings.GloveLoad`, once per server (raises GloveUnavailable)."""
     return embeddings.load_glove()
-
-
-# --------------------------------------------------------------------------- model picker
-
-SHIPPED_MODEL_KEY = "shipped"  # the picker's key of the shipped model; a lab run's "run:<id>"
-RUN_KEY_PREFIX = "run:"
-
-
-def _any_run(record: runs.RunRecord) -> bool:
-    return True
-
-
-def model_choices(
-    usable: Callable[[runs.RunRecord], bool] = _any_run,
-) -> tuple[dict[str, str], list[str]]:
-    """(picker key -> label for the shipped model and each lab run that `usable` accepts,
-    newest run first; one sentence per damaged run, which is left out)."""
-    labels: dict[str, str] = {}
-    problems: list[str] = []
-    try:
-        shipped = runs.shipped_record()
-    except runs.RunDamaged as error:
-        shipped = None
-        problems.append(str(error))
-    if shipped is not None and usable(shipped):
-        labels[SHIPPED_MODEL_KEY] = (f"Shipped {shipped.name} · test accuracy "
-                                     f"{shipped.test_accuracy:.4f} · 预训练模型")
-    try:
-        records, damaged = runs.RunStore().list()
-    except OSError as error:  # the runs folder cannot be read: the shipped model still works
-        records, damaged = [], [str(error)]
-    problems += damaged
-    labels |= {f"{RUN_KEY_PREFIX}{r.run_id}": f"Lab run · {r.label()}"
-               for r in records if usable(r)}
-    return labels, problems
-
-
-def pick_model(
-    label: str,
-    usable: Callable[[runs.RunRecord], bool] = _any_run,
-    *,
-    key: str,
-    extra: dict[str, str] | None = None,
-    no_runs: str = "",
-    help: str | None = None,
-) -> str | None:
-    """One selectbox for "the shipped model or one of your runs", filtered by `usable`.
-
-    Starts on the session's current run (set in the Sentiment lab) when it qualifies, else
-    on the shipped model; `extra` adds the page's own choices (key -> label) at the end;
-    `no_runs` is said when no run qualifies; damaged runs are reported, never fatal.
-    Returns the chosen key (None when there is nothing to choose); `trained_model(key)`
-    loads a shipped or run key.
-    """
-    labels, problems = model_choices(usable)
-    for problem in problems:
-        st.warning(f"A damaged run was skipped: {problem}")
-    has_runs = any(k.startswith(RUN_KEY_PREFIX) for k in labels)
-    labels |= extra or {}
-    if not labels:
-        return None
-    keys = list(labels)
-    current = f"{RUN_KEY_PREFIX}{st.session_state.get(CURRENT_RUN_KEY)}"
-    default = (current if current in labels
-               else SHIPPED_MODEL_KEY if SHIPPED_MODEL_KEY in labels else keys[0])
-    choice = st.selectbox(label, keys, index=keys.index(default), format_func=labels.get,
-                          key=key, help=help)
-    if not has_runs and no_runs:
-        st.caption(no_runs)
-    return choice
-
-
-def is_trained_model(key: str | None) -> bool:
-    """True for the keys `trained_model` loads (not a page's `extra` choices)."""
-    return key is not None and (key == SHIPPED_MODEL_KEY or key.startswith(RUN_KEY_PREFIX))
-
-
-@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
-def trained_model(key: str) -> runs.TrainedModel:
-    """The shipped model or a lab run, loaded once per server by picker key; shared by
-    every session, so only read it (raises runs.RunDamaged, KeyError)."""
-    if key == SHIPPED_MODEL_KEY:
-        return runs.load_shipped()
-    return runs.RunStore().load_run(key.removeprefix(RUN_KEY_PREFIX))

@@ -209,7 +209,7 @@ def _panel_page():
     import streamlit as st
 
     from explainers import live
-    from pages import ui
+    from pages.widgets import jobs
 
     def work(gate, reporter):
         reporter.batch(1, 4, loss=0.5)
@@ -220,7 +220,7 @@ def _panel_page():
         st.session_state["job"] = live.Job(work, st.session_state["gate"], epochs=2).start()
     job = st.session_state["job"]
     if job.running:
-        ui.live_panel(job, "t", draw=lambda snap: st.write(f"drawn at batch {snap.batch}"))
+        jobs.live_panel(job, "t", draw=lambda snap: st.write(f"drawn at batch {snap.batch}"))
     else:
         st.success(f"ended: {job.result}")
 

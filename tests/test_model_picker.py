@@ -1,4 +1,4 @@
-"""The one model picker (ui.pick_model) under AppTest: filtering, default, damaged runs."""
+"""The one model picker (pick_model) under AppTest: filtering, default, damaged runs."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def _lstm_picker():
     """A page holding only the picker, as the gates page calls it (LSTM runs only)."""
     import streamlit as st
 
-    from pages import ui
+    from pages.widgets import model_picker
 
-    key = ui.pick_model("Model", lambda r: r.body == "lstm", key="picker",
+    key = model_picker.pick_model("Model", lambda r: r.body == "lstm", key="picker",
                         extra={"extra": "A page's own choice"}, no_runs="No LSTM run yet.")
     st.write(f"picked {key}")
 
@@ -83,10 +83,11 @@ def test_no_usable_run_says_how_to_get_one():
 
 
 def test_the_loader_gives_the_chosen_run():
-    from pages import ui
+    from pages.widgets import model_picker
 
     lstm = _run("lstm", "loaded lstm")
-    trained = ui.trained_model(f"run:{lstm}")
+    trained = model_picker.trained_model(f"run:{lstm}")
     assert isinstance(trained, runs.TrainedModel) and trained.name == "loaded lstm"
     assert trained.input_format.maxlen == 10 and trained.input_format.vocabulary == VOCAB
-    assert ui.is_trained_model(f"run:{lstm}") and not ui.is_trained_model("extra")
+    assert model_picker.is_trained_model(f"run:{lstm}")
+    assert not model_picker.is_trained_model("extra")

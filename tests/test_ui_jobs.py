@@ -1,4 +1,4 @@
-"""`ui.ended`: a session's live job hands over its result once, or says why it failed."""
+"""`jobs.ended`: a session's live job hands over its result once, or says why it failed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def _page():
     import streamlit as st
 
     from explainers import live
-    from pages import ui
+    from pages.widgets import jobs
 
     def work(spec, reporter):
         if spec == "fail":
@@ -24,7 +24,7 @@ def _page():
         st.session_state.started = True
         st.session_state.job = live.Job(work, st.session_state.get("spec", "ok")).start()
         st.session_state.job.join(0.5)
-    st.session_state.taken = ui.ended("job")
+    st.session_state.taken = jobs.ended("job")
 
 
 def test_a_finished_job_gives_its_result_once():
