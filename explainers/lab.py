@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from explainers import cells, data, live, models, runs, training
+from explainers import cells, data, live, models, reviews, runs, training
 
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
 WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
@@ -116,8 +116,7 @@ def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOu
         model, model_config=spec.model, train_config=spec.train, result=result,
         test_metrics={"loss": test["loss"], "accuracy": test["accuracy"],
                       "reviews": len(y_test)},
-        vocabulary=imdb.vocabulary, maxlen=spec.imdb.maxlen, padding=spec.imdb.padding,
-        truncating=spec.imdb.truncating, preset=spec.preset,
+        input_format=reviews.InputFormat.of_imdb(imdb), preset=spec.preset,
         name=spec.preset or models.describe(spec.model),
         timings={"test_seconds": test_seconds},
     )

@@ -159,10 +159,7 @@ def save_run(
     train_config,
     result,
     test_metrics: dict,
-    vocabulary: Vocabulary,
-    maxlen: int | None,
-    padding: str = "pre",
-    truncating: str = "pre",
+    input_format: InputFormat,
     name: str = "",
     preset: str = "",
     timings: dict | None = None,
@@ -170,7 +167,9 @@ def save_run(
 ) -> None:
     """Write a run into `folder` atomically (a run already there is replaced whole).
 
-    `model_config`/`train_config` are the frozen dataclasses (or plain dicts); `result` a
+    `input_format` is how text becomes the model's ids (the vocabulary file and the run's
+    `data` settings); `model_config`/`train_config` are the frozen dataclasses (or plain
+    dicts); `result` a
     `training.TrainResult` (or a dict with its fields); `test_metrics` holds loss, accuracy
     and the number of reviews scored (any probabilities array is left out).
     """
@@ -192,7 +191,7 @@ def save_run(
         "architecture": architecture,
         "model_config": mc,
         "train_config": tc,
-        "data": InputFormat(vocabulary, maxlen, padding, truncating).spec(),
+        "data": input_format.spec(),
         "history": res.get("history", {}),
         "seconds": res.get("seconds", math.nan),
         "epochs_run": res.get("epochs_run", 0),
@@ -211,7 +210,7 @@ def save_run(
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:
         _weights_only(model).save(staging / MODEL_FILE)
-        vocabulary.save(staging / VOCAB_FILE)
+        input_format.vocabulary.save(staging / VOCAB_FILE)
         payload = json.dumps(_clean(record), indent=1, ensure_ascii=False)
         (staging / RUN_FILE).write_text(payload, encoding="utf-8")
         old = None

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import data, models, paths, runs, training  # noqa: E402
+from explainers import data, models, paths, reviews, runs, training  # noqa: E402
 
 NAME = "LSTM (32 units)"  # how pages name it, beside its test accuracy
 DATA = "Stanford aclImdb (Maas et al., 2011): 25,000 train / 25,000 test reviews"
@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         folder, model, model_config=MODEL, train_config=train_config, result=result,
         test_metrics={"loss": test["loss"], "accuracy": test["accuracy"],
                       "reviews": len(imdb.y_test)},
-        vocabulary=imdb.vocabulary, maxlen=IMDB.maxlen, padding=IMDB.padding,
-        truncating=IMDB.truncating, name=NAME, timings={"test_seconds": test_seconds},
+        input_format=reviews.InputFormat.of_imdb(imdb), name=NAME,
+        timings={"test_seconds": test_seconds},
         extra={"made_by": "scripts/train_lstm_sentiment.py", "data": DATA,
                "keras": keras.__version__, "tensorflow": tf.__version__},
     )

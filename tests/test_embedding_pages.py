@@ -186,6 +186,7 @@ def test_transfer_stop_keeps_what_was_trained(real_imdb):
 
 def test_learned_embeddings_reads_the_current_lab_run():
     from explainers import data, models, runs, training
+    from explainers.reviews import InputFormat
     from pages import ui
 
     words = ("the", "great", "excellent", "awful", "terrible", "boring", "movie", "plot")
@@ -196,7 +197,7 @@ def test_learned_embeddings_reads_the_current_lab_run():
                                   stopped=False, best_epoch=0)
     run_id = runs.RunStore().save(
         model, model_config=spec, train_config=training.TrainConfig(epochs=1), result=result,
-        test_metrics={"loss": 0.7, "accuracy": 0.5}, vocabulary=vocab, maxlen=20,
+        test_metrics={"loss": 0.7, "accuracy": 0.5}, input_format=InputFormat(vocab, 20),
         name="tiny test run",
     )
     at = AppTest.from_file(str(PAGES / "learned_embeddings.py"), default_timeout=TIMEOUT)

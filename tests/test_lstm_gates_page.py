@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from explainers import data, gates, paths, runs, tracer
 from explainers.models import ModelConfig, build_model
+from explainers.reviews import InputFormat
 from pages import ui
 
 PAGE = str(paths.PROJECT_ROOT / "pages" / "lstm_gates.py")
@@ -191,7 +192,7 @@ def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
     vocab = data.Vocabulary(("great", "film", "awful"), num_words=50)
     run_id = runs.RunStore().save(
         model, model_config=config, train_config={}, result={"history": {}},
-        test_metrics={"accuracy": 0.5, "loss": 0.7}, vocabulary=vocab, maxlen=20,
+        test_metrics={"accuracy": 0.5, "loss": 0.7}, input_format=InputFormat(vocab, 20),
         name="tiny bi-lstm",
     )
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainers import data, models, runs, training
+from explainers.reviews import InputFormat
 
 TIMEOUT = 120  # the first run of a session may import TensorFlow
 VOCAB = data.Vocabulary(("great", "film", "awful"), num_words=30)
@@ -20,7 +21,7 @@ def _run(body: str, name: str) -> str:
     return runs.RunStore().save(
         models.build_model(config, seed=0), model_config=config, train_config={},
         result=result, test_metrics={"loss": 0.7, "accuracy": 0.5, "reviews": 4},
-        vocabulary=VOCAB, maxlen=10, name=name)
+        input_format=InputFormat(VOCAB, 10), name=name)
 
 
 def _lstm_picker():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from explainers import data, models, reviews, runs, training
+from explainers.reviews import InputFormat
 
 CONFIG = models.ModelConfig(vocab_size=20, embed_dim=3, body="gru", units=2, mask_zero=True,
                             dense_units=4)
@@ -26,7 +27,7 @@ def _save(store: runs.RunStore, name: str = "") -> tuple[str, object]:
         model, model_config=CONFIG, train_config=training.TrainConfig(epochs=2),
         result=result, test_metrics={"loss": 0.61, "accuracy": np.float64(0.71),
                                      "probabilities": np.zeros(3)},
-        vocabulary=VOCAB, maxlen=6, padding="post", truncating="pre", name=name,
+        input_format=InputFormat(VOCAB, 6, padding="post", truncating="pre"), name=name,
         preset="Fast LSTM",
     )
     return run_id, model
@@ -124,7 +125,7 @@ def test_a_run_folder_is_replaced_whole(tmp_path):
     first = models.build_model(CONFIG, seed=1)
     settings = {"model_config": CONFIG, "train_config": {}, "result": {"history": {}},
                 "test_metrics": {"loss": 0.5, "accuracy": 0.8, "reviews": 10},
-                "vocabulary": VOCAB, "maxlen": 6}
+                "input_format": InputFormat(VOCAB, 6)}
     runs.save_run(folder, first, name="first", **settings)
     runs.save_run(folder, models.build_model(CONFIG, seed=2), name="second", **settings)
     assert runs.read_record(folder).name == "second"
