@@ -152,7 +152,7 @@ def training_section(spec: lab.LabSpec, refused: bool) -> None:
     if job.running:
         jobs.live_panel(job, "lab", draw=live_curves, label=live_label)
     elif job.error is not None:
-        st.error(f"Training failed: {job.error}")
+        jobs.failed(job.error)
     else:
         results_section(job.result)
 

@@ -232,7 +232,7 @@ def live_section() -> None:
         return
     snap = job.snapshot()
     if snap.error is not None:
-        st.error(f"Training failed: {snap.error}")
+        jobs.failed(snap.error)
         return
     trained: chartrain.LiveResult = job.result
     how = "stopped by you" if trained.result.stopped else "finished"

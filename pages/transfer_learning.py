@@ -113,7 +113,7 @@ def kept_results(config: transfer.TransferConfig) -> dict[str, transfer.WayResul
         elif job.error.kind == "ValueError":
             st.error(f"Cannot train on this data: {job.error.message}")
         else:
-            st.error(f"Training failed: {job.error}")
+            jobs.failed(job.error)
     return results.get(config, {})
 
 

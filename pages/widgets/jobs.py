@@ -92,6 +92,11 @@ def ended(key: str) -> Any:
         return None
     del st.session_state[key]
     if job.error is not None:
-        st.error(f"Training failed: {job.error}")
+        failed(job.error)
         return None
     return job.result
+
+
+def failed(error: live.Failure) -> None:
+    """Say that a job failed and why (the server and the page go on)."""
+    st.error(f"Training failed: {error}")
