@@ -6,7 +6,7 @@ must stay light (no TensorFlow import), so the first screen appears fast.
 
 import streamlit as st
 
-from pages import ui
+from lessons import ui
 
 st.set_page_config(page_title="RNN Explainer", page_icon="🔁", layout="wide")
 

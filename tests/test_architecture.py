@@ -31,12 +31,12 @@ def test_no_module_in_explainers_imports_streamlit():
 
 
 def test_figure_builders_draw_without_streamlit():
-    """pages/charts/ builds figures from arrays; reading widgets is the page's job."""
+    """lessons/charts/ builds figures from arrays; reading widgets is the page's job."""
     offenders = [
-        path.name for path in sorted((ROOT / "pages" / "charts").rglob("*.py"))
+        path.name for path in sorted((ROOT / "lessons" / "charts").rglob("*.py"))
         if "streamlit" in _imported_modules(path)
     ]
-    assert offenders == [], f"pages/charts/ must not import streamlit: {offenders}"
+    assert offenders == [], f"lessons/charts/ must not import streamlit: {offenders}"
 
 
 def test_the_check_above_would_catch_a_nested_import(tmp_path):
@@ -66,7 +66,7 @@ def _thread_uses(path: Path) -> list[str]:
 
 
 def test_only_the_live_runner_creates_threads():
-    files = sorted([*(ROOT / "explainers").rglob("*.py"), *(ROOT / "pages").rglob("*.py"),
+    files = sorted([*(ROOT / "explainers").rglob("*.py"), *(ROOT / "lessons").rglob("*.py"),
                     ROOT / "app.py"])
     offenders = [use for path in files if path != THREAD_HOME for use in _thread_uses(path)]
     assert offenders == [], f"only explainers/live.py may start threads: {offenders}"
@@ -87,7 +87,7 @@ def test_home_page_modules_do_not_import_tensorflow():
     """The first screen must not pay for TensorFlow's import (several seconds)."""
     probe = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "import explainers.resources, explainers.data, pages.ui\n"
+        "import explainers.resources, explainers.data, lessons.ui\n"
         "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
@@ -98,7 +98,7 @@ def test_home_page_modules_do_not_import_tensorflow():
 
 def test_every_page_in_the_navigation_exists_and_is_not_a_stub():
     sys.path.insert(0, str(ROOT))
-    from pages import ui
+    from lessons import ui
 
     for lesson in [*ui.SECTIONS[""], *ui.lessons()]:
         source = (ROOT / lesson.path).read_text(encoding="utf-8")
@@ -143,7 +143,7 @@ def _page_shape_problems(source: str) -> list[str]:
 
 def test_every_page_has_the_house_shape():
     sys.path.insert(0, str(ROOT))
-    from pages import ui
+    from lessons import ui
 
     for lesson in [*ui.SECTIONS[""], *ui.lessons()]:
         source = (ROOT / lesson.path).read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, skip_or_fail
 
 from benchmarks import browser
-from pages import ui
+from lessons import ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SHOTS = ROOT / "screenshots"

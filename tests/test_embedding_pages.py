@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from explainers import paths
 
-PAGES = paths.PROJECT_ROOT / "pages"
+PAGES = paths.PROJECT_ROOT / "lessons"
 
 TIMEOUT = 120  # the first page to run imports TensorFlow and loads GloVe
 
@@ -31,7 +31,7 @@ def shown(markdown: str) -> str:
 
 def fresh_imdb_cache():
     """ui.imdb is cached per server by config; a test that changes the data must clear it."""
-    from pages import ui
+    from lessons import ui
 
     ui.imdb.clear()
 
@@ -187,7 +187,7 @@ def test_transfer_stop_keeps_what_was_trained(real_imdb):
 def test_learned_embeddings_reads_the_current_lab_run():
     from explainers import data, models, runs, training
     from explainers.reviews import InputFormat
-    from pages import ui
+    from lessons import ui
 
     words = ("the", "great", "excellent", "awful", "terrible", "boring", "movie", "plot")
     vocab = data.Vocabulary(words + tuple(f"w{i}" for i in range(30)), num_words=42)

@@ -7,7 +7,7 @@ from explainers import lesson
 
 
 def _page() -> AppTest:
-    app = AppTest.from_file(str(ROOT / "pages/glossary.py"), default_timeout=30).run()
+    app = AppTest.from_file(str(ROOT / "lessons/glossary.py"), default_timeout=30).run()
     assert not app.exception
     return app
 

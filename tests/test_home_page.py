@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from pages import ui
+from lessons import ui
 
 
 def _run_home() -> AppTest:

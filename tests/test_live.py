@@ -209,7 +209,7 @@ def _panel_page():
     import streamlit as st
 
     from explainers import live
-    from pages.widgets import jobs
+    from lessons.widgets import jobs
 
     def work(gate, reporter):
         reporter.batch(1, 4, loss=0.5)

@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 from explainers import data, gates, paths, runs, tracer
 from explainers.models import ModelConfig, build_model
 from explainers.reviews import InputFormat
-from pages import ui
+from lessons import ui
 
-PAGE = str(paths.PROJECT_ROOT / "pages" / "lstm_gates.py")
+PAGE = str(paths.PROJECT_ROOT / "lessons" / "lstm_gates.py")
 TIMEOUT = 120  # the first run loads TensorFlow and the model
 
 pytestmark = pytest.mark.skipif(

@@ -28,7 +28,7 @@ def _lstm_picker():
     """A page holding only the picker, as the gates page calls it (LSTM runs only)."""
     import streamlit as st
 
-    from pages.widgets import model_picker
+    from lessons.widgets import model_picker
 
     key = model_picker.pick_model("Model", lambda r: r.body == "lstm", key="picker",
                         extra={"extra": "A page's own choice"}, no_runs="No LSTM run yet.")
@@ -36,7 +36,7 @@ def _lstm_picker():
 
 
 def _app(current: str | None = None) -> AppTest:
-    from pages import ui
+    from lessons import ui
 
     at = AppTest.from_function(_lstm_picker, default_timeout=TIMEOUT)
     if current is not None:
@@ -84,7 +84,7 @@ def test_no_usable_run_says_how_to_get_one():
 
 
 def test_the_loader_gives_the_chosen_run():
-    from pages.widgets import model_picker
+    from lessons.widgets import model_picker
 
     lstm = _run("lstm", "loaded lstm")
     trained = model_picker.trained_model(f"run:{lstm}")

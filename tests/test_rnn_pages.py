@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMS_PAGE = str(ROOT / "pages" / "parameters.py")
-INSIDE_PAGE = str(ROOT / "pages" / "rnn_inside.py")
+PARAMS_PAGE = str(ROOT / "lessons" / "parameters.py")
+INSIDE_PAGE = str(ROOT / "lessons" / "rnn_inside.py")
 TIMEOUT = 180  # seconds: the first run imports TensorFlow and builds a few models
 
 

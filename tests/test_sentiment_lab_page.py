@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from explainers import lab, live, presets, runs
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sentiment_lab.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "lessons" / "sentiment_lab.py")
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +137,7 @@ def test_stop_from_the_page_ends_the_run_and_saves_what_was_learned(real_imdb):
 
 
 def test_lab_charts_mark_the_best_epoch_and_never_render_a_run_name_or_review_as_markup():
-    from pages.charts import lab as charts
+    from lessons.charts import lab as charts
 
     history = {"loss": [0.6, 0.4, 0.3], "accuracy": [0.7, 0.8, 0.9],
                "val_loss": [0.5, 0.45, 0.5], "val_accuracy": [0.75, 0.8, 0.78]}

@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainers import chartrain, live, paths
-from pages.charts import text as charts
+from lessons.charts import text as charts
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "text_generation.py")
+PAGE = str(ROOT / "lessons" / "text_generation.py")
 TIMEOUT = 120  # the first run imports TensorFlow and loads the model
 SELECT_SLIDERS = ("live_units", "live_batch", "live_subset")  # the live settings' other kind
 

@@ -11,7 +11,7 @@ def _page():
     import streamlit as st
 
     from explainers import live
-    from pages.widgets import jobs
+    from lessons.widgets import jobs
 
     def work(spec, reporter):
         if spec == "fail":

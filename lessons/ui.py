@@ -1,6 +1,6 @@
 """What every page shares: the page list, the sidebar, projector mode and chart styling.
 
-Pages import this module (`from pages import ui`); it is never a page itself.
+Pages import this module (`from lessons import ui`); it is never a page itself.
 """
 
 from __future__ import annotations
@@ -43,35 +43,35 @@ class Lesson:
 
 
 SECTIONS: dict[str, list[Lesson]] = {
-    "": [Lesson("pages/home.py", "Home · 首页", "🏠", "What the app teaches and what is here")],
+    "": [Lesson("lessons/home.py", "Home · 首页", "🏠", "What the app teaches and what is here")],
     "Embeddings · 词嵌入": [
-        Lesson("pages/embeddings_why.py", "Why embeddings · 为什么要嵌入", "🧮",
+        Lesson("lessons/embeddings_why.py", "Why embeddings · 为什么要嵌入", "🧮",
                "One-hot vs ids vs an Embedding lookup: memory and similarity"),
-        Lesson("pages/glove_explorer.py", "GloVe explorer · 词向量", "🧭",
+        Lesson("lessons/glove_explorer.py", "GloVe explorer · 词向量", "🧭",
                "Nearest neighbours, analogies and directions in 400,000 real vectors"),
-        Lesson("pages/learned_embeddings.py", "Learned embeddings · 学到的嵌入", "🎯",
+        Lesson("lessons/learned_embeddings.py", "Learned embeddings · 学到的嵌入", "🎯",
                "What a sentiment model's own embedding learned, beside GloVe"),
-        Lesson("pages/transfer_learning.py", "Transfer learning · 迁移学习", "🔁",
+        Lesson("lessons/transfer_learning.py", "Transfer learning · 迁移学习", "🔁",
                "Random vs frozen vs fine-tuned GloVe when reviews are scarce"),
     ],
     "Recurrent networks · 循环神经网络": [
-        Lesson("pages/sentiment_lab.py", "Sentiment lab: train live · 实时训练", "🧪",
+        Lesson("lessons/sentiment_lab.py", "Sentiment lab: train live · 实时训练", "🧪",
                "Build, train and compare models on the real IMDB reviews"),
-        Lesson("pages/rnn_inside.py", "Inside a SimpleRNN · RNN 内部", "🔬",
+        Lesson("lessons/rnn_inside.py", "Inside a SimpleRNN · RNN 内部", "🔬",
                "One step in numbers, vanishing gradients, and why the lesson's RNN failed"),
-        Lesson("pages/parameters.py", "Parameter counts · 参数量", "🔢",
+        Lesson("lessons/parameters.py", "Parameter counts · 参数量", "🔢",
                "Every layer's formula beside model.summary()"),
     ],
     "LSTM · 长短期记忆网络": [
-        Lesson("pages/lstm_gates.py", "LSTM gates, token by token · 门控", "🚪",
+        Lesson("lessons/lstm_gates.py", "LSTM gates, token by token · 门控", "🚪",
                "Step through forget, input, candidate and output gates on any review"),
     ],
     "Text generation · 文本生成": [
-        Lesson("pages/text_generation.py", "Char-RNN on Shakespeare · 字符级生成", "✒️",
+        Lesson("lessons/text_generation.py", "Char-RNN on Shakespeare · 字符级生成", "✒️",
                "Train a character model and sample from it one character at a time"),
     ],
     "Reference · 参考": [
-        Lesson("pages/glossary.py", "Glossary & lesson numbers · 术语表", "📖",
+        Lesson("lessons/glossary.py", "Glossary & lesson numbers · 术语表", "📖",
                "Every term in English and Chinese, every number the lesson printed"),
     ],
 }
@@ -85,8 +85,9 @@ def lessons() -> list[Lesson]:
 def url_path(lesson: Lesson) -> str:
     """The page's address, from its English title ("Parameter counts" -> parameter-counts).
 
-    It must differ from the file's stem: for /stem Streamlit would run pages/stem.py alone,
-    skipping app.py (no navigation, no sidebar), because the folder is called pages/.
+    The scripts live in lessons/, not pages/: beside a folder called pages/, Streamlit 1.67
+    treats a fresh server's first session as an old-style multipage app, so a first visit to
+    a page's address showed "Page not found" over the right page (streamlit#8860).
     """
     english = lesson.title.split(" · ")[0].lower()
     return re.sub(r"[^a-z0-9]+", "-", english).strip("-")
@@ -96,7 +97,7 @@ def navigation_pages() -> dict[str, list[st.Page]]:
     return {
         section: [
             st.Page(lesson.path, title=lesson.title, icon=lesson.icon,
-                    url_path=url_path(lesson), default=lesson.path == "pages/home.py")
+                    url_path=url_path(lesson), default=lesson.path == "lessons/home.py")
             for lesson in items
         ]
         for section, items in SECTIONS.items()

@@ -1,6 +1,5 @@
 """Widget groups a page composes: several widgets and the session state that ties them.
 
 `ui` holds the app-wide single helpers; these are larger pieces a lesson page uses whole (a
-player that steps through a sequence, a chooser of a review). A subfolder of pages/, so
-Streamlit never lists its modules as pages.
+player that steps through a sequence, a chooser of a review).
 """

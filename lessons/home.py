@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explainers import resources
-from pages import ui
+from lessons import ui
 
 
 def lessons_section() -> None:

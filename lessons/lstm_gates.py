@@ -3,7 +3,7 @@
 The gates come from `explainers.gates` and `explainers.tracer` (recomputed from the weights
 and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run, picked with
 `model_picker.pick_model`; the review becomes the model's input through its `reviews.InputFormat`.
-This page reads the widgets and draws with the figures of `pages.charts.gates`.
+This page reads the widgets and draws with the figures of `lessons.charts.gates`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import numpy as np
 import streamlit as st
 
 from explainers import cells, corpus, gates, reviews, runs, tracer
-from pages import ui
-from pages.charts import gates as draw
-from pages.widgets import model_picker
-from pages.widgets.player import Player
-from pages.widgets.review_source import choose_review
+from lessons import ui
+from lessons.charts import gates as draw
+from lessons.widgets import model_picker
+from lessons.widgets.player import Player
+from lessons.widgets.review_source import choose_review
 
 KEYS = "gates"  # every widget key starts with it; tests and links address widgets by key
 MODEL_KEY, LAYER_KEY, UNIT_KEY = "gates_model", "gates_layer", "gates_unit"

@@ -7,8 +7,8 @@ import streamlit as st
 
 from explainers import embeddings
 from explainers.embeddings import UnknownWord
-from pages import ui
-from pages.charts import embeddings as draw
+from lessons import ui
+from lessons.charts import embeddings as draw
 
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
 ANALOGIES = {  # preset -> the widgets it fills: a, b, c and the expected answer

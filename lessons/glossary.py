@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explainers import lesson
-from pages import ui
+from lessons import ui
 
 
 def terms_section() -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from explainers import cells, lesson, params, presets
-from pages import ui
+from lessons import ui
 
 CUSTOM = "Build your own · 自己搭建"
 MAX_RECURRENT = 3  # stacked recurrent layers offered; the lesson stacks two

@@ -11,9 +11,9 @@ import numpy as np
 import streamlit as st
 
 from explainers import cells, data, lesson, live, reviews, rnn_inside
-from pages import ui
-from pages.charts import rnn as charts
-from pages.widgets import jobs
+from lessons import ui
+from lessons.charts import rnn as charts
+from lessons.widgets import jobs
 
 EXAMPLE = "The film was not good, it was great"
 TRAIN_SIZES = (1_000, 2_000, 3_000, 5_000, 10_000)  # reviews for the quick training

@@ -12,8 +12,8 @@ import streamlit as st
 
 from explainers import data, embeddings, transfer
 from explainers.embeddings import UnknownWord, WordVectors
-from pages import ui
-from pages.widgets import jobs, model_picker
+from lessons import ui
+from lessons.widgets import jobs, model_picker
 
 N_PUSH = 2_000  # words whose push is measured (one batch of one-word reviews, ~1 s)
 NEIGHBOURS = 8  # neighbours listed per word

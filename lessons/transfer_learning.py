@@ -13,8 +13,8 @@ import streamlit as st
 
 from explainers import data, live, transfer
 from explainers.embeddings import WordVectors
-from pages import ui
-from pages.widgets import jobs
+from lessons import ui
+from lessons.widgets import jobs
 
 RESULTS_KEY = "transfer_results"  # session state: {TransferConfig: {way: WayResult}}
 JOB_KEY = "transfer_job"  # session state: the live.Job training the three ways

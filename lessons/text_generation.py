@@ -17,9 +17,9 @@ from pathlib import Path
 import streamlit as st
 
 from explainers import cells, chargen, charsample, chartrain, data, lesson, live, models, paths
-from pages import ui
-from pages.charts import text as charts
-from pages.widgets import jobs
+from lessons import ui
+from lessons.charts import text as charts
+from lessons.widgets import jobs
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 DEFAULT_PROMPT = "ROMEO:"

@@ -4,7 +4,7 @@ The training runs as a live job owned by this browser session (kept in st.sessio
 the page stays responsive: curves refresh every two seconds, Stop ends the run and keeps what
 was learned, and leaving the page does not end it. Other sessions have their own jobs. The
 workflow itself (train, score, save) and the time and memory budget live in `explainers.lab`;
-the figures and tables in `pages.charts.lab`.
+the figures and tables in `lessons.charts.lab`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import numpy as np
 import streamlit as st
 
 from explainers import data, lab, live, models, presets, reviews, runs, training
-from pages import ui
-from pages.charts import lab as charts
-from pages.widgets import jobs
+from lessons import ui
+from lessons.charts import lab as charts
+from lessons.widgets import jobs
 
 JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 PRESET_KEY = "lab_preset"  # the preset picker's widget key

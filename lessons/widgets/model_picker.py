@@ -12,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from explainers import runs
-from pages import ui
+from lessons import ui
 
 SHIPPED_MODEL_KEY = "shipped"  # the picker's key of the shipped model; a lab run's "run:<id>"
 RUN_KEY_PREFIX = "run:"

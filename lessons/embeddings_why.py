@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explainers import embeddings
-from pages import ui
+from lessons import ui
 
 LOOKUP_WORDS = ("<PAD>", "the", "movie", "great", "awful", "boring", "acting", "plot")  # toy
 LOOKUP_SEED = 7  # the toy matrix is random, as a fresh Keras Embedding is

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainers import reviews
-from pages import ui
+from lessons import ui
 
 SOURCES = ("IMDB test review", "Type or paste", "Upload a .txt")
 EXAMPLE = ("I expected a dull remake, but this film surprised me. The acting is wonderful and "
