@@ -1,15 +1,20 @@
 """RNN Explainer: embeddings, recurrent networks and LSTMs, trained live and opened up.
 
-Entry point only: the navigation over the lesson pages and the shared sidebar. The home page
-must stay light (no TensorFlow import), so the first screen appears fast.
+Entry point only: the navigation over the lesson pages and the shared sidebar (language,
+projector mode, the link to this view). The home page must stay light (no TensorFlow import),
+so the first screen appears fast.
 """
 
 import streamlit as st
 
-from lessons import ui
+from lessons import links, ui
 
 st.set_page_config(page_title="RNN Explainer", page_icon="🔁", layout="wide")
 
+links.forget_page()
+ui.sidebar()  # first: the language it sets names the pages
 navigation = st.navigation(ui.navigation_pages(), position="sidebar", expanded=True)
-ui.sidebar()
-navigation.run()
+try:
+    navigation.run()
+finally:  # also after a page that stopped early (st.stop)
+    ui.share_view()

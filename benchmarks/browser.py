@@ -102,10 +102,10 @@ def chromium(width: int = 1400, height: int = 900):
 FINISHED = """() => {
   const main = document.querySelector("[data-testid='stMain']");
   if (!main) return false;
-  const ended = main.innerText.includes("What to notice")
+  const ended = main.querySelector(".st-key-notice")
     || main.querySelector("[data-testid='stException']");
   return ended && !document.querySelector("[data-testid='stStatusWidget']");
-}"""  # every page ends with its "What to notice" note (ui.notice)
+}"""  # every page ends with its "What to notice" note (ui.notice), in either language
 
 
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:

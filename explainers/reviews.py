@@ -25,37 +25,37 @@ import numpy as np
 
 from explainers import data
 from explainers.data import Vocabulary
+from explainers.i18n import N_, Explained
 
 MAX_UPLOAD_BYTES = 1_000_000  # the longest IMDB review is ~14 KB; 1 MB is a short book
 MAX_TEXT_CHARS = 200_000  # typed or pasted text beyond this is not a review
 SIDES = ("pre", "post")  # pad_sequences' choices for padding and truncating
 
 MESSAGES = {  # BadReview code -> the English message, filled with the error's parameters
-    "empty_file": "The file is empty: there is no review in it.",
-    "file_too_big": "The file is {megabytes:.1f} MB; a review is a few KB and the limit is "
-                    "{limit_megabytes:.0f} MB. Upload one review, not a collection.",
-    "binary_file": "This looks like a binary file (an image, a PDF, a Word file...), not plain "
-                   "text. Save the review as a .txt file and upload that.",
-    "not_utf8": "The file is not UTF-8 text (byte {byte} cannot be read). Save it as UTF-8 (in "
-                "most editors: Save As → Encoding: UTF-8) and upload it again.",
-    "control_characters": "This file is mostly control characters, not a review.",
-    "too_long": "The text has {chars:,} characters; paste one review (under {limit:,} "
-                "characters).",
-    "no_words": "There are no words in this text (only spaces, punctuation or markup), so "
-                "there is nothing for the LSTM to read.",
-    "no_known_words": "None of the {words} words is in the model's {vocabulary:,}-word "
+    "empty_file": N_("The file is empty: there is no review in it."),
+    "file_too_big": N_("The file is {megabytes:.1f} MB; a review is a few KB and the limit is "
+                    "{limit_megabytes:.0f} MB. Upload one review, not a collection."),
+    "binary_file": N_("This looks like a binary file (an image, a PDF, a Word file...), not plain "
+                   "text. Save the review as a .txt file and upload that."),
+    "not_utf8": N_("The file is not UTF-8 text (byte {byte} cannot be read). Save it as UTF-8 "
+                   "(in most editors: Save As → Encoding: UTF-8) and upload it again."),
+    "control_characters": N_("This file is mostly control characters, not a review."),
+    "too_long": N_("The text has {chars:,} characters; paste one review (under {limit:,} "
+                "characters)."),
+    "no_words": N_("There are no words in this text (only spaces, punctuation or markup), so "
+                "there is nothing for the LSTM to read."),
+    "no_known_words": N_("None of the {words} words is in the model's {vocabulary:,}-word "
                       "vocabulary, so the model would see only <UNK> tokens. Try an English "
-                      "review.",
+                      "review."),
 }
 
 
-class BadReview(ValueError):
+class BadReview(Explained, ValueError):
     """Text a page cannot use: `code` says why, `params` hold the numbers of the message."""
 
     def __init__(self, code: str, **params: Any):
         self.code = code
-        self.params = params
-        super().__init__(MESSAGES[code].format(**params))
+        super().__init__(MESSAGES[code], **params)
 
 
 # --------------------------------------------------------------------------- text -> ids

@@ -14,6 +14,8 @@ import numpy as np
 import streamlit as st
 
 from explainers import corpus, data, embeddings
+from lessons import links
+from lessons.i18n import LANG_KEY, LANGUAGES, N_, _, explain, language
 
 T = TypeVar("T")
 PROJECTOR_KEY = "projector_mode"  # session-state key of the sidebar toggle
@@ -37,42 +39,42 @@ PROJECTOR_CSS = """<style>
 @dataclass(frozen=True)
 class Lesson:
     path: str  # the page script, relative to app.py
-    title: str  # English first; the Chinese term follows for readers of the tutorial
+    title: str  # English source (N_), shown in the reader's language; names the URL too
     icon: str
     summary: str  # one line for the home page's lesson list
 
 
 SECTIONS: dict[str, list[Lesson]] = {
-    "": [Lesson("lessons/home.py", "Home · 首页", "🏠", "What the app teaches and what is here")],
-    "Embeddings · 词嵌入": [
-        Lesson("lessons/embeddings_why.py", "Why embeddings · 为什么要嵌入", "🧮",
-               "One-hot vs ids vs an Embedding lookup: memory and similarity"),
-        Lesson("lessons/glove_explorer.py", "GloVe explorer · 词向量", "🧭",
-               "Nearest neighbours, analogies and directions in 400,000 real vectors"),
-        Lesson("lessons/learned_embeddings.py", "Learned embeddings · 学到的嵌入", "🎯",
-               "What a sentiment model's own embedding learned, beside GloVe"),
-        Lesson("lessons/transfer_learning.py", "Transfer learning · 迁移学习", "🔁",
-               "Random vs frozen vs fine-tuned GloVe when reviews are scarce"),
+    "": [Lesson("lessons/home.py", N_("Home"), "🏠", N_("What the app teaches and what is here"))],
+    N_("Embeddings"): [
+        Lesson("lessons/embeddings_why.py", N_("Why embeddings"), "🧮",
+               N_("One-hot vs ids vs an Embedding lookup: memory and similarity")),
+        Lesson("lessons/glove_explorer.py", N_("GloVe explorer"), "🧭",
+               N_("Nearest neighbours, analogies and directions in 400,000 real vectors")),
+        Lesson("lessons/learned_embeddings.py", N_("Learned embeddings"), "🎯",
+               N_("What a sentiment model's own embedding learned, beside GloVe")),
+        Lesson("lessons/transfer_learning.py", N_("Transfer learning"), "🔁",
+               N_("Random vs frozen vs fine-tuned GloVe when reviews are scarce")),
     ],
-    "Recurrent networks · 循环神经网络": [
-        Lesson("lessons/sentiment_lab.py", "Sentiment lab: train live · 实时训练", "🧪",
-               "Build, train and compare models on the real IMDB reviews"),
-        Lesson("lessons/rnn_inside.py", "Inside a SimpleRNN · RNN 内部", "🔬",
-               "One step in numbers, vanishing gradients, and why the lesson's RNN failed"),
-        Lesson("lessons/parameters.py", "Parameter counts · 参数量", "🔢",
-               "Every layer's formula beside model.summary()"),
+    N_("Recurrent networks"): [
+        Lesson("lessons/sentiment_lab.py", N_("Sentiment lab: train live"), "🧪",
+               N_("Build, train and compare models on the real IMDB reviews")),
+        Lesson("lessons/rnn_inside.py", N_("Inside a SimpleRNN"), "🔬",
+               N_("One step in numbers, vanishing gradients, and why the lesson's RNN failed")),
+        Lesson("lessons/parameters.py", N_("Parameter counts"), "🔢",
+               N_("Every layer's formula beside model.summary()")),
     ],
-    "LSTM · 长短期记忆网络": [
-        Lesson("lessons/lstm_gates.py", "LSTM gates, token by token · 门控", "🚪",
-               "Step through forget, input, candidate and output gates on any review"),
+    N_("LSTM"): [
+        Lesson("lessons/lstm_gates.py", N_("LSTM gates, token by token"), "🚪",
+               N_("Step through forget, input, candidate and output gates on any review")),
     ],
-    "Text generation · 文本生成": [
-        Lesson("lessons/text_generation.py", "Char-RNN on Shakespeare · 字符级生成", "✒️",
-               "Train a character model and sample from it one character at a time"),
+    N_("Text generation"): [
+        Lesson("lessons/text_generation.py", N_("Char-RNN on Shakespeare"), "✒️",
+               N_("Train a character model and sample from it one character at a time")),
     ],
-    "Reference · 参考": [
-        Lesson("lessons/glossary.py", "Glossary & lesson numbers · 术语表", "📖",
-               "Every term in English and Chinese, every number the lesson printed"),
+    N_("Reference"): [
+        Lesson("lessons/glossary.py", N_("Glossary & lesson numbers"), "📖",
+               N_("Every term in English and Chinese, every number the lesson printed")),
     ],
 }
 
@@ -95,8 +97,8 @@ def url_path(lesson: Lesson) -> str:
 
 def navigation_pages() -> dict[str, list[st.Page]]:
     return {
-        section: [
-            st.Page(lesson.path, title=lesson.title, icon=lesson.icon,
+        _(section) if section else "": [
+            st.Page(lesson.path, title=_(lesson.title), icon=lesson.icon,
                     url_path=url_path(lesson), default=lesson.path == "lessons/home.py")
             for lesson in items
         ]
@@ -109,14 +111,34 @@ def projector() -> bool:
     return bool(st.session_state.get(PROJECTOR_KEY, False))
 
 
+PROJECTOR_FIELD = links.flag("projector", PROJECTOR_KEY)  # ?projector=1 in a link
+COMMON = (links.LANGUAGE_FIELD, PROJECTOR_FIELD)  # linked on every page (app.py)
+
+
 def sidebar() -> None:
+    """The language switch and projector mode, restored from a link first."""
+    links.restore_fields(COMMON)
+    st.session_state.setdefault(LANG_KEY, language())
     with st.sidebar:
+        st.segmented_control(
+            "Language · 语言", list(LANGUAGES), format_func=LANGUAGES.get, key=LANG_KEY,
+            required=True,
+        )
         st.toggle(
-            "Projector mode · 投影模式", key=PROJECTOR_KEY,
-            help="Larger text, thicker lines and bigger chart labels for a classroom screen.",
+            _("Projector mode"), key=PROJECTOR_KEY,
+            help=_("Larger text, thicker lines and bigger chart labels for a classroom screen."),
         )
     if projector():
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+
+
+def share_view() -> None:
+    """Write this view into the address bar and offer its link (app.py, after the page)."""
+    params = links.publish(COMMON)
+    with st.sidebar.popover(_("🔗 Link to this view"), width="stretch"):
+        st.code(links.address(params), language=None, wrap_lines=True)
+        st.caption(_("Copy it with the button beside it. Whoever opens it sees this page as it "
+                     "is now, in this language (a running training is not part of a link)."))
 
 
 def style(fig, height: int | None = None):
@@ -188,19 +210,33 @@ def chart(fig, height: int | None = None, **kwargs) -> None:
     st.plotly_chart(style(fig, height), width="stretch", **kwargs)
 
 
+NOTICE_KEY = "notice"  # the closing note's container: browser tests wait for .st-key-notice
+
+
 def notice(text: str) -> None:
-    """The short 'what to notice' note that ends every page."""
-    st.info(f"**What to notice · 注意** — {text}", icon="👀")
+    """The short 'what to notice' note that ends every page (`text` already translated).
+
+    It also writes the page's state into the address bar, for pages run alone (tests); in
+    the app, app.py does it after every page, also after one that stopped early."""
+    with st.container(key=NOTICE_KEY):
+        st.info(_("**What to notice** — {text}", text=text), icon="👀")
+    links.publish(COMMON)
 
 
 def data_missing(error: Exception) -> None:
     """Say clearly that a data set is missing and how to get it (never a traceback)."""
-    st.warning(f"**Data not available on this machine.** {error}", icon="📦")
+    st.warning(_("**Data not available on this machine.** {why}", why=explain(error)),
+               icon="📦")
 
 
-@st.cache_resource(show_spinner="Loading the IMDB reviews…", max_entries=4)
 def imdb(config: data.ImdbConfig) -> data.ImdbData:
     """IMDB prepared once per server for each config (raises data.DataUnavailable)."""
+    with st.spinner(_("Loading the IMDB reviews…")):
+        return _imdb(config)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _imdb(config: data.ImdbConfig) -> data.ImdbData:
     return data.load_imdb(config)
 
 
@@ -208,15 +244,21 @@ def imdb_reviews(split: str = "test") -> tuple[list[str], np.ndarray]:
     """Raw review texts and labels of a split, in `data.load_imdb`'s order: one copy per
     server for each place they are read from, so data that appears later is seen (raises
     data.DataUnavailable)."""
-    return _imdb_reviews(split, str(corpus.locate_imdb()))
+    with st.spinner(_("Loading the test reviews…")):
+        return _imdb_reviews(split, str(corpus.locate_imdb()))
 
 
-@st.cache_resource(show_spinner="Loading the test reviews…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _imdb_reviews(split: str, location: str) -> tuple[list[str], np.ndarray]:
     return data.load_imdb_reviews(split)  # `location` only keys the cache
 
 
-@st.cache_resource(show_spinner="Loading 400,000 GloVe vectors…")
 def glove():
     """GloVe 6B 50d as `embeddings.GloveLoad`, once per server (raises GloveUnavailable)."""
+    with st.spinner(_("Loading 400,000 GloVe vectors…")):
+        return _glove()
+
+
+@st.cache_resource(show_spinner=False)
+def _glove():
     return embeddings.load_glove()

@@ -1,0 +1,34 @@
+"""Text a page shows in the reader's language: the marker for English source strings, and the
+one error type whose message a page can translate.
+
+The app's English text is the source of its Chinese catalogue (gettext, read with Babel): a
+string is translatable when it sits in `_()` (pages) or `N_()` (here and in constants, where
+nothing is translated yet). `tests/test_catalogue.py` extracts every marked string with Babel
+and checks `locales/zh_CN/LC_MESSAGES/messages.po` has each one, with the same `{placeholders}`.
+Nothing here imports Streamlit: the reader's language is the page's business
+(`lessons/i18n.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(text: str) -> str:
+    """Mark `text` for the catalogue and return it unchanged (English)."""
+    return text
+
+
+class Explained(Exception):
+    """An error a page can say in the reader's language.
+
+    `template` is an English sentence marked with `N_` ("The file is {megabytes:.1f} MB"),
+    `params` fill its placeholders; `str(error)` is the English message, and the page shows
+    `_(error.template, **error.params)`. User text among the params is echoed through the
+    page's Markdown-neutralising helper, never raw.
+    """
+
+    def __init__(self, template: str, **params: Any):
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params))
