@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explainers.i18n import N_
+
 
 @dataclass(frozen=True)
 class ImdbRecipe:
@@ -204,3 +206,34 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "word"),
     ("sentiment analysis", "情感分析", "is this review positive or negative?"),
 )
+
+# The lesson's own sentences for the views that show them, so a reader can put the tutorial and
+# the page side by side (in the lesson's terms; shown in the reader's language). The lesson
+# names the candidate g the 更新门 / 当前状态门; this app calls it the candidate (候选值)
+# and keeps 更新门 for the GRU's update gate, as the glossary says.
+SAYINGS: dict[str, str] = {
+    "fish_memory": N_("A plain RNN remembers like a goldfish with a seven-second memory: by the "
+                      "end of a long review, what it read at the start has faded."),
+    "conveyor_belt": N_("The cell state runs through the whole chain like a conveyor belt: "
+                        "information rides along it almost unchanged, and the gates only take "
+                        "things off it or put things on it."),
+    "forget_gate": N_("The forget gate decides what to throw away from the cell state: 0 "
+                      "means forget it completely, 1 means keep it completely."),
+    "input_gate": N_("The input gate decides which new information is written to the cell "
+                     "state; the candidate (the lesson's 更新门 / 当前状态门) proposes it."),
+    "output_gate": N_("The output gate decides which part of the cell state is output as the "
+                      "hidden state h."),
+    "one_hot": N_("A one-hot vector is as long as the vocabulary and says nothing about which "
+                  "words are alike; an embedding gives every word a short dense vector learned "
+                  "from the data."),
+    "weight_sharing": N_("An RNN uses the same weights at every time step, so its number of "
+                         "parameters does not grow with the length of the text."),
+    "parameter_formula": N_("A SimpleRNN layer has h(h+x)+h parameters; an LSTM has four such "
+                            "blocks, 4(h(h+x)+h)."),
+    "bidirectional": N_("A bidirectional RNN reads the sequence forwards and backwards and "
+                        "joins what the two directions saw."),
+    "transfer": N_("Transfer learning puts pretrained word vectors into the Embedding layer, "
+                   "then freezes them or lets them keep training."),
+    "sampling": N_("To generate text the lesson samples the next character from the model's "
+                   "prediction with tf.random.categorical, feeds it back in, and repeats."),
+}

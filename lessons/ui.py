@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 import streamlit as st
 
-from explainers import corpus, data, embeddings
+from explainers import corpus, data, embeddings, lesson
 from lessons import links
 from lessons.i18n import LANG_KEY, LANGUAGES, N_, _, explain, language
 
@@ -208,6 +208,11 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
 def chart(fig, height: int | None = None, **kwargs) -> None:
     """Draw a Plotly figure with the app's styling, full width."""
     st.plotly_chart(style(fig, height), width="stretch", **kwargs)
+
+
+def lesson_says(saying: str) -> None:
+    """The lesson's own sentence for this view (a key of `lesson.SAYINGS`), as a quote."""
+    st.markdown(_("> 📘 **The lesson:** {text}", text=_(lesson.SAYINGS[saying])))
 
 
 NOTICE_KEY = "notice"  # the closing note's container: browser tests wait for .st-key-notice
