@@ -215,8 +215,10 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("sentiment analysis", "情感分析", N_("is this review positive or negative?")),
 )
 
-# The lesson's own sentences for the views that show them, so a reader can put the tutorial and
-# the page side by side (in the lesson's terms; shown in the reader's language). The lesson
+# The lesson's sentences for the views that show them, so a reader can put the tutorial and
+# the page side by side: what it says there, in its terms and images (the goldfish, the
+# conveyor belt), shown in the reader's language. Its exact wording is not shipped with this
+# app; these say the same, and the Chinese uses the tutorial's terms. The lesson
 # names the candidate g the 更新门 / 当前状态门; this app calls it the candidate (候选值)
 # and keeps 更新门 for the GRU's update gate, as the glossary says.
 SAYINGS: dict[str, str] = {

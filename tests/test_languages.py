@@ -1,5 +1,5 @@
-"""Every page in both languages under AppTest, run through app.py: no exception, and in Chinese mode at least 90 %
-of the text a reader reads is Chinese (measured as tests/language.py says)."""
+"""Every page in both languages under AppTest, run through app.py: no exception, and in
+Chinese mode at least 90 % of the text a reader reads is Chinese (tests/language.py)."""
 
 from __future__ import annotations
 
