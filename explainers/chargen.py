@@ -21,10 +21,36 @@ from pathlib import Path
 import numpy as np
 
 from explainers import cells, lesson, params, paths
+from explainers.i18n import N_, Explained
 
 MODEL_FILE = "char_rnn.keras"  # the shipped model's files under assets/, written by
 VOCAB_FILE = "char_rnn_vocab.json"  # scripts/train_char_rnn.py (see assets/README.md)
 META_FILE = "char_rnn_meta.json"
+
+MESSAGES = {  # CharError code -> the English message, filled with the error's parameters
+    "unknown_chars": N_("The model has never seen these characters: {chars}. It can only read "
+                        "the {size} characters of its vocabulary, those of its training text "
+                        "(for Shakespeare: no digits except 3, no accents, no Chinese); please "
+                        "remove or replace them."),
+    "empty_prompt": N_("The seed text is empty: type at least one character for the model to "
+                       "start from."),
+    "long_prompt": N_("The seed text has {chars:,} characters; the model reads at most "
+                      "{limit:,} before it writes."),
+    "bad_length": N_("The length to write must be between 0 and {limit:,} characters, not "
+                     "{length:,}."),
+    "too_little_text": N_("{chars:,} characters make {windows:,} windows of {window}: fewer "
+                          "than one batch of {batch}. Use more text, a shorter sequence or a "
+                          "smaller batch."),
+}
+
+
+class CharError(Explained, ValueError):
+    """Text or settings a char model cannot use: `code` says why, `params` hold the message's
+    values (`chars` of "unknown_chars" is the user's own characters: echo it inert)."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        super().__init__(MESSAGES[code], **params)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -63,10 +89,11 @@ class CharVocab:
         return list(dict.fromkeys(c for c in text if c not in known))
 
     def encode(self, text: str) -> np.ndarray:
-        """Text -> ids (int32); raises ValueError naming any unknown characters."""
+        """Text -> ids (int32); raises CharError naming any unknown characters (20 at most)."""
         missing = self.unknown(text)
         if missing:
-            raise ValueError(f"characters not in the vocabulary: {missing!r}")
+            raise CharError("unknown_chars", chars=", ".join(map(repr, missing[:20])),
+                            size=self.size)
         index = self.index
         return np.fromiter((index[c] for c in text), dtype=np.int32, count=len(text))
 
@@ -201,6 +228,24 @@ def multiply_adds_per_char(embedding_dim: int, units: int, vocab: int, cell: str
     """Multiply-adds to read one character forwards (backwards costs about twice that)."""
     blocks = cells.cell(cell).blocks
     return blocks * (embedding_dim * units + units * units) + units * vocab
+
+
+@dataclass(frozen=True)
+class LessonCost:
+    """What training the lesson's model costs on its text, beside reading with ours."""
+
+    lesson_macs: int  # multiply-adds to read one character forwards, the lesson's model
+    our_macs: int  # ... and `ours`
+    epoch_ops: int  # one epoch of the lesson over its whole text, forwards and backwards
+    all_ops: int  # all of the lesson's epochs
+
+
+def lesson_cost(ours: CharModelConfig) -> LessonCost:
+    recipe = lesson.CHAR
+    macs = multiply_adds_per_char(recipe.embedding, recipe.units, recipe.vocab, recipe.cell)
+    our_macs = multiply_adds_per_char(ours.embedding_dim, ours.units, recipe.vocab, ours.cell)
+    per_epoch = recipe.text_chars * macs * 3  # forward + backward ≈ 3 forward passes
+    return LessonCost(macs, our_macs, per_epoch, per_epoch * recipe.epochs)
 
 
 # --------------------------------------------------------------------------- the shipped model

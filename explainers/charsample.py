@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainers import chargen
+from explainers.i18n import N_
 
 TOP_K = 5  # next-character candidates kept per step (the page's bar chart)
 MAX_PROMPT = 2_000  # characters of seed text read before sampling (bounded work per request)
@@ -155,14 +156,15 @@ def generate(
 ) -> Generation:
     """Read `prompt`, then write `length` characters one at a time (see the module docstring).
 
-    Raises ValueError for an empty prompt, unknown characters or lengths past the limits.
+    Raises chargen.CharError (a ValueError) for an empty prompt, unknown characters or
+    lengths past the limits.
     """
     if not prompt:
-        raise ValueError("the prompt is empty: give the model at least one character")
+        raise chargen.CharError("empty_prompt")
     if len(prompt) > MAX_PROMPT:
-        raise ValueError(f"the prompt is longer than {MAX_PROMPT:,} characters")
+        raise chargen.CharError("long_prompt", chars=len(prompt), limit=MAX_PROMPT)
     if not 0 <= length <= MAX_GENERATE:
-        raise ValueError(f"length must be between 0 and {MAX_GENERATE:,}")
+        raise chargen.CharError("bad_length", length=length, limit=MAX_GENERATE)
     ids = list(vocab.encode(prompt))
     stepper = stepper_for(model)
     state = stepper.initial_state()
@@ -198,19 +200,28 @@ def generate(
 # --------------------------------------------------------------------------- reading units
 
 
-UNIT_FEATURES = {  # what a hidden unit might track, measured on each character (Karpathy)
-    "upper-case letter (speaker names)": lambda c, col: float(c.isupper()),
-    "space or new line (word ends)": lambda c, col: float(c in " \n"),
-    "position in the line": lambda c, col: float(col),
-    "vowel": lambda c, col: float(c.lower() in "aeiou"),
-    "punctuation": lambda c, col: float(c in ".,;:!?'-"),
+@dataclass(frozen=True)
+class UnitFeature:
+    """Something a hidden unit might track, measured on each character (Karpathy)."""
+
+    label: str  # English source (N_), shown in the reader's language
+    measure: Callable[[str, int], float]  # (character, its column in the line) -> value
+
+
+UNIT_FEATURES = {  # stable code (a widget's option) -> the feature
+    "upper": UnitFeature(N_("upper-case letter (speaker names)"), lambda c, col: c.isupper()),
+    "space": UnitFeature(N_("space or new line (word ends)"), lambda c, col: c in " \n"),
+    "column": UnitFeature(N_("position in the line"), lambda c, col: col),
+    "vowel": UnitFeature(N_("vowel"), lambda c, col: c.lower() in "aeiou"),
+    "punctuation": UnitFeature(N_("punctuation"), lambda c, col: c in ".,;:!?'-"),
 }
 
 
 def feature_values(text: str, feature: str) -> np.ndarray:
-    fn, col, out = UNIT_FEATURES[feature], 0, []
+    """A feature's value at each character of `text` (`feature`: a code of UNIT_FEATURES)."""
+    measure, col, out = UNIT_FEATURES[feature].measure, 0, []
     for c in text:
-        out.append(fn(c, col))
+        out.append(float(measure(c, col)))
         col = 0 if c == "\n" else col + 1
     return np.asarray(out)  # (T,)
 

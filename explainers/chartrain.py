@@ -65,10 +65,8 @@ def train(
     n_windows = len(ids) // (config.seq_length + 1)
     batches = n_windows // config.batch_size
     if batches < 1:
-        raise ValueError(
-            f"{len(ids):,} characters make {n_windows} windows of {config.seq_length + 1}: "
-            f"fewer than one batch of {config.batch_size}; use more text or smaller sizes"
-        )
+        raise chargen.CharError("too_little_text", chars=len(ids), windows=n_windows,
+                                window=config.seq_length + 1, batch=config.batch_size)
     dataset = chargen.make_dataset(ids, config.seq_length, config.batch_size, config.seed)
     prompt = sample_prompt(vocab, text, config)
     if not getattr(model, "compiled", False):

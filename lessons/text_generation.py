@@ -17,12 +17,23 @@ from pathlib import Path
 import streamlit as st
 
 from explainers import cells, chargen, charsample, chartrain, data, lesson, live, models, paths
-from lessons import ui
+from lessons import links, ui
 from lessons.charts import text as charts
+from lessons.i18n import N_, _
 from lessons.widgets import jobs
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 DEFAULT_PROMPT = "ROMEO:"
+SAMPLING = {"gen_prompt": DEFAULT_PROMPT, "gen_temp": 0.8, "gen_len": 300, "gen_seed": 42,
+            "gen_mode": "confidence"}  # the shipped model's sampling widgets: key -> default
+TEMPERATURES, LENGTHS = (0.1, 2.0), (20, 1_000)  # near-greedy to near-random; a line to a page
+SEEDS = (0, 2**31 - 1)
+COLOURINGS = {"confidence": N_("confidence"), "unit": N_("a hidden unit")}  # colour the text by
+LINK = links.Link(  # the prompt: all the text area takes, so every view has a working link
+    links.text("prompt", "gen_prompt", charsample.MAX_PROMPT),
+    links.number("len", "gen_len", *LENGTHS),
+    links.number("temp", "gen_temp", *TEMPERATURES, float),
+    links.number("seed", "gen_seed", *SEEDS), links.choice("colour", "gen_mode", (*COLOURINGS,)))
 SUBSETS = [20_000, 50_000, 100_000, 200_000, 500_000, lesson.CHAR.text_chars]  # characters
 UNITS = [32, 64, 128, 256, 512]
 BATCHES = [16, 32, 64, 128]
@@ -31,16 +42,13 @@ LIVE_CHARS = 100_000  # half of TrainConfig's text: its 6 epochs in about 20 s
 TRAIN = chartrain.TrainConfig()  # the live training's other defaults
 
 
-# --------------------------------------------------------------------------- cached work
-
-
-@st.cache_resource(show_spinner="Loading the shipped model…")
+@st.cache_resource(show_spinner=False)
 def shipped(folder: str, version: float) -> chargen.ShippedModel:
     """The shipped model (read only), its vocabulary and metadata; `version` is its date."""
     return chargen.load_shipped(Path(folder))
 
 
-@st.cache_data(show_spinner="Writing, one character at a time…", max_entries=16)  # ≤ 3 MB each
+@st.cache_data(show_spinner=False, max_entries=16)  # ≤ 3 MB each
 def shipped_generation(prompt: str, length: int, temperature: float, seed: int, folder: str,
                        version: float) -> charsample.Generation:
     loaded = shipped(folder, version)
@@ -48,181 +56,179 @@ def shipped_generation(prompt: str, length: int, temperature: float, seed: int, 
 
 
 @st.cache_data(show_spinner=False)
-def lesson_summary() -> tuple[str, dict[str, int]]:
-    model = chargen.build_lesson_model()  # built, never trained
-    counts = {type(layer).__name__: int(layer.count_params()) for layer in model.layers}
-    return models.summary_text(model), counts
+def lesson_summary() -> str:
+    return models.summary_text(chargen.build_lesson_model())  # built, never trained
 
 
-@st.cache_data(show_spinner="Loading the Shakespeare text…", max_entries=2)
+@st.cache_data(show_spinner=False, max_entries=2)
 def shakespeare(where: str | None, stamp: float) -> str:
     """The text at `where`, keyed by its date (raises data.DataUnavailable when it is None)."""
     return data.load_shakespeare(where, download=False)
 
 
-def shipped_model() -> chargen.ShippedModel | None:
-    """The shipped model, or None after saying it is missing or damaged."""
-    version = chargen.shipped_version()
-    if version is None:
-        st.warning(f"The shipped model (assets/{chargen.MODEL_FILE}) is missing. Rebuild it "
-                   "with `python scripts/train_char_rnn.py` (about 15 minutes on 2 CPU cores).")
-        return None
-    try:
-        return shipped(str(paths.ASSETS), version)
-    except Exception as error:  # a damaged asset: say so, keep the rest of the page
-        st.error(f"The shipped model could not be loaded: {error}")
-        return None
+def said(error: chargen.CharError) -> str:
+    """A char model's complaint in the reader's language, the user's characters made inert."""
+    return _(error.template, **{k: ui.inert(v) if isinstance(v, str) else v
+                                for k, v in error.params.items()})
 
 
-# --------------------------------------------------------------------------- sections
-
-
-def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab, key: str) -> None:
-    """Coloured text, the colouring choice and the top-5 chart for one generation."""
-    mode = st.radio("Colour the text by · 着色方式",
-                    ["confidence · 置信度", "a hidden unit · 隐藏单元"],
-                    horizontal=True, key=f"{key}_mode")
-    units = gen.hidden.shape[1]
-    if mode.startswith("confidence"):
+def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> None:
+    """Coloured text (the main picture), the colouring choice and the top-5 chart."""
+    shown = st.container()  # the text and its legend, drawn once the widgets below are read
+    mode = st.radio(_("Colour the text by"), tuple(COLOURINGS), horizontal=True,
+                    format_func=lambda code: _(COLOURINGS[code]), key="gen_mode")
+    units, unit = gen.hidden.shape[1], None
+    if mode == "confidence":
         values, signed = gen.prob, False
-        st.caption("Each character is coloured by the probability the model gave it just "
-                   "before it appeared: green = expected, red = surprising. The prompt "
-                   "(underlined) was read, not written.")
     else:
         a, b = st.columns([2, 1])
-        feature = a.selectbox("Suggest units that track…", list(charsample.UNIT_FEATURES),
-                              key=f"{key}_feature")
+        feature = a.selectbox(_("Suggest units that track…"), tuple(charsample.UNIT_FEATURES),
+                              format_func=lambda f: _(charsample.UNIT_FEATURES[f].label),
+                              key="gen_feature")
         suggestions = charsample.units_tracking(gen.hidden, gen.text, feature)
-        a.caption("Best matches on this text (correlation r): " + ", ".join(
-            f"unit {u} (r = {r:+.2f})" for u, r in suggestions))
-        unit = b.number_input(f"Hidden unit (0-{units - 1})", 0, units - 1,
-                              value=suggestions[0][0], key=f"{key}_unit_{feature}")
+        best = ", ".join(_("unit {unit} (r = {r:+.2f})", unit=u, r=r) for u, r in suggestions)
+        a.caption(_("Best matches on this text (correlation r): {units}", units=best))
+        unit = b.number_input(_("Hidden unit (0-{last})", last=units - 1), 0, units - 1,
+                              value=suggestions[0][0], key=f"gen_unit_{feature}")
         values, signed = gen.hidden[:, int(unit)], True
-        st.caption(f"Each character is coloured by unit {unit}'s activation after reading it: "
-                   "red = positive, blue = negative (the hidden state h lies between -1 and 1).")
-    position = st.slider(
-        "Position to inspect · 查看位置", 0, max(len(gen.text) - 2, 1),
-        value=max(gen.n_prompt - 1, 0), key=f"{key}_pos_{len(gen.text)}",  # new text, new range
-        help="The framed character: after reading it, what did the model expect next?",
-    )
-    st.html(charts.colour_html(gen.text, values, signed, gen.n_prompt, highlight=position))
+    position = st.slider(_("Position to inspect"), 0, max(len(gen.text) - 2, 1),
+                         max(gen.n_prompt - 1, 0), key=f"gen_pos_{len(gen.text)}",  # new range
+                         help=_("The framed character: after reading it, what did the model "
+                                "expect next?"))
+    shown.html(charts.colour_html(gen.text, values, signed, gen.n_prompt, highlight=position))
+    shown.caption(charts.colour_legend(unit, _))
     context = repr(gen.text[max(0, position - 39): position + 1])  # the last 40 characters
-    st.markdown(f"After reading {charts.code_span('…' + context)} the model expects:")
-    ui.chart(charts.top_k_figure(gen, vocab.chars, position), height=320)
+    st.markdown(_("After reading {context} the model expects:",
+                  context=charts.code_span("…" + context)))
+    ui.chart(charts.top_k_figure(gen, vocab.chars, position, _), height=320)
 
 
-def write_with(vocab: chargen.CharVocab) -> None:
-    """The prompt and sampling settings, then the shipped model's writing."""
-    left, right = st.columns([3, 2])
-    prompt = left.text_area("Seed text · 起始文本", DEFAULT_PROMPT,
-                            max_chars=charsample.MAX_PROMPT, height=100, key="gen_prompt")
-    temperature = right.slider("Temperature · 温度", 0.1, 2.0, 0.8, 0.05, key="gen_temp")
-    right.caption("Divides the logits before the softmax: low = safe, repetitive text; "
-                  "1 = the model's own probabilities; high = wilder, more misspellings.")
-    length = right.slider("Characters to write · 生成长度", 20, 1000, 300, 10, key="gen_len")
-    seed = right.number_input("Seed · 随机种子", 0, 2**31 - 1, 42, key="gen_seed",
-                              help="The same seed, prompt and settings write the same text.")
-    unknown = vocab.unknown(prompt)
-    if not prompt:
-        st.warning("Type at least one character for the model to start from.")
-    elif unknown:
-        shown = ui.inert(", ".join(repr(c) for c in unknown[:20]))
-        st.error(f"The model has never seen these characters: {shown}. It can only read the "
-                 f"{vocab.size} characters listed above (no digits except 3, no accents, "
-                 "no Chinese); please remove or replace them.")
-    else:
-        gen = shipped_generation(prompt, int(length), float(temperature), int(seed),
-                                 str(paths.ASSETS), chargen.shipped_version())
-        show_generation(gen, vocab, "gen")
+def controls(loaded: chargen.ShippedModel) -> tuple[str, float, int, int]:
+    """The seed text and sampling settings, the lesson's sentence and the model with every
+    character it knows; returns (prompt, temperature, length, seed)."""
+    for key, value in SAMPLING.items():
+        st.session_state.setdefault(key, value)
+    prompt = st.text_area(_("Seed text"), max_chars=charsample.MAX_PROMPT, height=100,
+                          key="gen_prompt")
+    temperature = st.slider(_("Temperature"), *TEMPERATURES, step=0.05, key="gen_temp")
+    st.caption(_("Divides the logits before the softmax: low = safe, repetitive text; 1 = the "
+                 "model's own probabilities; high = wilder, more misspellings."))
+    length = st.slider(_("Characters to write"), *LENGTHS, step=10, key="gen_len")
+    seed = st.number_input(_("Seed"), *SEEDS, key="gen_seed",
+                           help=_("The same seed, prompt and settings write the same text."))
+    ui.lesson_says("sampling")
+    vocab, info = loaded.vocab, loaded.info
+    st.markdown(_("A **{cell}** with **{units} units**, trained on the Shakespeare text for "
+                  "{epochs} epochs (loss {loss}; on held-out text {held_out}). It knows "
+                  "**{size} characters**:", cell=cells.display_name(loaded.config.cell),
+                  units=loaded.config.units, epochs=info.epochs_finished or "?",
+                  loss=info.final_loss or "?", held_out=info.held_out_loss or "?",
+                  size=vocab.size))
+    st.code("".join(charts.shown_char(c) for c in vocab.chars), language=None, wrap_lines=True)
+    st.caption(_("Show, then explain: those are all the symbols it can read or write, sorted; a "
+                 "character's id is its place in that list (↵ = new line, ␣ = space)."))
+    return prompt, float(temperature), int(length), int(seed)
 
 
 def shipped_section() -> chargen.ShippedModel | None:
-    """Describe the shipped model and write with it; returns it (None when it is missing)."""
-    st.header("1 · Generate with the shipped model · 用训练好的模型生成")
-    loaded = shipped_model()
-    if loaded is None:
+    """Write with the shipped model, its settings and description beside the text; returns
+    the model (None when it is missing)."""
+    st.header(_("1 · Generate with the shipped model"))
+    version = chargen.shipped_version()
+    if version is None:
+        st.warning(_("The shipped model (assets/{file}) is missing. Rebuild it with `python "
+                     "scripts/train_char_rnn.py` (about 15 minutes on 2 CPU cores).",
+                     file=chargen.MODEL_FILE))
         return None
-    vocab, info = loaded.vocab, loaded.info
-    st.markdown(
-        f"A **{cells.display_name(loaded.config.cell)}** with **{loaded.config.units} units**, "
-        f"trained on the Shakespeare text for {info.epochs_finished or '?'} epochs "
-        f"(loss {info.final_loss or '?'}; on held-out text {info.held_out_loss or '?'}). "
-        f"It knows **{vocab.size} characters**:"
-    )
-    st.code("".join(charts.shown_char(c) for c in vocab.chars), language=None)
-    st.caption("Show, then explain: those are all the symbols it can read or write, sorted; a "
-               "character's id is its place in that list (↵ = new line, ␣ = space).")
-    write_with(vocab)
+    try:
+        with st.spinner(_("Loading the shipped model…")):
+            loaded = shipped(str(paths.ASSETS), version)
+    except Exception as error:  # a damaged asset: say so, keep the rest of the page
+        st.error(_("The shipped model could not be loaded: {error}", error=ui.inert(str(error))))
+        return None
+    picture, beside = st.columns([2, 1], gap="large")
+    with beside:
+        prompt, temperature, length, seed = controls(loaded)
+    with picture:
+        try:
+            with st.spinner(_("Writing, one character at a time…")):
+                gen = shipped_generation(prompt, length, temperature, seed, str(paths.ASSETS),
+                                         version)
+        except chargen.CharError as error:
+            (st.warning if error.code == "empty_prompt" else st.error)(said(error))
+        else:
+            show_generation(gen, loaded.vocab)
     return loaded
 
 
 def show_reports(snap: live.Snapshot) -> None:
     """The loss curve and every sample so far, the newest first."""
     if any(r.epoch > 0 for r in snap.records):
-        ui.chart(charts.loss_figure(snap.records, snap.epochs), height=320)
+        ui.chart(charts.loss_figure(snap.records, snap.epochs, _), height=320)
     for r in reversed(snap.records):
-        if r.epoch == 0:
-            st.markdown("**Before training** (random weights):")
-        else:
-            st.markdown(f"**After epoch {r.epoch}** (loss {r.metrics.get('loss'):.3f}, "
-                        f"{r.seconds:.0f} s):")
+        st.markdown(_("**After epoch {epoch}** (loss {loss:.3f}, {seconds:.0f} s):", epoch=r.epoch,
+                      loss=r.metrics.get("loss"), seconds=r.seconds) if r.epoch > 0
+                    else _("**Before training** (random weights):"))
         st.code(r.note, language=None, wrap_lines=True)
 
 
 def live_settings(found: Path) -> chartrain.LiveSpec | None:
     """The training the widgets describe, or None when it would be less than one batch."""
     c1, c2, c3 = st.columns(3)
-    cell = c1.selectbox("Cell · 单元", cells.KINDS, cells.KINDS.index(LIVE.cell),
+    cell = c1.selectbox(_("Cell"), cells.KINDS, cells.KINDS.index(LIVE.cell),
                         key="live_cell", format_func=cells.display_name)
-    units = c1.select_slider("Units · 单元数", UNITS, LIVE.units, key="live_units")
-    seq_length = c2.slider("Sequence length · 序列长度", 16, 200, TRAIN.seq_length, 8,
-                           key="live_seq")
-    batch_size = c2.select_slider("Batch size · 批大小", BATCHES, TRAIN.batch_size,
-                                  key="live_batch")
-    epochs = c3.slider("Epochs · 轮数", 1, 30, TRAIN.epochs, key="live_epochs")
-    subset = c3.select_slider("Text to train on · 训练文本", SUBSETS, LIVE_CHARS,
-                              key="live_subset", format_func=lambda n: f"{n:,} chars")
+    units = c1.select_slider(_("Units"), UNITS, LIVE.units, key="live_units")
+    seq_length = c2.slider(_("Sequence length"), 16, 200, TRAIN.seq_length, 8, key="live_seq")
+    batch_size = c2.select_slider(_("Batch size"), BATCHES, TRAIN.batch_size, key="live_batch")
+    epochs = c3.slider(_("Epochs"), 1, 30, TRAIN.epochs, key="live_epochs")
+    subset = c3.select_slider(_("Text to train on"), SUBSETS, LIVE_CHARS, key="live_subset",
+                              format_func=lambda n: _("{n:,} chars", n=n))
     config = chartrain.TrainConfig(seq_length=seq_length, batch_size=batch_size, epochs=epochs,
                                    text_chars=subset)
-    batches = subset // (seq_length + 1) // batch_size
-    st.caption(f"{subset:,} characters → {subset // (seq_length + 1):,} windows of "
-               f"{seq_length + 1} → **{batches} updates per epoch**; after each epoch the model "
-               f"writes {config.sample_length} characters after {config.sample_prompt!r}.")
+    windows = subset // (seq_length + 1)
+    batches = windows // batch_size
+    st.caption(_("{chars:,} characters → {windows:,} windows of {window} → **{batches} updates "
+                 "per epoch**; after each epoch the model writes {length} characters after "
+                 "{prompt}.", chars=subset, windows=windows, window=seq_length + 1,
+                 batches=batches, length=config.sample_length,
+                 prompt=charts.code_span(config.sample_prompt)))
     if batches < 1:
-        st.error("That is less than one batch: use more text, a shorter sequence or a smaller "
-                 "batch.")
+        st.error(_("That is less than one batch: use more text, a shorter sequence or a smaller "
+                   "batch."))
         return None
     return chartrain.LiveSpec(chargen.CharModelConfig(cell, units), config, str(found))
 
 
 def own_sample(trained: chartrain.LiveResult) -> None:
     """Sample from the model this session trained."""
-    with st.expander("Sample from your model · 用你的模型生成", expanded=False):
-        p = st.text_input("Seed text", DEFAULT_PROMPT, max_chars=200, key="own_prompt")
-        t = st.slider("Temperature", 0.1, 2.0, 0.8, 0.05, key="own_temp")
-        if not p or trained.vocab.unknown(p):
-            st.error("Type seed text made only of the characters the model knows.")
-            return
-        gen = charsample.generate(trained.model, trained.vocab, p, 300, t, seed=0,
-                                  record_hidden=False)
-        st.code(gen.text, language=None, wrap_lines=True)
+    with st.expander(_("Sample from your model"), expanded=False):
+        p = st.text_input(_("Seed text"), DEFAULT_PROMPT, max_chars=200, key="own_prompt")
+        t = st.slider(_("Temperature"), *TEMPERATURES, 0.8, 0.05, key="own_temp")
+        try:
+            gen = charsample.generate(trained.model, trained.vocab, p, 300, t, record_hidden=False)
+        except chargen.CharError as error:
+            st.error(said(error))
+        else:
+            st.code(gen.text, language=None, wrap_lines=True)
 
 
 def live_section() -> None:
-    st.header("2 · Train your own, live · 实时训练")
+    st.header(_("2 · Train your own, live"))
     found = data.locate_shakespeare()
-    text = ui.available(shakespeare, found and str(found), found and found.stat().st_mtime)
+    with st.spinner(_("Loading the Shakespeare text…")):
+        text = ui.available(shakespeare, found and str(found), found and found.stat().st_mtime)
     if text is None:
         return
     if len(text) < 1_000:
-        st.warning(f"The Shakespeare text at {found} holds only {len(text)} characters.")
+        st.warning(_("The Shakespeare text at {where} holds only {chars} characters.",
+                     where=charts.code_span(str(found)), chars=len(text)))
         return
     spec = live_settings(found)
     if spec is None:
         return
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
-    if st.button("▶ Train · 开始训练", type="primary", key="live_train", disabled=running):
+    if st.button(_("▶ Train"), type="primary", key="live_train", disabled=running):
         jobs.start_job(JOB_KEY, chartrain.train_live, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None:
@@ -235,66 +241,60 @@ def live_section() -> None:
         jobs.failed(snap.error)
         return
     trained: chartrain.LiveResult = job.result
-    how = "stopped by you" if trained.result.stopped else "finished"
     epochs_run = sum(r.epoch > 0 for r in snap.records)
-    st.success(f"Training {how} after {epochs_run} epoch(s) in "
-               f"{snap.elapsed:.0f} s. The model is yours for this session.")
+    ended = (N_("Training stopped by you after {epochs} epoch(s) in {seconds:.0f} s. The model "
+                "is yours for this session.") if trained.result.stopped else
+             N_("Training finished after {epochs} epoch(s) in {seconds:.0f} s. The model is "
+                "yours for this session."))
+    st.success(_(ended, epochs=epochs_run, seconds=snap.elapsed))
     show_reports(snap)
     own_sample(trained)
 
 
 def lesson_section(ours: chargen.CharModelConfig) -> None:
     """The lesson's model: its summary, its parameter formulas, and why it is slow here."""
-    st.header("3 · The lesson's recipe · 课程原始方案")
-    summary, counts = lesson_summary()
-    st.code(summary, language=None)
-    formula = chargen.lesson_parameter_counts()
-    st.markdown("; ".join(f"{layer.keras_class} {layer.substituted} = **{layer.params:,}**"
-                          for layer in formula.layers)
-                + f" — the same as `model.summary()` above ({sum(counts.values()):,} in all).")
-    recipe = lesson.CHAR
-    lesson_macs = chargen.multiply_adds_per_char(recipe.embedding, recipe.units, recipe.vocab,
-                                                 recipe.cell)
-    our_macs = chargen.multiply_adds_per_char(ours.embedding_dim, ours.units, recipe.vocab,
-                                              ours.cell)
-    per_epoch = recipe.text_chars * lesson_macs * 3  # forward + backward ≈ 3 forward passes
-    st.markdown(
-        f"**Why it is slow here.** Each character costs the lesson's model about "
-        f"{lesson_macs / 1e6:.1f} million multiply-adds forwards ({our_macs / 1e6:.2f} million "
-        f"for the shipped {cells.display_name(ours.cell)}); with the backward pass one epoch "
-        f"over {recipe.text_chars:,} characters is about {per_epoch / 1e12:.1f} × 10¹² "
-        f"operations, and {recipe.epochs} epochs {per_epoch * recipe.epochs / 1e15:.1f} × "
-        f"10¹⁵. The {recipe.seq_length} steps of every window must run one after another, so "
-        "a 2-core CPU reaches a few tens of GFLOP/s at best: **hours**, where a GPU takes "
-        f"minutes. The lesson's loss of {recipe.final_loss} after {recipe.epochs} epochs is "
-        "also partly memorising: its 1.4 million weights see the same 1.1 million "
-        f"characters {recipe.epochs} times."
-    )
-    st.markdown(
-        "The lesson makes the RNN `stateful` with a fixed batch of "
-        f"{recipe.batch_size} so the state carries over from one batch to the next, then "
-        "rebuilds the model with batch size 1 to sample. This page instead calls the trained "
-        "layer's own cell one character at a time and carries the state itself: the same "
-        "numbers (a test checks them against the full-sequence model), with no second model "
-        "to build."
-    )
+    st.header(_("3 · The lesson's recipe"))
+    st.code(lesson_summary(), language=None)
+    formula = chargen.lesson_parameter_counts()  # a test checks it against model.summary()
+    st.markdown(_("{formulas} — the same as `model.summary()` above ({total:,} in all).",
+                  formulas="; ".join(f"{layer.keras_class} {layer.substituted} = "
+                                     f"**{layer.params:,}**" for layer in formula.layers),
+                  total=formula.total))
+    recipe, cost = lesson.CHAR, chargen.lesson_cost(ours)
+    st.markdown(_(
+        "**Why it is slow here.** Each character costs the lesson's model about {lesson:.1f} "
+        "million multiply-adds forwards ({ours:.2f} million for the shipped {cell}); with the "
+        "backward pass one epoch over {chars:,} characters is about {epoch:.1f} × 10¹² "
+        "operations, and {epochs} epochs {all:.1f} × 10¹⁵. The {steps} steps of every window "
+        "must run one after another, so a 2-core CPU reaches a few tens of GFLOP/s at best: "
+        "**hours**, where a GPU takes minutes. The lesson's loss of {loss} after {epochs} epochs "
+        "is also partly memorising: its 1.4 million weights see the same 1.1 million characters "
+        "{epochs} times.", lesson=cost.lesson_macs / 1e6, ours=cost.our_macs / 1e6,
+        cell=cells.display_name(ours.cell), chars=recipe.text_chars, epoch=cost.epoch_ops / 1e12,
+        epochs=recipe.epochs, all=cost.all_ops / 1e15, steps=recipe.seq_length,
+        loss=recipe.final_loss))
+    st.markdown(_(
+        "The lesson makes the RNN `stateful` with a fixed batch of {batch} so the state carries "
+        "over from one batch to the next, then rebuilds the model with batch size 1 to sample. "
+        "This page instead calls the trained layer's own cell one character at a time and "
+        "carries the state itself: the same numbers (a test checks them against the "
+        "full-sequence model), with no second model to build.", batch=recipe.batch_size))
 
 
 # --------------------------------------------------------------------------- page
 
-st.title("Char-RNN on Shakespeare · 字符级文本生成")
-st.markdown(
-    "A character-level model reads text one character at a time and, after each one, gives "
-    "a probability for every possible next character. To write, it samples one character, "
-    "feeds it back in, and repeats — carrying its hidden state along, so it remembers what it "
-    "wrote a few lines ago."
-)
+st.title(_("Char-RNN on Shakespeare"))
+LINK.restore()
+st.markdown(_(
+    "A character-level model reads text one character at a time and, after each one, gives a "
+    "probability for every possible next character. To write, it samples one character, feeds "
+    "it back in, and repeats — carrying its hidden state along, so it remembers what it wrote a "
+    "few lines ago."))
 loaded = shipped_section()
 live_section()
 lesson_section(chargen.CharModelConfig() if loaded is None else loaded.config)
-ui.notice(
-    "confidence is high inside words and low at their starts (many words could follow a "
-    "space); the model learned speaker names in capitals, line breaks and punctuation on its "
-    "own, from nothing but next-character prediction. While training live, the first sample is "
-    "gibberish, then spaces and short words appear, then names and line structure."
-)
+ui.notice(_(
+    "confidence is high inside words and low at their starts (many words could follow a space); "
+    "the model learned speaker names in capitals, line breaks and punctuation on its own, from "
+    "nothing but next-character prediction. While training live, the first sample is gibberish, "
+    "then spaces and short words appear, then names and line structure."))

@@ -139,9 +139,9 @@ def test_units_tracking_finds_a_planted_unit():
     rng = np.random.default_rng(0)
     hidden = rng.normal(0, 0.3, (len(text), 6))  # (T, units)
     hidden[:, 4] = [1.0 if c.isupper() else -0.5 for c in text]
-    best = charsample.units_tracking(hidden, text, "upper-case letter (speaker names)", k=2)
+    best = charsample.units_tracking(hidden, text, "upper", k=2)
     assert best[0][0] == 4 and best[0][1] > 0.99
-    col = charsample.feature_values("ab\ncd", "position in the line")
+    col = charsample.feature_values("ab\ncd", "column")
     assert col.tolist() == [0, 1, 2, 0, 1]
 
 

@@ -1,26 +1,37 @@
 """The char-RNN page's drawings: coloured text, the next-character chart, the loss curve.
 
 Every character of the text is HTML-escaped before it is drawn (the text may be typed by a
-user); the figures are Plotly, styled by the page through `ui.chart`.
+user); the figures are Plotly, styled by the page through `ui.chart`. Their words are English
+source strings that the builders' `_` argument puts in the reader's language: the page passes
+its own `_` (lessons/i18n.py), so Babel finds the strings here as it finds the page's.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
 
 from explainers import charsample, lesson, live
+from explainers.i18n import N_
 
-VISIBLE = {" ": ("␣", "space"), "\n": ("↵", "new line"), "\t": ("⇥", "tab")}  # else invisible
+Say = Callable[..., str]  # a page's `_`: English source string (+ its params) -> shown text
+VISIBLE = {  # else invisible: a character's symbol, and its name in a chart's labels
+    " ": ("␣", N_("space")), "\n": ("↵", N_("new line")), "\t": ("⇥", N_("tab"))}
 
 
-def shown_char(c: str, named: bool = False) -> str:
+def english(text: str, /, **params) -> str:
+    """The English source itself: `_` for a figure drawn outside a page (tests, scripts)."""
+    return text.format(**params) if params else text
+
+
+def shown_char(c: str, named: bool = False, _: Say = english) -> str:
     """A character as a label: space, new line and tab made visible (and named, if asked)."""
     symbol, name = VISIBLE.get(c, (c, ""))
-    return f"{symbol} {name}" if named and name else symbol
+    return f"{symbol} {_(name)}" if named and name else symbol
 
 
 def code_span(text: str) -> str:
@@ -68,32 +79,44 @@ def colour_html(
     )
 
 
-def top_k_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int) -> go.Figure:
+def colour_legend(unit: int | None = None, _: Say = english) -> str:
+    """What the colours of `colour_html` mean: confidence, or the activation of `unit`."""
+    if unit is None:
+        return _("Each character is coloured by the probability the model gave it just before "
+                 "it appeared: green = expected, red = surprising. The prompt (underlined) was "
+                 "read, not written.")
+    return _("Each character is coloured by unit {unit}'s activation after reading it: red = "
+             "positive, blue = negative (the hidden state h lies between -1 and 1).", unit=unit)
+
+
+def top_k_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int,
+                 _: Say = english) -> go.Figure:
     """The model's best guesses for the character after position t; red = the one that came."""
     ids, probs = gen.top_ids[t], gen.top_probs[t]
     actual = gen.text[t + 1] if t + 1 < len(gen.text) else None
-    labels = [shown_char(chars[i], named=True) for i in ids]
+    labels = [shown_char(chars[i], True, _) for i in ids]
     colours = ["#d62728" if chars[i] == actual else "#1f77b4" for i in ids]
     fig = go.Figure(go.Bar(x=labels, y=probs, marker_color=colours,
                            text=[f"{p:.1%}" for p in probs], textposition="outside"))
     fig.update_layout(
-        title="Top-5 next characters · 下一个字符的前5个候选 (red = the one that came)",
-        yaxis={"title": "probability", "range": [0, 1.1], "tickformat": ".0%"},
-        xaxis={"title": "next character", "type": "category"},
+        title=_("Top-{k} next characters (red = the one that came)", k=len(ids)),
+        yaxis={"title": _("probability"), "range": [0, 1.1], "tickformat": ".0%"},
+        xaxis={"title": _("next character"), "type": "category"},
     )
     return fig
 
 
-def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int) -> go.Figure:
+def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int,
+                _: Say = english) -> go.Figure:
     """Training loss per epoch beside the lesson's loss after its 100 epochs."""
     records = [r for r in records if r.epoch > 0]
     fig = go.Figure(go.Scatter(
         x=[r.epoch for r in records], y=[r.metrics.get("loss") for r in records],
-        mode="lines+markers", name="training loss"))
+        mode="lines+markers", name=_("training loss")))
     fig.add_hline(y=lesson.CHAR.final_loss, line_dash="dot", line_color="grey",
-                  annotation_text=f"the lesson after {lesson.CHAR.epochs} epochs "
-                                  f"({lesson.CHAR.final_loss})")
-    fig.update_layout(title="Loss per epoch · 每轮损失", xaxis={"title": "epoch",
+                  annotation_text=_("the lesson after {epochs} epochs ({loss})",
+                                    epochs=lesson.CHAR.epochs, loss=lesson.CHAR.final_loss))
+    fig.update_layout(title=_("Loss per epoch"), xaxis={"title": _("epoch"),
                       "range": [0.5, epochs + 0.5], "dtick": 1},
-                      yaxis={"title": "cross-entropy (nats per character)"})
+                      yaxis={"title": _("cross-entropy (nats per character)")})
     return fig
