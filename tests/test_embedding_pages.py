@@ -33,7 +33,7 @@ def fresh_imdb_cache():
     """ui.imdb is cached per server by config; a test that changes the data must clear it."""
     from lessons import ui
 
-    ui.imdb.clear()
+    ui._imdb.clear()
 
 
 def finish_job(at: AppTest, key: str) -> None:
