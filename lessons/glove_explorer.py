@@ -256,7 +256,7 @@ def word_map_section(glove, limit: int) -> None:
         fig = draw.pca_figure(glove, words, dims, ui.label_size(), ui.projector(),
                               highlight=centre, title=_("{n} words", n=len(words)), say=_)
         with right:
-            ui.chart(fig, height=560)
+            ui.chart(fig, height=540)
             st.markdown(_(
                 "PCA is fitted on these words only, so the axes are the two (or three) directions "
                 "along which *this* set varies most; the title says how much of the set's "
@@ -267,8 +267,9 @@ def word_map_section(glove, limit: int) -> None:
 def views(glove) -> None:
     """The four views as tabs; the open one is kept (by label, in the reader's language) so a
     link can open it."""
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
+    for key, value in {**DEFAULTS, **ANALOGIES[st.session_state.setdefault("an_preset", "king")],
+                       **DIRECTIONS[st.session_state.setdefault("dir_preset", "he-she")]}.items():
+        st.session_state.setdefault(key, value)  # a link's words kept, the preset's around them
     labels = {code: _(name) for code, name in VIEWS.items()}
     st.session_state[VIEW_KEY] = labels[VIEW_FIELD.write(st.session_state.get(VIEW_KEY))]
     limit, k = search_settings(glove)
