@@ -83,8 +83,8 @@ def running_app(env: dict[str, str] | None = None):
 
 
 @contextmanager
-def chromium(width: int = 1400, height: int = 900):
-    """Yield a Playwright page in headless Debian Chromium."""
+def chromium_browser():
+    """Yield headless Debian Chromium (a Playwright Browser): a new context per visitor."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -93,10 +93,16 @@ def chromium(width: int = 1400, height: int = 900):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def chromium(width: int = 1400, height: int = 900):
+    """Yield a Playwright page in headless Debian Chromium."""
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
 
 
 FINISHED = """() => {

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from explainers import corpus, paths
+from explainers.i18n import N_, Explained
 
 PAD, START, UNK, UNUSED = 0, 1, 2, 3  # the reserved ids of keras.datasets.imdb
 RESERVED = {PAD: "<PAD>", START: "<START>", UNK: "<UNK>", UNUSED: "<UNUSED>"}
@@ -47,26 +48,28 @@ _TAG = re.compile(r"<[^>]{0,200}>")  # any other markup a user pastes in
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # letters/digits, apostrophes only inside words
 
 
-class DataUnavailable(RuntimeError):
+class DataUnavailable(Explained, RuntimeError):
     """No source for a data set could be found; the message says how to get one."""
 
 
-def imdb_missing_message() -> str:
-    return (
-        "The IMDB reviews were not found. Either: (1) download Stanford's Large Movie Review "
-        f"Dataset ({IMDB_URL}, 84 MB) and set the environment variable {paths.DATA_ENV} to "
-        "the folder holding the tarball or its extracted `aclImdb/` folder; or (2) run once "
-        "while online, and Keras downloads its copy (imdb.npz, 17 MB) into "
-        f"{paths.keras_cache_dir()}."
+def imdb_missing_message() -> Explained:
+    """How to get IMDB, as a sentence a page can translate (str() gives the English)."""
+    return Explained(
+        N_("The IMDB reviews were not found. Either: (1) download Stanford's Large Movie Review "
+           "Dataset ({url}, 84 MB) and set the environment variable {env} to the folder "
+           "holding the tarball or its extracted `aclImdb/` folder; or (2) run once while "
+           "online, and Keras downloads its copy (imdb.npz, 17 MB) into {cache}."),
+        url=IMDB_URL, env=paths.DATA_ENV, cache=str(paths.keras_cache_dir()),
     )
 
 
-def shakespeare_missing_message() -> str:
-    return (
-        "The Shakespeare text was not found. Either download it "
-        f"({SHAKESPEARE_URL}, 1.1 MB) into the folder named by {paths.DATA_ENV} as "
-        f"shakespeare.txt, or run once while online and Keras caches it in "
-        f"{paths.keras_cache_dir()}."
+def shakespeare_missing_message() -> Explained:
+    """How to get the Shakespeare text, as a sentence a page can translate."""
+    return Explained(
+        N_("The Shakespeare text was not found. Either download it ({url}, 1.1 MB) into the "
+           "folder named by {env} as shakespeare.txt, or run once while online and Keras "
+           "caches it in {cache}."),
+        url=SHAKESPEARE_URL, env=paths.DATA_ENV, cache=str(paths.keras_cache_dir()),
     )
 
 
@@ -96,7 +99,8 @@ def _keras_corpus() -> corpus.Corpus:
         )
         word_index = imdb.get_word_index()
     except Exception as error:  # no network, a broken cache: say how to get the data
-        raise DataUnavailable(f"{imdb_missing_message()} (Keras said: {error})") from error
+        raise DataUnavailable(N_("{how} (Keras said: {error})"), how=imdb_missing_message(),
+                              error=str(error)) from error
     words = [w for w, _ in sorted(word_index.items(), key=lambda item: item[1])]
     ranks, offsets, labels = {}, {}, {}
     for split, xs, ys in (("train", x_train, y_train), ("test", x_test, y_test)):
@@ -111,8 +115,8 @@ def _read_aclimdb(path: Path) -> corpus.Corpus:
     reviews = corpus.read_aclimdb(path)
     if not all(reviews.values()):
         raise DataUnavailable(
-            f"{path} holds no labelled reviews in aclImdb/{{train,test}}/{{pos,neg}}/. "
-            + imdb_missing_message()
+            N_("{path} holds no labelled reviews in aclImdb/{{train,test}}/{{pos,neg}}/. {how}"),
+            path=str(path), how=imdb_missing_message(),
         )
     return corpus.build_corpus(reviews, f"aclImdb at {path}", tokenize)
 
@@ -122,9 +126,8 @@ def load_corpus(source: str | Path = "auto", *, use_cache: bool = True) -> corpu
     download; the cache is used and kept unless `use_cache` is False."""
     where = corpus.locate_imdb(source)
     if where is None and str(source) not in ("auto", corpus.KERAS):
-        raise DataUnavailable(
-            f"No aclImdb folder or tarball at {source}. " + imdb_missing_message()
-        )
+        raise DataUnavailable(N_("No aclImdb folder or tarball at {source}. {how}"),
+                              source=str(source), how=imdb_missing_message())
     target = corpus.cache_file(where or corpus.KERAS)
     if use_cache and where is not None and target.is_file():
         try:
@@ -390,15 +393,16 @@ def load_shakespeare(path: str | Path | None = None, *, download: bool = True) -
     """The tutorial's Shakespeare text (1,115,394 characters, 65 distinct ones)."""
     found = locate_shakespeare(path)
     if found is None and path is not None:
-        raise DataUnavailable(f"No text file at {path}. " + shakespeare_missing_message())
+        raise DataUnavailable(N_("No text file at {path}. {how}"), path=str(path),
+                              how=shakespeare_missing_message())
     if found is None:
         if not download:
-            raise DataUnavailable(shakespeare_missing_message())
+            raise DataUnavailable(N_("{how}"), how=shakespeare_missing_message())
         try:
             from keras.utils import get_file
 
             found = Path(get_file("shakespeare.txt", SHAKESPEARE_URL))
         except Exception as error:  # offline: say how to get it
-            message = f"{shakespeare_missing_message()} (Keras said: {error})"
-            raise DataUnavailable(message) from error
+            raise DataUnavailable(N_("{how} (Keras said: {error})"),
+                                  how=shakespeare_missing_message(), error=str(error)) from error
     return corpus.decode_bytes(found.read_bytes())

@@ -23,12 +23,14 @@ class Explained(Exception):
     """An error a page can say in the reader's language.
 
     `template` is an English sentence marked with `N_` ("The file is {megabytes:.1f} MB"),
-    `params` fill its placeholders; `str(error)` is the English message, and the page shows
-    `_(error.template, **error.params)`. User text among the params is echoed through the
+    `params` fill its placeholders (a param may itself be an `Explained`: a sentence inside a
+    sentence, translated as well); `str(error)` is the English message, and the page shows
+    `explain(error)` (lessons/i18n.py). User text among the params is echoed through the
     page's Markdown-neutralising helper, never raw.
     """
 
     def __init__(self, template: str, **params: Any):
         self.template = template
         self.params = params
-        super().__init__(template.format(**params))
+        english = {k: str(v) if isinstance(v, Explained) else v for k, v in params.items()}
+        super().__init__(template.format(**english) if params else template)

@@ -105,110 +105,120 @@ class LessonNumber:
 
 
 NUMBERS: tuple[LessonNumber, ...] = (
-    LessonNumber(f"{IMDB.num_words:,}", "IMDB vocabulary (num_words)", "Sentiment lab"),
-    LessonNumber(str(IMDB.index_from), "index_from: ids 0-3 are <PAD>, <START>, <UNK>, <UNUSED>",
-                 "Sentiment lab, LSTM gates (tokens as the model sees them)"),
-    LessonNumber(str(IMDB.maxlen), "every review padded or truncated to 500 tokens",
-                 "Sentiment lab"),
+    LessonNumber(f"{IMDB.num_words:,}", N_("IMDB vocabulary (num_words)"), N_("Sentiment lab")),
+    LessonNumber(str(IMDB.index_from),
+                 N_("index_from: ids 0-3 are <PAD>, <START>, <UNK>, <UNUSED>"),
+                 N_("Sentiment lab, LSTM gates (tokens as the model sees them)")),
+    LessonNumber(str(IMDB.maxlen), N_("every review padded or truncated to 500 tokens"),
+                 N_("Sentiment lab")),
     LessonNumber(_printed("pool", 0),
-                 "Embedding(10000, 16) parameters = 10,000 × 16", "Parameter counts"),
-    LessonNumber(POOL_TOTAL, "Embedding + pooling model, total parameters",
-                 "Parameter counts"),
+                 N_("Embedding(10000, 16) parameters = 10,000 × 16"), N_("Parameter counts")),
+    LessonNumber(POOL_TOTAL, N_("Embedding + pooling model, total parameters"),
+                 N_("Parameter counts")),
     LessonNumber(str(POOL.test_accuracy),
-                 "test accuracy, Embedding + average pooling, 30 epochs, batch 128",
-                 "Sentiment lab (preset)"),
+                 N_("test accuracy, Embedding + average pooling, 30 epochs, batch 128"),
+                 N_("Sentiment lab (preset)")),
     LessonNumber(_printed("simplernn", 1),
-                 "SimpleRNN(64) on 16-d input = 64 × (16 + 64) + 64", "Parameter counts"),
+                 N_("SimpleRNN(64) on 16-d input = 64 × (16 + 64) + 64"), N_("Parameter counts")),
     LessonNumber(str(SIMPLE_RNN.test_accuracy),
-                 "test accuracy of the SimpleRNN with padding='post' (a coin toss)",
-                 "Sentiment lab (preset), Inside a SimpleRNN"),
+                 N_("test accuracy of the SimpleRNN with padding='post' (a coin toss)"),
+                 N_("Sentiment lab (preset), Inside a SimpleRNN")),
     LessonNumber(_printed("bilstm", 1),
-                 "Bidirectional(LSTM(64)) on 16-d input = 2 × 4 × (64 × 80 + 64)",
-                 "Parameter counts"),
+                 N_("Bidirectional(LSTM(64)) on 16-d input = 2 × 4 × (64 × 80 + 64)"),
+                 N_("Parameter counts")),
     LessonNumber(_printed("bilstm", 2),
-                 "Bidirectional(LSTM(64)) on 128-d input = 2 × 4 × (64 × 192 + 64)",
-                 "Parameter counts"),
+                 N_("Bidirectional(LSTM(64)) on 128-d input = 2 × 4 × (64 × 192 + 64)"),
+                 N_("Parameter counts")),
     LessonNumber(str(BILSTM.test_accuracy),
-                 "test accuracy, two stacked Bidirectional(LSTM(64))", "Sentiment lab (preset)"),
-    LessonNumber(str(CHAR.vocab), "distinct characters in the Shakespeare text",
-                 "Char-RNN on Shakespeare"),
+                 N_("test accuracy, two stacked Bidirectional(LSTM(64))"),
+                 N_("Sentiment lab (preset)")),
+    LessonNumber(str(CHAR.vocab), N_("distinct characters in the Shakespeare text"),
+                 N_("Char-RNN on Shakespeare")),
     LessonNumber(_printed("char", 0),
-                 "Embedding(65, 256) = 65 × 256", "Parameter counts, Char-RNN"),
+                 N_("Embedding(65, 256) = 65 × 256"), N_("Parameter counts, Char-RNN")),
     LessonNumber(_printed("char", 1),
-                 "SimpleRNN(1024) on 256-d input = 1024 × (256 + 1024) + 1024",
-                 "Parameter counts, Char-RNN"),
-    LessonNumber(_printed("char", 2), "Dense(65) on 1024 inputs = 1024 × 65 + 65",
-                 "Parameter counts, Char-RNN"),
-    LessonNumber(str(CHAR.final_loss), "char-RNN training loss after 100 epochs",
-                 "Char-RNN on Shakespeare"),
+                 N_("SimpleRNN(1024) on 256-d input = 1024 × (256 + 1024) + 1024"),
+                 N_("Parameter counts, Char-RNN")),
+    LessonNumber(_printed("char", 2), N_("Dense(65) on 1024 inputs = 1024 × 65 + 65"),
+                 N_("Parameter counts, Char-RNN")),
+    LessonNumber(str(CHAR.final_loss), N_("char-RNN training loss after 100 epochs"),
+                 N_("Char-RNN on Shakespeare")),
 )
 
 # (English, 中文, one line of meaning): the terms a reader meets in this app, in lesson order
 GLOSSARY: tuple[tuple[str, str, str], ...] = (
-    ("one-hot encoding", "独热编码", "a vector of vocabulary length with a single 1; no notion "
-     "of similarity"),
-    ("integer encoding / sparse ids", "整数编码", "each word replaced by its id in the "
-     "vocabulary"),
-    ("vocabulary", "词汇表", "the words the model knows; the rest become <UNK>"),
-    ("tokenisation", "分词", "splitting text into words (or characters)"),
-    ("padding ('pre' / 'post')", "填充（前 / 后）", "adding id 0 so every review has the same "
-     "length, before or after the words"),
-    ("truncating", "截断", "cutting reviews longer than maxlen, at the start or the end"),
-    ("masking", "掩码", "telling later layers to skip the padded steps"),
-    ("word embedding", "词嵌入", "a short dense vector for each word, learned or pretrained"),
-    ("embedding matrix", "嵌入矩阵", "the (vocabulary × dimension) table an Embedding layer "
-     "looks rows up in"),
-    ("cosine similarity", "余弦相似度", "u·v / (|u||v|): 1 same direction, 0 unrelated"),
-    ("analogy", "类比", "a is to b as c is to ?, answered by b − a + c"),
-    ("principal component analysis (PCA)", "主成分分析", "a linear projection to 2 or 3 axes "
-     "that keep the most variance"),
-    ("GloVe", "GloVe 全局词向量", "pretrained vectors from global word co-occurrence counts"),
-    ("global average pooling", "全局平均池化", "the mean over time steps: order is ignored"),
-    ("recurrent neural network (RNN)", "循环神经网络", "a layer that reads a sequence one step "
-     "at a time, carrying a hidden state"),
-    ("hidden state", "隐藏状态", "h_t, the RNN's memory after step t"),
-    ("time step", "时间步", "one position in the sequence"),
-    ("weight sharing", "权值共享", "the same W and b at every time step"),
-    ("backpropagation through time", "随时间反向传播", "gradients flowing back through "
-     "every step"),
-    ("vanishing gradient", "梯度消失", "gradients shrinking step after step, so early words stop "
-     "mattering"),
-    ("exploding gradient", "梯度爆炸", "gradients growing step after step"),
-    ("long short-term memory (LSTM)", "长短期记忆网络", "an RNN with a cell state and gates"),
-    ("cell state (the conveyor belt)", "细胞状态（传送带）", "c_t, carried along with only small "
-     "gated edits"),
-    ("forget gate", "遗忘门", "f_t: how much of the old cell state to keep"),
-    ("input gate", "输入门", "i_t: how much of the candidate to write"),
-    ("candidate", "候选值", "g_t (often c̃_t): the new content proposed by tanh"),
-    ("output gate", "输出门", "o_t: how much of tanh(c_t) to show as h_t"),
-    ("gated recurrent unit (GRU)", "门控循环单元", "a lighter gated RNN with update and reset "
-     "gates"),
-    ("update gate / reset gate", "更新门 / 重置门", "the GRU's two gates"),
-    ("bidirectional", "双向", "one RNN reads forwards, another backwards; outputs joined"),
-    ("stacked layers", "堆叠", "an RNN reading the sequence of another's outputs"),
-    ("return_sequences", "返回完整序列", "output h at every step, not only the last"),
-    ("stateful", "有状态", "keep the state between batches (used to generate text)"),
-    ("parameters", "参数", "the trainable numbers; model.summary() counts them"),
-    ("epoch / batch", "轮次 / 批次", "one pass over the data / the reviews in one update"),
-    ("learning rate", "学习率", "the step size of each update"),
-    ("loss / accuracy", "损失 / 准确率", "what training lowers / the share classified right"),
-    ("validation set", "验证集", "held-out reviews to watch for overfitting"),
-    ("overfitting", "过拟合", "training accuracy climbing while validation stalls or falls"),
-    ("early stopping", "提前停止", "stop when validation has not improved for a few epochs"),
-    ("dropout", "随机失活", "zeroing random units while training, against overfitting"),
-    ("transfer learning", "迁移学习", "starting from vectors learned on other data"),
-    ("freezing / fine-tuning", "冻结 / 微调", "keep pretrained weights fixed / let them train"),
-    ("sigmoid / tanh / softmax", "sigmoid / tanh / softmax", "squash to (0, 1) / (−1, 1) / a "
-     "probability distribution"),
-    ("logits", "logits（未归一化得分）", "scores before softmax"),
-    ("temperature", "温度", "divides logits before sampling: low = safe, high = surprising"),
-    ("character-level model", "字符级模型", "predicts the next character instead of the next "
-     "word"),
-    ("sentiment analysis", "情感分析", "is this review positive or negative?"),
+    ("one-hot encoding", "独热编码", N_("a vector of vocabulary length with a single 1; no notion "
+     "of similarity")),
+    ("integer encoding / sparse ids", "整数编码", N_("each word replaced by its id in the "
+     "vocabulary")),
+    ("vocabulary", "词汇表", N_("the words the model knows; the rest become <UNK>")),
+    ("tokenisation", "分词", N_("splitting text into words (or characters)")),
+    ("padding ('pre' / 'post')", "填充（前 / 后）", N_("adding id 0 so every review has the same "
+     "length, before or after the words")),
+    ("truncating", "截断", N_("cutting reviews longer than maxlen, at the start or the end")),
+    ("masking", "掩码", N_("telling later layers to skip the padded steps")),
+    ("word embedding", "词嵌入", N_("a short dense vector for each word, learned or pretrained")),
+    ("embedding matrix", "嵌入矩阵", N_("the (vocabulary × dimension) table an Embedding layer "
+     "looks rows up in")),
+    ("cosine similarity", "余弦相似度", N_("u·v / (|u||v|): 1 same direction, 0 unrelated")),
+    ("analogy", "类比", N_("a is to b as c is to ?, answered by b − a + c")),
+    ("principal component analysis (PCA)", "主成分分析", N_("a linear projection to 2 or 3 axes "
+     "that keep the most variance")),
+    ("GloVe", "GloVe 全局词向量", N_("pretrained vectors from global word co-occurrence counts")),
+    ("global average pooling", "全局平均池化", N_("the mean over time steps: order is ignored")),
+    ("recurrent neural network (RNN)", "循环神经网络", N_("a layer that reads a sequence one step "
+     "at a time, carrying a hidden state")),
+    ("hidden state", "隐藏状态", N_("h_t, the RNN's memory after step t")),
+    ("time step", "时间步", N_("one position in the sequence")),
+    ("weight sharing", "权值共享", N_("the same W and b at every time step")),
+    ("backpropagation through time", "随时间反向传播", N_("gradients flowing back through "
+     "every step")),
+    ("vanishing gradient", "梯度消失",
+     N_("gradients shrinking step after step, so early words stop "
+     "mattering")),
+    ("exploding gradient", "梯度爆炸", N_("gradients growing step after step")),
+    ("long short-term memory (LSTM)", "长短期记忆网络", N_("an RNN with a cell state and gates")),
+    ("cell state (the conveyor belt)", "细胞状态（传送带）",
+     N_("c_t, carried along with only small "
+     "gated edits")),
+    ("forget gate", "遗忘门", N_("f_t: how much of the old cell state to keep")),
+    ("input gate", "输入门", N_("i_t: how much of the candidate to write")),
+    ("candidate", "候选值", N_("g_t (often c̃_t): the new content proposed by tanh; the lesson "
+                              "calls it 更新门 / 当前状态门, a name this app keeps for the GRU")),
+    ("output gate", "输出门", N_("o_t: how much of tanh(c_t) to show as h_t")),
+    ("gated recurrent unit (GRU)", "门控循环单元", N_("a lighter gated RNN with update and reset "
+     "gates")),
+    ("update gate / reset gate", "更新门 / 重置门", N_("the GRU's two gates (the lesson's "
+                                                  "更新门 for the LSTM is the candidate here)")),
+    ("bidirectional", "双向", N_("one RNN reads forwards, another backwards; outputs joined")),
+    ("stacked layers", "堆叠", N_("an RNN reading the sequence of another's outputs")),
+    ("return_sequences", "返回完整序列", N_("output h at every step, not only the last")),
+    ("stateful", "有状态", N_("keep the state between batches (used to generate text)")),
+    ("parameters", "参数", N_("the trainable numbers; model.summary() counts them")),
+    ("epoch / batch", "轮次 / 批次", N_("one pass over the data / the reviews in one update")),
+    ("learning rate", "学习率", N_("the step size of each update")),
+    ("loss / accuracy", "损失 / 准确率", N_("what training lowers / the share classified right")),
+    ("validation set", "验证集", N_("held-out reviews to watch for overfitting")),
+    ("overfitting", "过拟合", N_("training accuracy climbing while validation stalls or falls")),
+    ("early stopping", "提前停止", N_("stop when validation has not improved for a few epochs")),
+    ("dropout", "随机失活", N_("zeroing random units while training, against overfitting")),
+    ("transfer learning", "迁移学习", N_("starting from vectors learned on other data")),
+    ("freezing / fine-tuning", "冻结 / 微调",
+     N_("keep pretrained weights fixed / let them train")),
+    ("sigmoid / tanh / softmax", "sigmoid / tanh / softmax",
+     N_("squash to (0, 1) / (−1, 1) / a "
+     "probability distribution")),
+    ("logits", "logits（未归一化得分）", N_("scores before softmax")),
+    ("temperature", "温度", N_("divides logits before sampling: low = safe, high = surprising")),
+    ("character-level model", "字符级模型", N_("predicts the next character instead of the next "
+     "word")),
+    ("sentiment analysis", "情感分析", N_("is this review positive or negative?")),
 )
 
-# The lesson's own sentences for the views that show them, so a reader can put the tutorial and
-# the page side by side (in the lesson's terms; shown in the reader's language). The lesson
+# The lesson's sentences for the views that show them, so a reader can put the tutorial and
+# the page side by side: what it says there, in its terms and images (the goldfish, the
+# conveyor belt), shown in the reader's language. Its exact wording is not shipped with this
+# app; these say the same, and the Chinese uses the tutorial's terms. The lesson
 # names the candidate g the 更新门 / 当前状态门; this app calls it the candidate (候选值)
 # and keeps 更新门 for the GRU's update gate, as the glossary says.
 SAYINGS: dict[str, str] = {

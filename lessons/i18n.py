@@ -74,5 +74,7 @@ def _(text: str, /, **params) -> str:
 def explain(error: Exception) -> str:
     """An explainer's error in the reader's language (its English message if it has none)."""
     if isinstance(error, Explained):
-        return _(error.template, **error.params)
+        params = {k: explain(v) if isinstance(v, Explained) else v
+                  for k, v in error.params.items()}
+        return _(error.template, **params)
     return str(error)

@@ -134,8 +134,10 @@ def restore_fields(fields: Sequence[Field]) -> list[str]:
 
 
 def query(fields: Sequence[Field]) -> dict[str, str]:
-    """The URL parameters of `fields` whose widgets hold a value now."""
-    return {f.name: f.write(st.session_state[f.key]) for f in fields if f.key in st.session_state}
+    """The URL parameters of `fields` whose widgets hold a value now (empty text left out)."""
+    written = {f.name: f.write(st.session_state[f.key]) for f in fields
+               if f.key in st.session_state}
+    return {name: value for name, value in written.items() if value != ""}
 
 
 def publish(common: Sequence[Field] = ()) -> dict[str, str]:

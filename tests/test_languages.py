@@ -1,5 +1,5 @@
-"""Every page in both languages under AppTest: no exception, and in Chinese mode at least 90 %
-of the text a reader reads is Chinese (measured as tests/language.py says)."""
+"""Every page in both languages under AppTest, run through app.py: no exception, and in
+Chinese mode at least 90 % of the text a reader reads is Chinese (tests/language.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ TIMEOUT = 240  # a page that imports TensorFlow and traces a review on a busy 2-
 
 
 def render(path: str, lang: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+    """The page as the app shows it (app.py: sidebar, navigation, then the page)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params["lang"] = lang
-    return at.run()
+    at.run()
+    if path != "lessons/home.py":
+        at.switch_page(path).run()
+    return at
 
 
 @pytest.mark.slow
