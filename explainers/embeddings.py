@@ -261,7 +261,7 @@ def parse_words(text: str, limit: int = 200) -> list[str]:
 # --------------------------------------------------------------------------- GloVe
 
 
-class GloveUnavailable(Explained, data.DataUnavailable):
+class GloveUnavailable(data.DataUnavailable):  # an Explained error, as every DataUnavailable
     """The GloVe package is not installed; the message says how to get it."""
 
     def __init__(self) -> None:
