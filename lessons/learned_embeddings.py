@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from explainers import data, embeddings, transfer
 from explainers.embeddings import WordVectors
@@ -25,7 +26,7 @@ EXTREMES = 6  # words labelled at each end of the push on the map
 PUSH_LISTED = 10  # words listed at each end of the push under the map
 MAP_STEP = 100  # the map slider's step, and its fewest words
 MAP_WORDS = 400  # words on the map at first
-MAP_HEIGHT = 560  # px (x1.3 in projector mode): the map, title to axis, on the first screen
+MAP_HEIGHT = 500  # px (x1.3 in projector mode): the map, title to axis, on the first screen
 MODEL_KEY = "embeddings_model"  # the model picker's widget key
 WORDS_KEY = "embeddings_words"  # the sentiment words compared
 WORD_KEY = "embeddings_word"  # another word typed by the reader
@@ -57,7 +58,7 @@ LINK = links.Link(  # ?model=shipped&words=great,awful&word=oscar&map=400
     links.Field("model", MODEL_KEY, model_code),
     links.Field("words", WORDS_KEY, sentiment_words, ",".join),
     links.text("word", WORD_KEY, limit=WORD_LIMIT),
-    links.number("map", MAP_KEY, MAP_STEP, N_PUSH),
+    links.choice("map", MAP_KEY, range(MAP_STEP, N_PUSH + 1, MAP_STEP)),  # the slider's stops
 )
 
 
@@ -106,13 +107,11 @@ def analyse_quick(trained: transfer.QuickModel, config: transfer.QuickConfig) ->
     numbers = {"reviews": trained.train_reviews, "epochs": config.epochs,
                "run": trained.result.epochs_run, "accuracy": trained.test_accuracy,
                "tested": trained.test_reviews}
-    if trained.result.stopped:
-        return Inspected(learned, N_("pooling model trained here ({reviews:,} reviews, stopped "
-                                     "by you after {run} of {epochs} epochs, test accuracy "
-                                     "{accuracy:.4f} on {tested:,} reviews)"), numbers)
-    return Inspected(learned, N_("pooling model trained here ({reviews:,} reviews, {epochs} "
-                                 "epochs, test accuracy {accuracy:.4f} on {tested:,} reviews)"),
-                     numbers)
+    return Inspected(learned, N_(
+        "pooling model trained here ({reviews:,} reviews, stopped by you after {run} of {epochs} "
+        "epochs, test accuracy {accuracy:.4f} on {tested:,} reviews)") if trained.result.stopped
+        else N_("pooling model trained here ({reviews:,} reviews, {epochs} epochs, test "
+                "accuracy {accuracy:.4f} on {tested:,} reviews)"), numbers)
 
 
 def map_figure(projection: embeddings.Projection, push: np.ndarray) -> go.Figure:
@@ -181,9 +180,9 @@ def quick_section(config: transfer.QuickConfig) -> Inspected | None:
     return kept
 
 
-def model_section() -> Inspected | None:
-    """The picked model's embedding, or None (with the reason) when there is none yet."""
-    picker, status = st.columns([2, 3], vertical_alignment="bottom")
+def model_section(picker: DeltaGenerator, status: DeltaGenerator) -> Inspected | None:
+    """The picked model's embedding, or None (with the reason in `status`) when there is
+    none yet; the picker is drawn in `picker`."""
     with picker:
         source = model_picker.pick_model(_("Model"), key=MODEL_KEY, extra={QUICK: _(QUICK_LABEL)})
     try:
@@ -205,17 +204,17 @@ def model_section() -> Inspected | None:
     return inspected
 
 
-def map_section(learned: transfer.LearnedEmbedding) -> None:
-    """The map of the most frequent words, then the plotted words that push hardest."""
+def map_section(learned: transfer.LearnedEmbedding, size: DeltaGenerator) -> None:
+    """The map of the most frequent words (how many: a slider in `size`), then the plotted
+    words that push hardest."""
     vectors = learned.vectors
     most = min(N_PUSH, len(vectors), len(learned.push))
-    head, size = st.columns([3, 2], vertical_alignment="bottom")
-    head.header(_("The learned vectors, coloured by their push"))
     n_map = most
     if most > MAP_STEP:  # a link may ask for more words than this model has pushes for
         st.session_state[MAP_KEY] = min(st.session_state.get(MAP_KEY, MAP_WORDS), most)
         n_map = size.slider(_("Most frequent words to plot"), MAP_STEP, most, step=MAP_STEP,
                             key=MAP_KEY)
+    st.header(_("The learned vectors, coloured by their push"))
     projection = vectors.pca(vectors.words[:n_map], 2)
     push = learned.push[:n_map]  # (n_map,) the plotted words' pushes: pca keeps their order
     ui.chart(map_figure(projection, push), height=MAP_HEIGHT)
@@ -229,21 +228,19 @@ def map_section(learned: transfer.LearnedEmbedding) -> None:
     order = np.argsort(push)
     ends = {_("Most negative push"): order[:PUSH_LISTED],
             _("Most positive push"): order[::-1][:PUSH_LISTED]}
-    st.table(pd.DataFrame({_("words (push)"): [
-        ", ".join(f"{ui.inert(vectors.words[i])} ({push[i]:+.2f})" for i in rows)
-        for rows in ends.values()]}, index=list(ends)))
+    st.table(pd.DataFrame({end: [f"{ui.inert(vectors.words[i])} ({push[i]:+.2f})" for i in rows]
+                           for end, rows in ends.items()}), hide_index=True)
 
 
 def unknown_word(word: str, vectors: WordVectors) -> str:
     """Why a typed word has no learned vector, with close spellings (Markdown-safe)."""
-    close = vectors.suggest(word)
+    close, word = vectors.suggest(word), ui.inert(word, WORD_LIMIT)
     if close:
         return _("'{word}' is not in the vocabulary of this model: only its own words have "
-                 "learned vectors. Did you mean: {close}?", word=ui.inert(word, WORD_LIMIT),
-                 close=", ".join(ui.inert(w) for w in close))
+                 "learned vectors. Did you mean: {close}?", word=word, close=", ".join(
+                     map(ui.inert, close)))
     return _("'{word}' is not in the vocabulary of this model: only its own words have learned "
-             "vectors. No close spelling among its most frequent words.",
-             word=ui.inert(word, WORD_LIMIT))
+             "vectors. No close spelling among its most frequent words.", word=word)
 
 
 def neighbours_section(vectors: WordVectors, glove: WordVectors | None) -> None:
@@ -286,9 +283,10 @@ def neighbours_section(vectors: WordVectors, glove: WordVectors | None) -> None:
 st.title(_("Learned embeddings"))
 st.caption(_("A sentiment model's Embedding rows are word vectors too: what did they learn?"))
 LINK.restore()
-inspected = model_section()
+picker_cell, size_cell, status_cell = st.columns([5, 3, 4], vertical_alignment="bottom")
+inspected = model_section(picker_cell, status_cell)
 if inspected is not None:
-    map_section(inspected.learned)
+    map_section(inspected.learned, size_cell)
     glove = ui.available(ui.glove)
     neighbours_section(inspected.learned.vectors, None if glove is None else glove.vectors)
 ui.notice(_(

@@ -32,7 +32,7 @@ ORDER = tuple(transfer.WAYS)  # the order run_transfer trains them in
 CURVES_HEIGHT = 420  # px (x1.3 in projector mode): the curves under the settings, first screen
 
 LINK = links.Link(  # ?reviews=500&epochs=10
-    links.number("reviews", REVIEWS_KEY, REVIEWS[0], REVIEWS[1]),
+    links.choice("reviews", REVIEWS_KEY, range(REVIEWS[0], REVIEWS[1] + 1, REVIEWS[2])),
     links.number("epochs", EPOCHS_KEY, *EPOCHS),
 )
 
@@ -65,8 +65,10 @@ def accuracy_figure(histories: dict[str, dict[str, list[float]]]) -> go.Figure:
             x=x, y=history["accuracy"], mode="lines", legendgroup=way, name=name,
             showlegend=False, line={"color": COLOURS[way], "dash": "dot"},
             hovertemplate=_("{way} · training", way=name) + ": %{y:.3f}<extra></extra>"))
+    epochs = max((len(h["val_accuracy"]) for h in histories.values()), default=0)
     curves.update_layout(title=_("Accuracy per epoch (solid: validation, dotted: training)"),
                          xaxis_title=_("epoch"), yaxis_title=_("accuracy"),
+                         xaxis={"tick0": 1, "dtick": 1 if epochs <= 15 else 5},  # whole epochs
                          legend={"orientation": "h", "y": -0.2})
     return curves
 

@@ -105,9 +105,9 @@ def test_learned_embeddings_shipped_model():
     at.text_input(key="embeddings_word").set_value("grate").run()
     assert "'grate' is not in the vocabulary" in shown(at.error[0].value)
     at.slider(key="embeddings_map_words").set_value(100).run()
-    pushes = next(t.value for t in at.table if "words (push)" in t.value.columns)
-    lists = [shown(text) for text in pushes["words (push)"]]
-    assert list(pushes.index) == ["Most negative push", "Most positive push"]
+    pushes = next(t.value for t in at.table if "Most negative push" in t.value.columns)
+    assert list(pushes.columns) == ["Most negative push", "Most positive push"]
+    lists = [", ".join(shown(item) for item in pushes[end]) for end in pushes.columns]
     listed = {item.rsplit(" (", 1)[0] for text in lists for item in text.split(", ")}
     plotted = runs.load_shipped().input_format.vocabulary.words[:100]
     assert len(lists) == 2 and len(listed) == 20 and listed <= set(plotted)  # the map's words
