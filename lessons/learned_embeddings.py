@@ -68,8 +68,8 @@ class Inspected:
     numbers, worded in the reader's language when shown."""
 
     learned: transfer.LearnedEmbedding
-    about: str
-    params: dict = field(default_factory=dict)
+    about: str  # an English N_ template ("shipped {name}, test accuracy {accuracy:.4f}")
+    params: dict = field(default_factory=dict)  # its numbers, and names already escaped
 
     def label(self) -> str:
         return _(self.about, **self.params)
