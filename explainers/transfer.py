@@ -12,6 +12,9 @@ initialised from GloVe and frozen, (3) initialised from GloVe and fine-tuned. Th
 the lesson's GlobalAveragePooling1D classifier with a 50-wide Embedding (GloVe's width) and
 <PAD> masked, so the average is over the review's words only. Training goes through
 `training.train`; the models are built by `models.build_model`.
+
+What a page shows is English marked with `N_` (the ways' names, `TransferProblem`'s messages),
+so the page can say it in the reader's language.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from explainers import data, embeddings, live, models, training
 from explainers.embeddings import WordVectors
+from explainers.i18n import N_, Explained
 
 SENTIMENT_WORDS = (  # the words the page compares, in the order it shows them
     "great", "excellent", "wonderful", "awful", "terrible", "boring", "worst", "funny",
@@ -33,10 +37,28 @@ QUICK_TEST_REVIEWS = 5_000  # test reviews the quick model is scored on
 SECONDS_PER_BATCH = 0.015  # measured on 2 busy CPU cores, the pooling model, batch 32
 SECONDS_PER_MODEL = 3  # building, tracing and testing each model
 WAYS = {  # way -> how the page names it
-    "random": "Random embedding, learned from scratch",
-    "frozen": "GloVe, frozen",
-    "finetuned": "GloVe, fine-tuned",
+    "random": N_("Random embedding, learned from scratch"),
+    "frozen": N_("GloVe, frozen"),
+    "finetuned": N_("GloVe, fine-tuned"),
 }
+MOST_TRAIN_REVIEWS = 20_000  # leaves 5,000 of IMDB's 25,000 for validation
+MESSAGES = {  # TransferProblem code -> the English message, filled with its parameters
+    "train_reviews": N_("Train on 1 to {most:,} reviews, not {n:,}."),
+    "epochs": N_("Train for at least 1 epoch, not {epochs}."),
+    "too_few_reviews": N_("This IMDB training split has only {have:,} reviews; these settings "
+                          "need {need:,} ({train:,} to train on and {validation:,} to validate "
+                          "with). Choose fewer training reviews."),
+    "no_embedding": N_("This model has no Embedding layer, so it has no word vectors to show."),
+}
+
+
+class TransferProblem(Explained, ValueError):
+    """Settings, data or a model this module cannot use: `code` says why (a key of
+    MESSAGES), `params` hold the numbers of the message."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        super().__init__(MESSAGES[code], **params)
 
 
 # --------------------------------------------------------------------------- learned vectors
@@ -82,7 +104,7 @@ class LearnedEmbedding:
 
     vectors: WordVectors  # the vocabulary's rows of the Embedding
     push: np.ndarray  # (n_push,) `word_push` of the n_push most frequent words
-    label: str  # which model, for the page
+    label: str  # which model (a name for the page to key its own wording by)
 
 
 def embedding_weights(model) -> np.ndarray:
@@ -92,7 +114,7 @@ def embedding_weights(model) -> np.ndarray:
     for layer in model.layers:
         if isinstance(layer, keras.layers.Embedding):
             return np.asarray(layer.get_weights()[0], dtype=np.float32)
-    raise ValueError("this model has no Embedding layer")
+    raise TransferProblem("no_embedding")
 
 
 def analyse_model(
@@ -177,10 +199,19 @@ class TransferConfig:
     seed: int = 0  # weights and shuffling
 
     def __post_init__(self) -> None:
-        if not 1 <= self.train_reviews <= 20_000:
-            raise ValueError("train_reviews must be between 1 and 20,000")
+        if not 1 <= self.train_reviews <= MOST_TRAIN_REVIEWS:
+            raise TransferProblem("train_reviews", most=MOST_TRAIN_REVIEWS, n=self.train_reviews)
         if self.epochs < 1:
-            raise ValueError("epochs must be at least 1")
+            raise TransferProblem("epochs", epochs=self.epochs)
+
+
+def check_fits(config: TransferConfig, available: int) -> None:
+    """Raise TransferProblem when `available` training reviews cannot hold the training
+    subset and the validation reviews (both are cut from the training split)."""
+    need = config.train_reviews + config.validation_reviews
+    if need > available:
+        raise TransferProblem("too_few_reviews", have=available, need=need,
+                              train=config.train_reviews, validation=config.validation_reviews)
 
 
 @dataclass
@@ -221,9 +252,8 @@ def run_transfer(
     one live job shows the three one after another. After Stop, the way being trained is
     scored as trained so far and the ways after it are left out.
     """
+    check_fits(config, len(imdb.x_train))
     n, n_val = config.train_reviews, config.validation_reviews
-    if n + n_val > len(imdb.x_train):
-        raise ValueError(f"only {len(imdb.x_train):,} training reviews")
     x = np.concatenate([imdb.x_train[:n], imdb.x_train[-n_val:]])  # (n + n_val, maxlen)
     y = np.concatenate([imdb.y_train[:n], imdb.y_train[-n_val:]])  # (n + n_val,)
     lengths = np.concatenate([imdb.lengths["train"][:n], imdb.lengths["train"][-n_val:]])
@@ -261,7 +291,7 @@ def train_three_ways(config: TransferConfig,
                      reporter: live.Reporter = live.QUIET) -> dict[str, WayResult]:
     """`run_transfer` as a live job's work: it loads IMDB and GloVe itself."""
     imdb = data.load_imdb(data.ImdbConfig())
-    matrix, _ = glove_matrix(imdb.vocabulary, embeddings.load_glove().vectors)
+    matrix, _coverage = glove_matrix(imdb.vocabulary, embeddings.load_glove().vectors)
     return run_transfer(config, imdb, matrix, reporter=reporter)
 
 
@@ -284,7 +314,7 @@ class Scarcity:
 def scarcity(config: TransferConfig, imdb: data.ImdbData, glove: WordVectors) -> Scarcity:
     """What `config`'s training subset lacks and GloVe brings (see `unseen_share`)."""
     vocabulary = imdb.vocabulary
-    _, coverage = glove_matrix(vocabulary, glove)
+    _matrix, coverage = glove_matrix(vocabulary, glove)
     subset = imdb.x_train[:config.train_reviews]  # (train_reviews, maxlen)
     seen = int(np.unique(subset[subset > data.UNUSED]).size)
     unseen = unseen_share(subset, imdb.x_test[:config.test_reviews])

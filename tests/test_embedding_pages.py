@@ -36,6 +36,11 @@ def fresh_imdb_cache():
     ui._imdb.clear()
 
 
+def neighbours_table(at: AppTest):
+    """The learned embeddings page's table of neighbours (a DataFrame of Markdown cells)."""
+    return next(t.value for t in at.table if "word" in t.value.columns)
+
+
 def finish_job(at: AppTest, key: str) -> None:
     """Wait for this session's live job under `key`, then redraw the page."""
     job = at.session_state[key]
@@ -94,14 +99,15 @@ def test_learned_embeddings_shipped_model():
     at = run("learned_embeddings.py")
     assert at.selectbox(key="embeddings_model").value == "shipped"
     assert "Inspecting the shipped LSTM" in at.success[0].value
-    table = next(m.value for m in at.markdown if m.value.startswith("| word"))
-    rows = table.splitlines()
-    assert "GloVe's neighbours, same vocabulary" in rows[0]
-    assert rows[2].startswith("| **great** |") and rows[3].startswith("| **excellent** |")
+    table = neighbours_table(at)
+    assert "GloVe's neighbours, same vocabulary" in table.columns
+    assert list(table["word"][:2]) == ["**great**", "**excellent**"]
     at.text_input(key="embeddings_word").set_value("grate").run()
     assert "'grate' is not in the vocabulary" in shown(at.error[0].value)
     at.slider(key="embeddings_map_words").set_value(100).run()
-    lists = [shown(m.value).split(":** ")[1] for m in at.markdown if "push:**" in m.value]
+    pushes = next(t.value for t in at.table if "Most negative push" in t.value.columns)
+    assert list(pushes.columns) == ["Most negative push", "Most positive push"]
+    lists = [", ".join(shown(item) for item in pushes[end]) for end in pushes.columns]
     listed = {item.rsplit(" (", 1)[0] for text in lists for item in text.split(", ")}
     plotted = runs.load_shipped().input_format.vocabulary.words[:100]
     assert len(lists) == 2 and len(listed) == 20 and listed <= set(plotted)  # the map's words
@@ -207,9 +213,7 @@ def test_learned_embeddings_reads_the_current_lab_run():
     assert at.selectbox(key="embeddings_model").value == f"run:{run_id}"
     assert "tiny test run" in at.success[0].value and "38 words × 4 dimensions" in (
         at.success[0].value)
-    table = next(m.value for m in at.markdown if m.value.startswith("| word"))
-    assert [r.split("|")[1].strip() for r in table.splitlines()[2:5]] == [
-        "**great**", "**excellent**", "**awful**"]
+    assert list(neighbours_table(at)["word"][:3]) == ["**great**", "**excellent**", "**awful**"]
     at.text_input(key="embeddings_word").set_value("[Great](http://e.vil) <b>").run()
     (error,) = at.error  # the typed word is echoed as typed (lower-cased), never as markup
     assert "'[great](http://e.vil) <b>' is not in the vocabulary" in shown(error.value)
