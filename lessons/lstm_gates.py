@@ -137,7 +137,7 @@ def traced_review() -> View | None:
         if st.session_state.get(LAYER_KEY, 0) >= len(layers):  # a link to a deeper model
             st.session_state[LAYER_KEY] = len(layers) - 1
         index = st.selectbox(_("Layer and direction"), range(len(layers)), key=LAYER_KEY,
-                             format_func=lambda k: draw.layer_label(layers[k], _))
+                             format_func=[draw.layer_label(lt, _) for lt in layers].__getitem__)
     return View(key, model, review, result, layers[index].trace, index, real)
 
 
@@ -199,12 +199,12 @@ def step_section(view: View, unit: int) -> int:
 def heatmap_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("Every unit at every token"))
     values, tokens, units = view.values, view.review.tokens, view.trace.units
-    order_by = st.radio(_("Order units by"), tuple(ORDERS), format_func=lambda c: _(ORDERS[c]),
-                        horizontal=True, key=ORDER_KEY)
+    order_by = st.radio(_("Order units by"), tuple(ORDERS), horizontal=True, key=ORDER_KEY,
+                        format_func={c: _(label) for c, label in ORDERS.items()}.get)
     order = np.arange(units)
     if order_by == "change":
         order = np.argsort(-gates.unit_change(view.trace, "c"), kind="stable")
-    tabs = st.tabs([_(label) for label in draw.QUANTITIES.values()])
+    tabs = st.tabs(list(draw.quantity_names(_).values()))
     for tab, name in zip(tabs, draw.QUANTITIES, strict=True):
         with tab:
             ui.chart(draw.heatmap(values[name], name, order, tokens, step, unit, _),
@@ -223,7 +223,7 @@ def span_section(view: View, step: int) -> None:
         reset_with(SPAN_KEY, (view.context, step), (max(0, step - 2), step))  # follows step
         span = cols[0].slider(_("Span of tokens"), 0, len(tokens) - 1, key=SPAN_KEY)
     span_of = cols[1].selectbox(_("State"), ["h", "c"], key=SPAN_OF_KEY,
-                                format_func=lambda q: _(draw.QUANTITIES[q]))
+                                format_func=draw.quantity_names(_).get)
     chosen = view.values[span_of]  # (T, units)
     low, high, start = draw.threshold_range(chosen, THRESHOLD_STEP, ON_PERCENTILE)
     reset_with(THRESHOLD_KEY, (view.context, span_of), start)  # again for each state
@@ -241,7 +241,7 @@ def span_section(view: View, step: int) -> None:
 def colour_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("The text coloured by one unit"))
     name = st.selectbox(_("Colour by"), list(draw.QUANTITIES), index=4, key=COLOUR_KEY,
-                        format_func=lambda q: _(draw.QUANTITIES[q]))
+                        format_func=draw.quantity_names(_).get)
     series = view.values[name][:, unit]  # (T,)
     st.markdown(draw.coloured_tokens(view.review.tokens, step, series, name, unit, _),
                 unsafe_allow_html=True)
@@ -253,7 +253,7 @@ def colour_section(view: View, step: int, unit: int) -> None:
 def saturation_section(view: View) -> None:
     st.subheader(_("Gate saturation"))
     over = st.radio(_("Count over"), tuple(POOLS), horizontal=True, key=POOL_KEY,
-                    format_func=lambda c: _(POOLS[c], n=POOL_REVIEWS))
+                    format_func={c: _(label, n=POOL_REVIEWS) for c, label in POOLS.items()}.get)
     source, where = view.trace, _(POOLS["review"])
     if over == "test":
         location = corpus.locate_imdb()

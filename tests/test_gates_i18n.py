@@ -85,7 +85,7 @@ def test_a_linked_run_this_server_lacks_falls_back_to_the_shipped_model(tiny_imd
     assert not at.exception
     assert at.selectbox(key="gates_model").value == "shipped"
     (note,) = _link_notes(at)
-    assert "这台服务器上没有那个模型" in note
+    assert "链接中的模型在这里不可用" in note
 
 
 @needs_model
@@ -103,6 +103,17 @@ def test_in_chinese_the_diagram_widgets_and_notes_speak_chinese(tiny_imdb):
     captions = " ".join(c.value for c in at.caption)
     assert "“更新门”或“当前状态门”" in captions  # the lesson's name for the candidate, said once
     assert "true" not in captions.lower() and "True" not in captions
+
+
+@needs_model
+def test_bad_reviews_are_explained_in_chinese(tiny_imdb):
+    at = _open(lang="zh", source="upload")
+    assert any("请上传一个只含一篇影评的 .txt 文件" in i.value for i in at.info)
+    at.file_uploader(key="gates_upload").upload("a.txt", b"", "text/plain").run()
+    assert [e.value.split(": ", 1)[1] for e in at.error] == ["文件是空的：里面没有影评。"]
+    at = _open(lang="zh", source="text", text="Zzyzxq blorp quux")
+    assert not at.exception
+    assert any(e.value.startswith("这 3 个词都不在模型的") for e in at.error)
 
 
 def test_a_link_names_a_lab_run_and_its_layer(tiny_imdb):

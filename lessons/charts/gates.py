@@ -46,6 +46,11 @@ def english(text: str, /, **params) -> str:
     return text.format(**params) if params else text
 
 
+def quantity_names(_: Say = english) -> dict[str, str]:
+    """Each quantity's code -> its name, translated now (a widget's `format_func`)."""
+    return {name: _(label) for name, label in QUANTITIES.items()}
+
+
 def escaped(tokens) -> list[str]:
     """Tokens ready for Plotly text, which reads a subset of HTML."""
     return [html.escape(t) for t in tokens]

@@ -94,9 +94,10 @@ def pick_model(
     current = f"{RUN_KEY_PREFIX}{st.session_state.get(ui.CURRENT_RUN_KEY)}"
     default = (current if current in labels
                else SHIPPED_MODEL_KEY if SHIPPED_MODEL_KEY in labels else keys[0])
-    if st.session_state.get(key, default) not in labels:  # a linked run not on this server
-        st.info(_("That model is not on this server (a link from another machine, or a "
-                  "deleted run); showing {model} instead.", model=labels[default]), icon="🔗")
+    if st.session_state.get(key, default) not in labels:  # a link to a run not offered here
+        st.info(_("The linked model is not offered here (it is on another machine, was "
+                  "deleted, or is not one this page shows); showing {model} instead.",
+                  model=labels[default]), icon="🔗")
         st.session_state[key] = default
     choice = st.selectbox(label, keys, index=keys.index(default), format_func=labels.get,
                           key=key, help=help)

@@ -3,7 +3,8 @@ uploaded .txt file; each failure is said on the page, never raised.
 
 The IMDB reviews are `ui.imdb_reviews` (one copy per server); an upload is checked by
 `reviews.review_from_upload`, and its file name is echoed inert. The source is a stable code
-(`SOURCES`), so a link (`link_fields`) names it the same way in both languages.
+(`SOURCES`), so a link (`link_fields`) names it the same way in both languages; its labels
+are translated once per run (a `format_func` may be called outside the run, by AppTest).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def verdict(label: int) -> str:
 def choose_review(prefix: str, example: str = EXAMPLE) -> tuple[str, int | None] | None:
     """(review text, true label or None), or None after saying what is wrong. Without the
     IMDB data the example stands in. Widget keys: {prefix}_source, _review, _text, _upload."""
-    source = st.radio(_("Review"), tuple(SOURCES), format_func=lambda code: _(SOURCES[code]),
-                      horizontal=True, key=f"{prefix}_source")
+    source = st.radio(_("Review"), tuple(SOURCES), horizontal=True, key=f"{prefix}_source",
+                      format_func={code: _(label) for code, label in SOURCES.items()}.get)
     if source == "imdb":
         loaded = ui.available(ui.imdb_reviews, "test")
         if loaded is None:
