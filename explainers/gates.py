@@ -29,18 +29,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from explainers import cells
+from explainers.i18n import N_, Explained
 
 SATURATED_LOW, SATURATED_HIGH = 0.1, 0.9  # Karpathy, Johnson & Fei-Fei (2015), figure 3
 SATURATED_SHARE = 0.1  # a unit's gate counts as saturated when shut or open this often
 STATES = ("c", "h")  # the quantities a cell carries from step to step (c: LSTM only)
 
 
-class UnsupportedModel(ValueError):
-    """The model holds a layer the tracer cannot recompute; the message names it."""
+UNSUPPORTED = {  # UnsupportedModel code -> the English message, filled with its parameters
+    "not_recurrent": N_("{kind} is not an LSTM, GRU or SimpleRNN layer"),
+    "one_direction": N_("{kind} is not an LSTM, GRU or SimpleRNN layer (pass its "
+                        "forward_layer or backward_layer)"),
+    "after_reduction": N_("{name} comes after the sequence was reduced"),
+    "bidirectional_wraps": N_("Bidirectional {name} wraps {kind}"),
+    "layer": N_("layer {name} ({kind}) cannot be traced; the gates page handles Embedding, "
+                "LSTM/GRU/SimpleRNN (also Bidirectional), Dropout, pooling and Dense layers"),
+    "merge_mode": N_("Bidirectional merge_mode={mode} is not supported"),
+    "outputs": N_("the model has {outputs} outputs; 1 or 2 are understood"),
+    "no_recurrent": N_("the model has no LSTM, GRU or SimpleRNN layer to trace"),
+    "sequence_out": N_("the model returns a sequence, not one prediction"),
+}
+
+
+class UnsupportedModel(Explained, ValueError):
+    """The model holds a layer the tracer cannot recompute: `code` (a key of UNSUPPORTED)
+    says why, `params` name the layer."""
+
+    def __init__(self, code: str, **params: Any):
+        self.code = code
+        super().__init__(UNSUPPORTED[code], **params)
 
 
 # --------------------------------------------------------------------------- activations
@@ -165,11 +187,8 @@ class CellWeights:
     def from_layer(cls, layer) -> CellWeights:
         kind = cells.kind_of(layer)
         if kind is None:
-            raise UnsupportedModel(
-                f"{type(layer).__name__} is not an LSTM, GRU or SimpleRNN layer"
-                + (" (pass its forward_layer or backward_layer)" if _is_bidirectional(layer)
-                   else "")
-            )
+            raise UnsupportedModel("one_direction" if _is_bidirectional(layer)
+                                   else "not_recurrent", kind=type(layer).__name__)
         cell = layer.cell
         k = cells.cell(kind).blocks
         units = cell.units

@@ -35,6 +35,7 @@ import numpy as np
 
 from explainers import paths
 from explainers.data import Vocabulary
+from explainers.i18n import N_, Explained
 from explainers.models import ModelConfig, describe
 from explainers.reviews import InputFormat
 
@@ -47,8 +48,21 @@ SHIPPED_RUN = "lstm_sentiment"  # the shipped LSTM's run folder under assets/
 SHIPPED_FOLDER = paths.ASSETS / SHIPPED_RUN
 
 
-class RunDamaged(RuntimeError):
-    """A run folder exists but its files cannot be read; the message says which."""
+DAMAGE = {  # RunDamaged code -> the English message, filled with the error's parameters
+    "missing": N_("run {run_id}: {file} is missing"),
+    "record": N_("run {run_id}: {file} is damaged or incomplete ({why}); it was skipped"),
+    "vocabulary": N_("run {run_id}: {file} is damaged ({why})"),
+    "model": N_("run {run_id}: {file} cannot be loaded ({why})"),
+}
+
+
+class RunDamaged(Explained, RuntimeError):
+    """A run folder exists but its files cannot be read; the message says which (`code`, a
+    key of DAMAGE; `why` is the underlying error, as Python wrote it)."""
+
+    def __init__(self, code: str, **params: Any):
+        self.code = code
+        super().__init__(DAMAGE[code], **params)
 
 
 @dataclass
@@ -232,7 +246,7 @@ def read_record(folder: Path, shipped: bool = False) -> RunRecord:
     try:
         spec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
         if not (folder / MODEL_FILE).is_file():
-            raise RunDamaged(f"run {run_id}: {MODEL_FILE} is missing")
+            raise RunDamaged("missing", run_id=run_id, file=MODEL_FILE)
         return RunRecord(
             run_id=run_id,
             created=float(spec["created"]),
@@ -257,10 +271,8 @@ def read_record(folder: Path, shipped: bool = False) -> RunRecord:
     except RunDamaged:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise RunDamaged(
-            f"run {run_id}: {RUN_FILE} is damaged or incomplete "
-            f"({type(error).__name__}: {error}); it was skipped"
-        ) from error
+        raise RunDamaged("record", run_id=run_id, file=RUN_FILE,
+                         why=f"{type(error).__name__}: {error}") from error
 
 
 def load_run(folder: Path, shipped: bool = False) -> TrainedModel:
@@ -274,12 +286,13 @@ def load_run(folder: Path, shipped: bool = False) -> TrainedModel:
         vocabulary = Vocabulary.from_file(folder / VOCAB_FILE)
         form = InputFormat.from_spec(record.data, vocabulary)
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise RunDamaged(f"run {record.run_id}: {VOCAB_FILE} is damaged ({error})") from error
+        raise RunDamaged("vocabulary", run_id=record.run_id, file=VOCAB_FILE,
+                         why=str(error)) from error
     try:
         model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True, compile=False)
     except Exception as error:  # a truncated or foreign file: say which run
-        raise RunDamaged(
-            f"run {record.run_id}: {MODEL_FILE} cannot be loaded ({error})") from error
+        raise RunDamaged("model", run_id=record.run_id, file=MODEL_FILE,
+                         why=str(error)) from error
     return TrainedModel(model, form, record)
 
 

@@ -39,12 +39,7 @@ class LayerTrace:
     layer: str  # the Keras layer's name
     position: int  # 1 = the first recurrent layer
     direction: str  # "forward" | "backward"
-    trace: Trace
-
-    @property
-    def label(self) -> str:
-        name = cells.display_name(self.trace.kind)
-        return f"{self.position}: {self.layer} ({name}, {self.direction})"
+    trace: Trace  # its name on screen: lessons.charts.gates.layer_label
 
 
 @dataclass
@@ -78,7 +73,7 @@ class Flow:
 
     def need_sequence(self, name: str) -> None:
         if not self.sequence:
-            raise UnsupportedModel(f"{name} comes after the sequence was reduced")
+            raise UnsupportedModel("after_reduction", name=name)
 
 
 # --------------------------------------------------------------------------- one op per kind
@@ -146,8 +141,8 @@ class BidirectionalOp:
     @classmethod
     def from_layer(cls, layer) -> BidirectionalOp:
         if cells.kind_of(layer.forward_layer) is None:
-            raise UnsupportedModel(f"Bidirectional {layer.name} wraps "
-                                   f"{type(layer.forward_layer).__name__}")
+            raise UnsupportedModel("bidirectional_wraps", name=layer.name,
+                                   kind=type(layer.forward_layer).__name__)
         return cls(layer.name, CellWeights.from_layer(layer.forward_layer),
                    CellWeights.from_layer(layer.backward_layer), layer.merge_mode,
                    bool(layer.return_sequences))
@@ -251,11 +246,7 @@ def op_for(layer) -> Op | None:
             return op_type.from_layer(layer)
     if type(layer).__name__ in SKIPPED:
         return None
-    raise UnsupportedModel(
-        f"layer {layer.name} ({type(layer).__name__}) cannot be traced; the gates page "
-        "handles Embedding, LSTM/GRU/SimpleRNN (also Bidirectional), Dropout, pooling and "
-        "Dense layers"
-    )
+    raise UnsupportedModel("layer", name=layer.name, kind=type(layer).__name__)
 
 
 def _merge(a: np.ndarray, b: np.ndarray, mode: str | None) -> np.ndarray:
@@ -267,7 +258,7 @@ def _merge(a: np.ndarray, b: np.ndarray, mode: str | None) -> np.ndarray:
         return (a + b) / 2.0
     if mode == "mul":
         return a * b
-    raise UnsupportedModel(f"Bidirectional merge_mode={mode!r} is not supported")
+    raise UnsupportedModel("merge_mode", mode=repr(mode))
 
 
 def _positive(out: np.ndarray, logits: bool) -> np.ndarray:
@@ -277,7 +268,7 @@ def _positive(out: np.ndarray, logits: bool) -> np.ndarray:
         return gates.sigmoid(column) if logits else column
     if out.shape[-1] == 2:
         return (gates.softmax(out) if logits else out)[:, 1]
-    raise UnsupportedModel(f"the model has {out.shape[-1]} outputs; 1 or 2 are understood")
+    raise UnsupportedModel("outputs", outputs=out.shape[-1])
 
 
 # --------------------------------------------------------------------------- the whole model
@@ -294,7 +285,7 @@ class ModelTracer:
         self.model = model
         self.ops: list[Op] = [op for op in map(op_for, model.layers) if op is not None]
         if not any(isinstance(op, (RecurrentOp, BidirectionalOp)) for op in self.ops):
-            raise UnsupportedModel("the model has no LSTM, GRU or SimpleRNN layer to trace")
+            raise UnsupportedModel("no_recurrent")
         self.mask_zero = any(isinstance(op, EmbeddingOp) and op.mask_zero for op in self.ops)
         self.causal = all(op.causal for op in self.ops)  # state at t sees tokens <= t only
         last = self.ops[-1]
@@ -311,7 +302,7 @@ class ModelTracer:
         for op in self.ops:
             op.apply(flow)
         if flow.sequence or flow.final is None:
-            raise UnsupportedModel("the model returns a sequence, not one prediction")
+            raise UnsupportedModel("sequence_out")
         prediction = float(_positive(flow.final, self.logits)[0])
         run, method = None, ""
         if running:

@@ -1,9 +1,9 @@
 """Inside the LSTM: step through the gates, cell state and prediction on any review.
 
 The gates come from `explainers.gates` and `explainers.tracer` (recomputed from the weights
-and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run, picked with
-`model_picker.pick_model`; the review becomes the model's input through its `reviews.InputFormat`.
-This page reads the widgets and draws with the figures of `lessons.charts.gates`.
+and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run (`model_picker`),
+the review becomes its input through its `reviews.InputFormat`. The choices sit beside the cell
+diagram, so diagram and step controls fill the first screen; `LINK` restores the view.
 """
 
 from __future__ import annotations
@@ -14,54 +14,52 @@ import numpy as np
 import streamlit as st
 
 from explainers import cells, corpus, gates, reviews, runs, tracer
-from lessons import ui
+from lessons import links, ui
 from lessons.charts import gates as draw
-from lessons.widgets import model_picker
+from lessons.i18n import N_, _, explain
+from lessons.widgets import model_picker, review_source
 from lessons.widgets.player import Player
-from lessons.widgets.review_source import choose_review
 
 KEYS = "gates"  # every widget key starts with it; tests and links address widgets by key
 MODEL_KEY, LAYER_KEY, UNIT_KEY = "gates_model", "gates_layer", "gates_unit"
 ORDER_KEY, COLOUR_KEY, POOL_KEY = "gates_order", "gates_colour", "gates_pool"
 SPAN_KEY, SPAN_OF_KEY, THRESHOLD_KEY = "gates_span", "gates_span_of", "gates_threshold"
-PLAYER = Player(KEYS, seconds=0.6, noun="token")  # 0.6 s: long enough to read the diagram
+PLAYER = Player(KEYS, seconds=0.6, noun=N_("token"))  # 0.6 s: long enough to read the diagram
 POOL_REVIEWS = 200  # test reviews pooled for gate saturation: ~46,000 tokens, ~2 s once
 TRUNCATED_SHOWN = 2_000  # cut-off tokens listed; the longest IMDB review has ~2,500 words
 ECHO_CHARS = 2_000  # user text echoed in Markdown: a whole span (maxlen tokens), an error
 THRESHOLD_STEP = 0.05  # the span threshold slider's step
 ON_PERCENTILE = 85  # the threshold starts where a unit is "on" for 15 % of all cells
-TITLE = "Inside the LSTM: gates, token by token · LSTM 门控逐词解析"
-INTRO = ("Keras never shows an LSTM's gates, so we recompute them from the layer's weights "
-         "(checked against Keras's own outputs to 1e-5). Pick a review and walk through it one "
-         "token at a time: what the forget gate keeps on the conveyor belt, what the input "
-         "gate writes, and what the model believes after each word.")
-NOTICE = ("the prediction curve moves most on words like 'wonderful' or 'awful', and the units "
-          "whose cell state jumps there are the ones the heatmaps sort to the top. The forget "
-          "gate usually sits above the input gate: each step the belt keeps most of what it "
-          "carries and writes only a little. A small sentiment model rarely drives its gates "
-          "to 0 or 1; Karpathy's character models, trained far longer, often do.")
+WINDOW = 20  # tokens shown either side of the current one above the diagram: about two lines
+LINKED_UNITS = 4_096  # a link's unit and layer are read up to here, then clamped to the model
+LINK = links.Link(model_picker.link_field("model", MODEL_KEY), *review_source.link_fields(KEYS),
+                  PLAYER.link_field("step"), links.number("unit", UNIT_KEY, 0, LINKED_UNITS),
+                  links.number("layer", LAYER_KEY, 0, LINKED_UNITS))
+POOLS = {"review": N_("this review"), "test": N_("the first {n} IMDB test reviews")}
+ORDERS = {"number": N_("unit number"), "change": N_("how much they change (most first)")}
+SAYINGS = ("conveyor_belt", "forget_gate", "input_gate", "output_gate")  # beside the diagram
+TITLE = N_("Inside the LSTM: gates, token by token")
+INTRO = N_("Keras never shows an LSTM's gates, so we recompute them from the layer's weights "
+           "(checked against Keras's own outputs to 1e-5). Pick a review and walk through it "
+           "one token at a time: what the forget gate keeps on the conveyor belt, what the "
+           "input gate writes, and what the model believes after each word.")
+CANDIDATE = N_("The lesson calls the candidate g the “update gate” or the “current-state gate”; "
+               "this app calls it the candidate, and keeps “update gate” for the GRU's.")
+NOTICE = N_("the prediction curve moves most on words like 'wonderful' or 'awful', and the "
+            "units whose cell state jumps there are the ones the heatmaps sort to the top. The "
+            "forget gate usually sits above the input gate: each step the belt keeps most of "
+            "what it carries and writes only a little. A small sentiment model rarely drives "
+            "its gates to 0 or 1; Karpathy's character models, trained far longer, often do.")
 
 
 # --------------------------------------------------------------------------- cached work
 
 
-@st.cache_resource(show_spinner="Reading the model's weights…", max_entries=4)
-def tracer_for(key: str) -> tracer.ModelTracer:
-    """The model's weights as NumPy, once per server per picker key."""
-    return tracer.ModelTracer(model_picker.trained_model(key).model)
-
-
-@st.cache_resource(show_spinner="Tracing every gate…", max_entries=32)
-def trace(key: str, ids: tuple[int, ...]) -> tracer.ModelTrace:
-    """Cached as a resource (shared, never mutated): no pickling of NumPy-laden traces."""
-    return tracer_for(key).trace(np.asarray(ids, np.int32))
-
-
-@st.cache_resource(show_spinner="Tracing the first test reviews…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
     """One LSTM layer's gates over the first POOL_REVIEWS test reviews (from `location`)."""
     form, texts = model_picker.trained_model(key).input_format, ui.imdb_reviews("test")[0]
-    return tracer_for(key).pooled(map(form.prepare, texts[:POOL_REVIEWS]), layer)
+    return model_picker.tracer_for(key).pooled(map(form.prepare, texts[:POOL_REVIEWS]), layer)
 
 
 # --------------------------------------------------------------------------- choosing
@@ -69,11 +67,11 @@ def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
 
 def reset_with(key: str, context, default) -> None:
     """Put a keyed widget back to `default` whenever `context` (the review, the step...)
-    changes, as an unkeyed widget whose default changed would have been."""
+    changes, as an unkeyed widget would be; a value a link set (no context yet) is kept."""
     marker = f"{key}_for"
-    if st.session_state.get(marker) != context or key not in st.session_state:
+    if key not in st.session_state or st.session_state.get(marker, context) != context:
         st.session_state[key] = default
-        st.session_state[marker] = context
+    st.session_state[marker] = context
 
 
 @dataclass
@@ -87,7 +85,6 @@ class View:
     trace: gates.Trace  # the LSTM layer (and direction) shown
     index: int  # its place in result.lstm_layers()
     real: slice  # the review's own steps in the traced ids (without any <PAD>)
-    label: int | None  # the true label of a test review
 
     @property
     def values(self) -> dict[str, np.ndarray]:  # each (T, units)
@@ -102,199 +99,202 @@ class View:
 def traced_review() -> View | None:
     """Pick a model and a review, and trace it; None after saying what is missing."""
     key = model_picker.pick_model(
-        "Model · 模型", lambda run: run.body == cells.LSTM.kind, key=MODEL_KEY,
-        help="The shipped model, or any LSTM trained in the Sentiment lab.",
-        no_runs="Train an LSTM in the Sentiment lab and it appears here too (stacked and "
-                "bidirectional ones included).")
+        _("Model"), lambda run: run.body == cells.LSTM.kind, key=MODEL_KEY,
+        help=_("The shipped model, or any LSTM trained in the Sentiment lab."),
+        no_runs=_("Train an LSTM in the Sentiment lab and it appears here too (stacked and "
+                  "bidirectional ones included)."))
     if key is None:
-        st.error("No LSTM model here: the shipped one is missing (rebuild it with "
-                 "scripts/train_lstm_sentiment.py) and no lab run is an LSTM.")
+        st.error(_("No LSTM model here: the shipped one is missing (rebuild it with "
+                   "scripts/train_lstm_sentiment.py) and no lab run is an LSTM."))
         return None
     try:
-        model, reader = model_picker.trained_model(key), tracer_for(key)
+        model, reader = model_picker.trained_model(key), model_picker.tracer_for(key)
     except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
-        st.error(f"This model cannot be opened: {ui.inert(str(error), ECHO_CHARS)}")
+        st.error(_("This model cannot be opened: {why}",
+                   why=ui.inert(explain(error), ECHO_CHARS)))
         return None
-    picked = choose_review(KEYS)
+    picked = review_source.choose_review(KEYS)
     if picked is None:
-        ui.notice("upload a plain-text review, or pick another source above.")
+        ui.notice(_("upload a plain-text review, or pick another source above."))
         return None
     try:
         review = reviews.check_review(picked[0], model.input_format)
     except reviews.BadReview as error:
-        st.error(str(error))
-        ui.notice(f"the model only knows the {model.input_format.vocabulary.size:,} most "
-                  "frequent words of the training reviews; everything else becomes <UNK>.")
+        st.error(explain(error))
+        ui.notice(_("the model only knows the {n:,} most frequent words of the training "
+                    "reviews; everything else becomes <UNK>.",
+                    n=model.input_format.vocabulary.size))
         return None
     ids, real = review.for_model(reader.mask_zero)
-    result = trace(key, tuple(int(i) for i in ids))
+    with st.spinner(_("Tracing every gate…")):
+        result = model_picker.traced(key, tuple(int(i) for i in ids))
     layers = result.lstm_layers()
     if not layers:
-        st.warning("This model has no LSTM layer; the gates shown here are an LSTM's.")
+        st.warning(_("This model has no LSTM layer; the gates shown here are an LSTM's."))
         return None
     index = 0
     if len(layers) > 1:
-        index = st.selectbox("Layer and direction · 层与方向", range(len(layers)),
-                             format_func=lambda k: layers[k].label, key=LAYER_KEY)
-    return View(key, model, review, result, layers[index].trace, index, real, picked[1])
+        if st.session_state.get(LAYER_KEY, 0) >= len(layers):  # a link to a deeper model
+            st.session_state[LAYER_KEY] = len(layers) - 1
+        index = st.selectbox(_("Layer and direction"), range(len(layers)), key=LAYER_KEY,
+                             format_func=[draw.layer_label(lt, _) for lt in layers].__getitem__)
+    return View(key, model, review, result, layers[index].trace, index, real)
 
 
 # --------------------------------------------------------------------------- sections
 
 
-def overview_section(view: View) -> None:
-    st.subheader("The review as the model sees it · 模型眼中的影评")
+def panel_section(view: View) -> int:
+    """Below the choices: the review as the model sees it, the unit, the lesson's words."""
+    st.subheader(_("The review as the model sees it"))
     review, form = view.review, view.model.input_format
-    cols = st.columns(4)
-    cols[0].metric("words in the text", review.words)
-    cols[1].metric("tokens read", len(review.tokens), help="<START> and the words the model keeps")
-    cols[2].metric("unknown → <UNK>", review.unknown)
-    cols[3].metric("cut off (maxlen)", len(review.truncated))
+    cols = st.columns(2) + st.columns(2)
+    cols[0].metric(_("words in the text"), review.words)
+    cols[1].metric(_("tokens read"), len(review.tokens),
+                   help=_("<START> and the words the model keeps"))
+    cols[2].metric(_("unknown → <UNK>"), review.unknown)
+    cols[3].metric(_("cut off (maxlen)"), len(review.truncated))
     if review.truncated:
-        kept = "last" if form.truncating == "pre" else "first"
-        with st.expander(f"{len(review.truncated)} tokens were cut off: the model only "
-                         f"reads the {kept} {form.maxlen} (truncating='{form.truncating}')"):
-            st.markdown(draw.token_html(review.truncated, limit=TRUNCATED_SHOWN),
+        with st.expander(_(draw.CUT[form.truncating], n=len(review.truncated),
+                           maxlen=form.maxlen)):
+            st.markdown(draw.token_html(review.truncated, limit=TRUNCATED_SHOWN, _=_),
                         unsafe_allow_html=True)
     if view.real.start > 0:
-        st.caption(f"This model does not mask padding: it first reads {view.real.start} <PAD> "
-                   "tokens, which move its state; they are traced but not drawn.")
-    verdict, label = view.result.prediction, view.label
-    truth = "" if label is None else f" · true label: {'positive' if label else 'negative'}"
-    st.markdown(f"**Prediction: {'positive 👍' if verdict > 0.5 else 'negative 👎'}** "
-                f"(P(positive) = {verdict:.3f}){truth}")
-
-
-def step_section(view: View) -> tuple[int, int]:
-    """The player, the unit to follow and the cell diagram: (step, unit)."""
-    st.subheader("Step through it · 逐词查看")
-    values, tokens = view.values, view.review.tokens
-    steps, units = values["h"].shape
-    step = PLAYER.controls(steps, "Token · 词")
+        st.caption(_("This model does not mask padding: it first reads {n} <PAD> tokens, "
+                     "which move its state; they are traced but not drawn.", n=view.real.start))
+    p = view.result.prediction
+    st.markdown(_("**Prediction: {verdict}** (P(positive) = {p:.3f})",
+                  verdict=review_source.verdict(int(p > 0.5)), p=p))
+    units = view.trace.units
     reset_with(UNIT_KEY, view.context, int(np.argmax(gates.unit_change(view.trace, "c"))))
-    unit = st.number_input(f"Unit to follow (0–{units - 1}) · 单元", 0, units - 1,
-                           key=UNIT_KEY, help="Starts on the unit whose cell state moves most.")
-    st.markdown(draw.token_html(tokens, step), unsafe_allow_html=True)
+    if st.session_state[UNIT_KEY] >= units:  # a link to a wider layer
+        st.session_state[UNIT_KEY] = units - 1
+    unit = st.number_input(_("Unit to follow (0–{last})", last=units - 1), 0, units - 1,
+                           key=UNIT_KEY, help=_("Starts on the unit whose cell state moves most."))
+    for saying in SAYINGS:
+        ui.lesson_says(saying)
+    st.caption(_(CANDIDATE))
+    return unit
+
+
+def step_section(view: View, unit: int) -> int:
+    """The player over a window of tokens, the cell diagram and the running prediction."""
+    values, tokens = view.values, view.review.tokens
+    step = PLAYER.controls(len(tokens), _("Token"))
+    st.markdown(draw.token_window(tokens, step, WINDOW, _), unsafe_allow_html=True)
+    before = view.trace.before(view.real.start + step)  # full trace: past any <PAD> read
+    ui.chart(draw.cell_diagram(values, step, unit, before, tokens[step], ui.projector(), _),
+             height=400)
+    st.caption(_("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new "
+                 "belt value is c = f × c_prev + i × g; the output is h = o × tanh(c)."))
     if view.result.running is not None:
-        ui.chart(draw.running_figure(view.result.running[view.real], tokens, step), height=300)
+        ui.chart(draw.running_figure(view.result.running[view.real], tokens, step, _),
+                 height=280)
         if view.result.running_method == "batched prefixes":
-            st.caption("A bidirectional layer reads the future too, so the prediction after "
-                       "each token was found by scoring every prefix of the review.")
-    # the state before this token, in the full trace (after any <PAD> the model reads)
-    before = view.trace.before(view.real.start + step)
-    ui.chart(draw.cell_diagram(values, step, unit, before, tokens[step], ui.projector()),
-             height=430)
-    st.caption("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). "
-               "The new belt value is c = f × c_prev + i × g; the output is h = o × tanh(c).")
-    return step, unit
+            st.caption(_("A bidirectional layer reads the future too, so the prediction after "
+                         "each token was found by scoring every prefix of the review."))
+    return step
 
 
 def heatmap_section(view: View, step: int, unit: int) -> None:
-    st.subheader("Every unit at every token · 全部单元的热力图")
+    st.subheader(_("Every unit at every token"))
     values, tokens, units = view.values, view.review.tokens, view.trace.units
-    order_by = st.radio("Order units by", ["unit number", "how much they change (most first)"],
-                        horizontal=True, key=ORDER_KEY)
+    order_by = st.radio(_("Order units by"), tuple(ORDERS), horizontal=True, key=ORDER_KEY,
+                        format_func={c: _(label) for c, label in ORDERS.items()}.get)
     order = np.arange(units)
-    if order_by.startswith("how"):
+    if order_by == "change":
         order = np.argsort(-gates.unit_change(view.trace, "c"), kind="stable")
-    tabs = st.tabs(list(draw.QUANTITIES.values()))
+    tabs = st.tabs(list(draw.quantity_names(_).values()))
     for tab, name in zip(tabs, draw.QUANTITIES, strict=True):
         with tab:
-            ui.chart(draw.heatmap(values[name], name, order, tokens, step, unit),
+            ui.chart(draw.heatmap(values[name], name, order, tokens, step, unit, _),
                      height=max(320, 12 * units + 120))
-    ui.chart(draw.unit_traces(values, unit, tokens, step), height=340)
-
-
-def threshold_slider(values: np.ndarray, context) -> float:
-    """A threshold over the range of `values` (T, units) in THRESHOLD_STEPs, starting where a
-    unit is on for 15 % of the cells, and again whenever `context` changes."""
-    grid = 1 / THRESHOLD_STEP
-    low = float(np.floor(np.nanmin(values) * grid) / grid)
-    high = max(float(np.ceil(np.nanmax(values) * grid) / grid), low + THRESHOLD_STEP)
-    start = np.round(np.nanpercentile(values, ON_PERCENTILE) * grid) / grid
-    reset_with(THRESHOLD_KEY, context, float(np.clip(start, low, high)))
-    return st.slider("Threshold", low, high, step=THRESHOLD_STEP, key=THRESHOLD_KEY)
+    ui.chart(draw.unit_traces(values, unit, tokens, step, _), height=340)
 
 
 def span_section(view: View, step: int) -> None:
     """LSTMVis-style: the units on over a span of tokens and off around it."""
-    st.subheader("Which units fire on a phrase? · 哪些单元对短语敏感")
-    st.caption("As in LSTMVis (Strobelt et al., 2018): pick a span of tokens and a threshold; the "
-               "units above the threshold inside the span and below it elsewhere rise to the top.")
+    st.subheader(_("Which units fire on a phrase?"))
+    st.caption(_("As in LSTMVis (Strobelt et al., 2018): pick a span of tokens and a threshold; "
+                 "the units above the threshold inside the span and below it elsewhere rise to "
+                 "the top."))
     tokens, span, cols = view.review.tokens, (0, 0), st.columns([3, 1, 1])
     if len(tokens) > 1:
         reset_with(SPAN_KEY, (view.context, step), (max(0, step - 2), step))  # follows step
-        span = cols[0].slider("Span of tokens · 词段", 0, len(tokens) - 1, key=SPAN_KEY)
-    span_of = cols[1].selectbox("State", ["h", "c"], format_func=draw.QUANTITIES.get,
-                                key=SPAN_OF_KEY)
+        span = cols[0].slider(_("Span of tokens"), 0, len(tokens) - 1, key=SPAN_KEY)
+    span_of = cols[1].selectbox(_("State"), ["h", "c"], key=SPAN_OF_KEY,
+                                format_func=draw.quantity_names(_).get)
     chosen = view.values[span_of]  # (T, units)
-    with cols[2]:
-        threshold = threshold_slider(chosen, (view.context, span_of))
+    low, high, start = draw.threshold_range(chosen, THRESHOLD_STEP, ON_PERCENTILE)
+    reset_with(THRESHOLD_KEY, (view.context, span_of), start)  # again for each state
+    threshold = cols[2].slider(_("Threshold"), low, high, step=THRESHOLD_STEP, key=THRESHOLD_KEY)
     found, scores = gates.span_units(chosen, span[0], span[1] + 1, threshold)
-    ui.chart(draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold),
+    ui.chart(draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold, _),
              height=340)
     if scores[0] <= 0:
-        st.caption("No unit is above the threshold more often inside the span than outside "
-                   "it: lower the threshold or pick another span.")
+        st.caption(_("No unit is above the threshold more often inside the span than outside "
+                     "it: lower the threshold or pick another span."))
     phrase = ui.inert(" ".join(tokens[span[0]:span[1] + 1]), ECHO_CHARS)
-    st.markdown(f"Span: **{phrase}** · best unit **{int(found[0])}** (score "
-                f"{scores[0]:+.2f}: share of span tokens above {threshold:g} minus the share "
-                "elsewhere)")
+    st.markdown(draw.span_summary(phrase, int(found[0]), scores[0], threshold, _))
 
 
 def colour_section(view: View, step: int, unit: int) -> None:
-    st.subheader("The text coloured by one unit · 按单元激活着色的文本")
-    name = st.selectbox("Colour by", list(draw.QUANTITIES), index=4,
-                        format_func=draw.QUANTITIES.get, key=COLOUR_KEY)
+    st.subheader(_("The text coloured by one unit"))
+    name = st.selectbox(_("Colour by"), list(draw.QUANTITIES), index=4, key=COLOUR_KEY,
+                        format_func=draw.quantity_names(_).get)
     series = view.values[name][:, unit]  # (T,)
-    st.markdown(draw.coloured_tokens(view.review.tokens, step, series, name, unit),
+    st.markdown(draw.coloured_tokens(view.review.tokens, step, series, name, unit, _),
                 unsafe_allow_html=True)
-    st.caption(f"Unit {unit}'s {draw.QUANTITIES[name]} after each token: red high, blue low "
-               "(hover a word for the number), as in Karpathy's char-rnn pictures.")
+    st.caption(_("Unit {unit}'s {quantity} after each token: red high, blue low (hover a word "
+                 "for the number), as in Karpathy's char-rnn pictures.",
+                 unit=unit, quantity=_(draw.QUANTITIES[name])))
 
 
 def saturation_section(view: View) -> None:
-    st.subheader("Gate saturation · 门的饱和度")
-    over = st.radio("Count over", ["this review", f"the first {POOL_REVIEWS} IMDB test "
-                    "reviews"], horizontal=True, key=POOL_KEY)
-    source, where = view.trace, "this review"
-    if over != "this review":
+    st.subheader(_("Gate saturation"))
+    over = st.radio(_("Count over"), tuple(POOLS), horizontal=True, key=POOL_KEY,
+                    format_func={c: _(label, n=POOL_REVIEWS) for c, label in POOLS.items()}.get)
+    source, where = view.trace, _(POOLS["review"])
+    if over == "test":
         location = corpus.locate_imdb()
         if location is None:
-            st.warning("The IMDB test reviews are not on this machine; counting over this "
-                       "review only.")
+            st.warning(_("The IMDB test reviews are not on this machine; counting over this "
+                         "review only."))
         else:
-            source = pooled_trace(view.key, view.index, str(location))
-            where = f"the first {POOL_REVIEWS} test reviews ({int(source.mask.sum()):,} tokens)"
+            with st.spinner(_("Tracing the first test reviews…")):
+                source = pooled_trace(view.key, view.index, str(location))
+            where = _("the first {n} test reviews ({tokens:,} tokens)", n=POOL_REVIEWS,
+                      tokens=int(source.mask.sum()))
     for column, figure in zip(st.columns(2), (draw.saturation_figure, draw.gate_histogram),
                               strict=True):
         with column:
-            ui.chart(figure(source), height=440)
-    counted = gates.saturated_units(source)
-    st.markdown(f"Over {where}, units whose gate is saturated on more than "
-                f"{gates.SATURATED_SHARE:.0%} of tokens: " + ", ".join(
-                    f"**{g}**: {counted[g]} of {source.units}" for g in draw.SIGMOID_GATES)
-                + ".")
-    st.caption("Left: one dot per unit and gate. Near the top-left corner the gate is almost "
-               "always open (> 0.9): for f, a unit that remembers for a long time. Near the "
-               "bottom-right it is almost always shut. Dots near (0, 0) are gates that take "
-               "in-between values and decide token by token (Karpathy, Johnson & Fei-Fei, "
-               "2015, figure 3). Right: the same gate values as a histogram; the dotted lines "
-               "are the 0.1 and 0.9 thresholds.")
+            ui.chart(figure(source, _), height=440)
+    st.markdown(draw.saturation_summary(source, where, _))
+    st.caption(_("Left: one dot per unit and gate. Near the top-left corner the gate is almost "
+                 "always open (> 0.9): for f, a unit that remembers for a long time. Near the "
+                 "bottom-right it is almost always shut. Dots near (0, 0) are gates that take "
+                 "in-between values and decide token by token (Karpathy, Johnson & Fei-Fei, "
+                 "2015, figure 3). Right: the same gate values as a histogram; the dotted lines "
+                 "are the 0.1 and 0.9 thresholds."))
 
 
 # --------------------------------------------------------------------------- the page
 
-st.title(TITLE)
-st.write(INTRO)
-view = traced_review()
+st.title(_(TITLE))
+st.write(_(INTRO))
+LINK.restore()
+panel, stage = st.columns([1, 2], gap="large")
+with panel:
+    view = traced_review()
 if view is None:
     st.stop()
-overview_section(view)
-step, unit = step_section(view)
+with panel:
+    unit = panel_section(view)
+with stage:
+    step = step_section(view, unit)
 heatmap_section(view, step, unit)
 span_section(view, step)
 colour_section(view, step, unit)
 saturation_section(view)
 PLAYER.keep_playing(step, len(view.review.tokens))
-ui.notice(NOTICE)
+ui.notice(_(NOTICE))

@@ -27,7 +27,7 @@ def _page(text: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.run()
     if text is not None:
-        at.radio(key="gates_source").set_value("Type or paste").run()
+        at.radio(key="gates_source").set_value("text").run()
         at.text_area(key="gates_text").set_value(text).run()
     return at
 
@@ -116,7 +116,7 @@ def test_long_review_shows_what_was_cut(tiny_imdb):
 
 def test_an_uploaded_file_name_is_echoed_inert(tiny_imdb):
     at = _page()
-    at.radio(key="gates_source").set_value("Upload a .txt").run()
+    at.radio(key="gates_source").set_value("upload").run()
     name = "<img src=x onerror=alert(1)>[site](http://x.example)*.txt"
     at.file_uploader(key="gates_upload").upload(name, b"", "text/plain").run()
     shown = " ".join(e.value for e in at.error)
@@ -145,7 +145,7 @@ def test_text_with_nothing_to_trace_gets_a_message(tiny_imdb, text, message):
 ], ids=["empty", "binary", "latin-1", "huge", "unknown-words"])
 def test_bad_uploads_get_a_clear_message(tiny_imdb, payload, message):
     at = _page()
-    at.radio(key="gates_source").set_value("Upload a .txt").run()
+    at.radio(key="gates_source").set_value("upload").run()
     at.file_uploader(key="gates_upload").upload("review.txt", payload, "text/plain").run()
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
@@ -153,7 +153,7 @@ def test_bad_uploads_get_a_clear_message(tiny_imdb, payload, message):
 
 def test_good_upload_is_traced(tiny_imdb):
     at = _page()
-    at.radio(key="gates_source").set_value("Upload a .txt").run()
+    at.radio(key="gates_source").set_value("upload").run()
     text = "\ufeffAn awful, boring film. The worst acting I have seen.".encode()
     at.file_uploader(key="gates_upload").upload("review.txt", text, "text/plain").run()
     assert not at.exception and not at.error
@@ -198,7 +198,7 @@ def test_lab_run_with_bidirectional_stack_offers_layers(tiny_imdb):
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state[ui.CURRENT_RUN_KEY] = run_id
     at.run()
-    at.radio(key="gates_source").set_value("Type or paste").run()
+    at.radio(key="gates_source").set_value("text").run()
     at.text_area(key="gates_text").set_value("great film, awful film").run()
     assert not at.exception and not at.error
     picker = at.selectbox(key="gates_model")
@@ -220,6 +220,6 @@ def test_imdb_review_with_label_and_saturation_over_test_reviews(real_imdb):
     at.number_input(key="gates_review").set_value(24_999).run()
     assert not at.exception and "Prediction:" in _html(at)
     pool = at.radio(key="gates_pool")
-    pool.set_value(pool.options[1]).run()
+    pool.set_value("test").run()
     assert not at.exception
     assert any("first 200 test reviews" in m.value for m in at.markdown)

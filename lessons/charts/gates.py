@@ -1,32 +1,54 @@
 """The LSTM gates page's figures: the cell diagram, the running prediction, heatmaps, unit
-traces, the LSTMVis span, gate saturation, and the review as coloured token chips.
+traces, the LSTMVis span, gate saturation, the review as coloured token chips, and the
+sentences that read their numbers out.
 
 Each builder takes NumPy arrays from `explainers.gates` traces and returns a Plotly figure or
 an HTML string; the page styles and draws them. Tokens are user text: they are HTML-escaped
-wherever they land in HTML or in Plotly text (titles, annotations, hover labels).
+wherever they land in HTML or in Plotly text (titles, annotations, hover labels). Every word
+is an English source string that the builder's `_` puts in the reader's language: the page
+passes its own `_` (`lessons.i18n`); without it, as in tests and scripts, the English is drawn.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
 
-from explainers import gates
+from explainers import cells, gates, tracer
+from explainers.i18n import N_
 
-QUANTITIES = {"i": "input gate i · 输入门", "f": "forget gate f · 遗忘门",
-              "g": "candidate g · 候选值", "o": "output gate o · 输出门",
-              "c": "cell state c · 细胞状态", "h": "hidden state h · 隐藏状态"}
+Say = Callable[..., str]  # a page's `_`: English source string (+ its params) -> shown text
+QUANTITIES = {"i": N_("input gate i"), "f": N_("forget gate f"), "g": N_("candidate g"),
+              "o": N_("output gate o"), "c": N_("cell state c"), "h": N_("hidden state h")}
+GATE_BOXES = {"f": N_("forget f (σ)"), "i": N_("input i (σ)"), "g": N_("candidate g (tanh)"),
+              "o": N_("output o (σ)")}  # the cell diagram's four boxes, left to right
 SCALES = {"i": (0, 1), "f": (0, 1), "o": (0, 1), "g": (-1, 1), "h": (-1, 1), "c": None}
 COLOURS = {"i": "#ff7f0e", "f": "#1f77b4", "g": "#9467bd", "o": "#2ca02c", "c": "#f2a541",
            "h": "#2a9d8f"}  # one colour per quantity, the same on every chart
+DIRECTIONS = {"forward": N_("forward"), "backward": N_("backward")}  # a layer's reading order
+CUT = {"pre": N_("{n} tokens were cut off: the model only reads the last {maxlen} "
+                 "(truncating='pre')"),
+       "post": N_("{n} tokens were cut off: the model only reads the first {maxlen} "
+                  "(truncating='post')")}  # by where pad_sequences truncates
 SIGMOID_GATES = ("f", "i", "o")  # the gates that run 0 -> 1 and can saturate
 MAX_TOKENS_SHOWN = 600  # token chips drawn above the slider; a review is ~230 on average
 DIAGRAM_FONT = 14  # text inside the cell diagram (annotations ignore the layout's font)
 DIAGRAM_FONT_LARGE = 18  # ... in projector mode
 MARKERS = ("<UNK>", "<START>", "<PAD>")  # the model's own tokens, drawn apart from words
 STEP_LINE = "#e4572e"  # the current token, on every chart
+
+
+def english(text: str, /, **params) -> str:
+    """The English source itself: the `_` of a figure drawn outside a page."""
+    return text.format(**params) if params else text
+
+
+def quantity_names(_: Say = english) -> dict[str, str]:
+    """Each quantity's code -> its name, translated now (a widget's `format_func`)."""
+    return {name: _(label) for name, label in QUANTITIES.items()}
 
 
 def escaped(tokens) -> list[str]:
@@ -38,11 +60,14 @@ def escaped(tokens) -> list[str]:
 
 
 def token_html(tokens, step: int | None = None, colours=None, titles=None,
-               limit: int = MAX_TOKENS_SHOWN) -> str:
+               limit: int = MAX_TOKENS_SHOWN, _: Say = english, start: int = 0) -> str:
     """Tokens as chips: the one at `step` boxed and (without colours) later ones faded; no
-    step, no box. User text escaped; past `limit` tokens a count of the rest."""
-    parts = []
+    step, no box. User text escaped; past `limit` tokens a count of the rest. From `start`
+    on, with an ellipsis for the tokens before it."""
+    parts = ["…"] if start > 0 else []
     for t, token in enumerate(tokens[:limit]):
+        if t < start:
+            continue
         style = "padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;"
         if colours is not None:
             style += f"background:{colours[t]};"
@@ -54,10 +79,16 @@ def token_html(tokens, step: int | None = None, colours=None, titles=None,
             style += "opacity:0.35;"
         title = f' title="{html.escape(titles[t])}"' if titles is not None else ""
         parts.append(f'<span style="{style}"{title}>{html.escape(token)}</span>')
-    more = len(tokens) - limit
-    tail = f" <i>… {more} more tokens</i>" if more > 0 else ""
+    more = _("… {n:,} more tokens", n=len(tokens) - limit) if len(tokens) > limit else ""
+    tail = f" <i>{html.escape(more)}</i>" if more else ""
     return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;font-size:1rem;'
             f'font-family:monospace">{" ".join(parts)}{tail}</div>')
+
+
+def token_window(tokens, step: int, reach: int, _: Say = english) -> str:
+    """The chips from `reach` tokens before `step` to `reach` after it: the reader's place
+    in a long review in a line or two, with how many tokens follow."""
+    return token_html(tokens, step, limit=step + reach + 1, _=_, start=max(0, step - reach))
 
 
 def diverging(value: float, low: float, high: float) -> str:
@@ -71,21 +102,22 @@ def diverging(value: float, low: float, high: float) -> str:
     return f"rgba(31,119,180,{0.85 * -x:.2f})"
 
 
-def coloured_tokens(tokens, step: int, series: np.ndarray, name: str, unit: int) -> str:
+def coloured_tokens(tokens, step: int, series: np.ndarray, name: str, unit: int,
+                    _: Say = english) -> str:
     """The review's chips coloured by one unit's `name` after each token (its value in the
     chip's tooltip): gates on their fixed scale, c on a scale symmetric about 0."""
     reach = float(np.nanmax(np.abs(series)) or 1.0)
     low, high = SCALES[name] or (-reach, reach)
     colours = [diverging(v, low, high) for v in series]
     titles = [f"{name}[{unit}] = {v:.3f}" for v in series]
-    return token_html(tokens, step, colours, titles)
+    return token_html(tokens, step, colours, titles, _=_)
 
 
 # --------------------------------------------------------------------------- the cell
 
 
 def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
-                 large: bool = False) -> go.Figure:
+                 large: bool = False, _: Say = english) -> go.Figure:
     """The LSTM cell: the conveyor belt c on top, the four gates below, values written in.
 
     `values[name]` is (steps, units); `before` holds c and h as they were before `step`.
@@ -96,6 +128,10 @@ def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
     def val(name, row=None):
         row = values[name][step] if row is None else row  # (units,)
         return float(row[unit]), float(np.nanmean(row))
+
+    def mean(value: float, sign: str = "") -> str:  # the layer's mean, greyed
+        text = _("mean {value}", value=format(value, f"{sign}.3f"))
+        return f"<span style='color:#777'>{text}</span>"
 
     def box(x0, x1, y0, y1, v, scale, label):
         colour = diverging(v, *scale) if scale else "#eeeeee"
@@ -122,22 +158,17 @@ def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
     operator(3, 5, "×")
     operator(6, 5, "+")
     fig.add_annotation(x=0.3, y=5.75, text=f"c<sub>t-1</sub> = {c_prev:+.3f}<br>"
-                       f"<span style='color:#777'>mean {c_prev_mean:+.3f}</span>",
-                       showarrow=False, xanchor="left")
+                       f"{mean(c_prev_mean, '+')}", showarrow=False, xanchor="left")
     fig.add_annotation(x=9.7, y=5.75, text=f"c<sub>t</sub> = {c_now:+.3f}<br>"
-                       f"<span style='color:#777'>mean {c_now_mean:+.3f}</span>",
-                       showarrow=False, xanchor="right")
-    fig.add_annotation(x=5, y=6.25, text="<b>conveyor belt: cell state c · 细胞状态</b>",
-                       showarrow=False)
+                       f"{mean(c_now_mean, '+')}", showarrow=False, xanchor="right")
+    belt = html.escape(_("conveyor belt: cell state c"))
+    fig.add_annotation(x=5, y=6.25, text=f"<b>{belt}</b>", showarrow=False)
     # the four gates, each fed by [h_{t-1}, x_t]
     gates_at = {"f": 1.4, "i": 3.7, "g": 5.8, "o": 7.9}
-    names = {"f": "forget f (σ)", "i": "input i (σ)", "g": "candidate g (tanh)",
-             "o": "output o (σ)"}
     for name, x in gates_at.items():
-        v, mean = val(name)
+        v, layer_mean = val(name)
         box(x - 0.95, x + 0.95, 1.5, 3.1, v, SCALES[name],
-            f"<b>{names[name]}</b><br>{v:.3f}<br><span style='color:#555'>mean "
-            f"{mean:.3f}</span>")
+            f"<b>{html.escape(_(GATE_BOXES[name]))}</b><br>{v:.3f}<br>{mean(layer_mean)}")
     arrow(1.4, 3.1, 2.8, 4.7)  # f multiplies the belt
     arrow(3.7, 3.1, 5.75, 4.7)  # i * g is added
     arrow(5.8, 3.1, 5.95, 4.7)
@@ -148,11 +179,10 @@ def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
     fig.add_annotation(x=9.45, y=4.35, text="tanh", showarrow=False, xanchor="left")
     arrow(8.85, 2.3, 8.8, 3.2)
     arrow(9.0, 3.15, 9.0, 0.6, width=3, colour="#2a9d8f")
-    fig.add_annotation(x=9.2, y=0.3, text=f"h<sub>t</sub> = {h_now:+.3f} "
-                       f"<span style='color:#777'>(mean {h_mean:+.3f})</span>",
+    fig.add_annotation(x=9.2, y=0.3, text=f"h<sub>t</sub> = {h_now:+.3f} ({mean(h_mean, '+')})",
                        showarrow=False, xanchor="right")
     # inputs
-    h_prev, _ = val("h", before["h"])
+    h_prev = val("h", before["h"])[0]
     fig.add_shape(type="line", x0=0.3, x1=7.9, y0=0.9, y1=0.9, line={"color": "#888"})
     for x in gates_at.values():
         arrow(x, 0.9, x, 1.45, width=1, colour="#888")
@@ -161,7 +191,8 @@ def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
                        f"“{html.escape(token)}”")
     fig.update_xaxes(visible=False, range=[0, 10])
     fig.update_yaxes(visible=False, range=[0, 6.6])
-    fig.update_layout(title=f"Unit {unit} at token {step}: “{html.escape(token)}”",
+    fig.update_layout(title=_("Unit {unit} at token {step}: “{token}”", unit=unit, step=step,
+                                token=html.escape(token)),
                       showlegend=False, plot_bgcolor="white")
     return fig
 
@@ -169,13 +200,14 @@ def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
 # --------------------------------------------------------------------------- token by token
 
 
-def running_figure(running: np.ndarray, tokens: list[str], step: int) -> go.Figure:
+def running_figure(running: np.ndarray, tokens: list[str], step: int,
+                   _: Say = english) -> go.Figure:
     """P(positive) after each token, the three biggest jumps named by their token."""
     shown = escaped(tokens)
     fig = go.Figure(go.Scatter(
         x=list(range(len(running))), y=running, mode="lines+markers", marker={"size": 4},
-        customdata=shown, hovertemplate="token %{x}: %{customdata}<br>P(positive) %{y:.3f}"
-        "<extra></extra>", name="P(positive)"))
+        customdata=shown, hovertemplate=_("token %{x}: %{customdata}") + "<br>P(positive) "
+        "%{y:.3f}<extra></extra>", name="P(positive)"))
     fig.add_hline(y=0.5, line_dash="dot", line_color="#999")
     fig.add_vline(x=step, line_color=STEP_LINE)
     jumps = np.argsort(-np.abs(np.diff(running, prepend=running[0])))[:3]
@@ -183,14 +215,14 @@ def running_figure(running: np.ndarray, tokens: list[str], step: int) -> go.Figu
         if abs(running[t] - (running[t - 1] if t else running[t])) > 0.05:
             fig.add_annotation(x=int(t), y=float(running[t]), text=shown[t],
                                showarrow=True, arrowhead=2, ay=-30)
-    fig.update_layout(title="Where the model changed its mind · 模型何时改变了判断",
-                      xaxis_title="token", yaxis_title="P(positive) so far",
+    fig.update_layout(title=_("Where the model changed its mind"),
+                      xaxis_title=_("token"), yaxis_title=_("P(positive) so far"),
                       yaxis_range=[-0.02, 1.02])
     return fig
 
 
 def heatmap(values: np.ndarray, name: str, order: np.ndarray, tokens: list[str], step: int,
-            unit: int) -> go.Figure:
+            unit: int, _: Say = english) -> go.Figure:
     """One quantity, tokens across and units down (in `order`), the followed unit marked."""
     scale = SCALES[name]
     limit = float(np.nanmax(np.abs(values))) if scale is None else None
@@ -199,82 +231,123 @@ def heatmap(values: np.ndarray, name: str, order: np.ndarray, tokens: list[str],
         z=values[:, order].T, x=list(range(len(tokens))), y=[f"u{u}" for u in order],
         colorscale="RdBu_r", zmin=zmin, zmax=zmax,
         customdata=np.tile(np.asarray(escaped(tokens), dtype=object), (len(order), 1)),
-        hovertemplate="token %{x}: %{customdata}<br>%{y}: %{z:.3f}<extra></extra>"))
+        hovertemplate=_("token %{x}: %{customdata}") + "<br>%{y}: %{z:.3f}<extra></extra>"))
     fig.add_vline(x=step, line_color=STEP_LINE, line_width=2)
     row = int(np.where(order == unit)[0][0])
     fig.add_hline(y=row, line_color="#2a9d8f", line_dash="dot")
-    fig.update_layout(title=f"{QUANTITIES[name]}: tokens × units",
-                      xaxis_title="token", yaxis_title="unit", yaxis_autorange="reversed")
+    fig.update_layout(title=_("{quantity}: tokens × units", quantity=_(QUANTITIES[name])),
+                      xaxis_title=_("token"), yaxis_title=_("unit"), yaxis_autorange="reversed")
     return fig
 
 
-def unit_traces(values: dict, unit: int, tokens: list[str], step: int) -> go.Figure:
+def unit_traces(values: dict, unit: int, tokens: list[str], step: int,
+                _: Say = english) -> go.Figure:
     """One unit's six quantities over the review."""
     fig = go.Figure()
     for name in QUANTITIES:
         fig.add_trace(go.Scatter(x=list(range(len(tokens))), y=values[name][:, unit],
-                                 name=name, mode="lines", customdata=escaped(tokens),
+                                 name=_(QUANTITIES[name]), mode="lines",
+                                 customdata=escaped(tokens),
                                  line={"color": COLOURS[name],
                                        "dash": "dot" if name in SIGMOID_GATES else "solid"},
                                  hovertemplate=f"{name}: %{{y:.3f}} · %{{customdata}}"
                                  "<extra></extra>"))
     fig.add_vline(x=step, line_color=STEP_LINE)
-    fig.update_layout(title=f"Unit {unit}: every gate and state, token by token",
-                      xaxis_title="token", hovermode="x unified")
+    fig.update_layout(title=_("Unit {unit}: every gate and state, token by token", unit=unit),
+                      xaxis_title=_("token"), hovermode="x unified")
     return fig
 
 
 def span_figure(values: np.ndarray, units: np.ndarray, scores: np.ndarray, span, tokens,
-                name: str, threshold: float) -> go.Figure:
+                name: str, threshold: float, _: Say = english) -> go.Figure:
     """The units most specific to a span of tokens (LSTMVis), the span shaded."""
     fig = go.Figure()
     fig.add_vrect(x0=span[0] - 0.5, x1=span[1] + 0.5, fillcolor="#f2a541", opacity=0.2,
                   line_width=0)
     for u, score in zip(units, scores, strict=True):
         fig.add_trace(go.Scatter(x=list(range(len(tokens))), y=values[:, u], mode="lines",
-                                 name=f"unit {u} ({score:+.2f})", customdata=escaped(tokens),
+                                 name=_("unit {unit} ({score:+.2f})", unit=u, score=score),
+                                 customdata=escaped(tokens),
                                  hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
     fig.add_hline(y=threshold, line_dash="dot", line_color="#999")
-    fig.update_layout(title=f"The 5 units of {name} most specific to the span",
-                      xaxis_title="token", yaxis_title=name)
+    fig.update_layout(title=_("The {n} units of {quantity} most specific to the span",
+                              n=len(units), quantity=_(QUANTITIES[name])),
+                      xaxis_title=_("token"), yaxis_title=_(QUANTITIES[name]))
     return fig
 
 
 # --------------------------------------------------------------------------- saturation
 
 
-def saturation_figure(trace: gates.Trace) -> go.Figure:
+def saturation_figure(trace: gates.Trace, _: Say = english) -> go.Figure:
     """One dot per unit and sigmoid gate: how often it is shut against how often open."""
     fig = go.Figure()
     for gate, (low, high) in gates.saturation(trace).items():
         if gate not in SIGMOID_GATES:
             continue
         fig.add_trace(go.Scatter(
-            x=low, y=high, mode="markers", name=QUANTITIES[gate],
+            x=low, y=high, mode="markers", name=_(QUANTITIES[gate]),
             marker={"size": 10, "color": COLOURS[gate], "opacity": 0.75},
-            text=[f"unit {u}" for u in range(trace.units)],
-            hovertemplate="%{text}<br>shut (<0.1) %{x:.0%}<br>open (>0.9) %{y:.0%}"
-            "<extra></extra>"))
+            text=[_("unit {unit}", unit=u) for u in range(trace.units)],
+            hovertemplate=_("%{text}<br>shut (<0.1) %{x:.0%}<br>open (>0.9) %{y:.0%}")
+            + "<extra></extra>"))
     fig.add_shape(type="line", x0=1, y0=0, x1=0, y1=1, line={"color": "#bbb", "dash": "dot"})
-    fig.update_layout(title="Gate saturation · 门的饱和度",
-                      xaxis_title="fraction of tokens the gate is shut (< 0.1)",
-                      yaxis_title="fraction of tokens the gate is open (> 0.9)",
+    fig.update_layout(title=_("Gate saturation"),
+                      xaxis_title=_("fraction of tokens the gate is shut (< 0.1)"),
+                      yaxis_title=_("fraction of tokens the gate is open (> 0.9)"),
                       xaxis_range=[-0.03, 1.03], yaxis_range=[-0.03, 1.03],
                       legend={"orientation": "h", "y": -0.25})
     return fig
 
 
-def gate_histogram(trace: gates.Trace) -> go.Figure:
+def gate_histogram(trace: gates.Trace, _: Say = english) -> go.Figure:
     """How the sigmoid gates' values over all units and real steps spread between 0 and 1."""
     fig = go.Figure()
     for gate in SIGMOID_GATES:
         fig.add_trace(go.Histogram(x=trace.values[gate][trace.mask].ravel(),
-                                   name=QUANTITIES[gate],
+                                   name=_(QUANTITIES[gate]),
                                    xbins={"start": 0, "end": 1, "size": 0.025},
                                    marker_color=COLOURS[gate], opacity=0.6))
     for x in (gates.SATURATED_LOW, gates.SATURATED_HIGH):
         fig.add_vline(x=x, line_dash="dot", line_color="#999")
-    fig.update_layout(barmode="overlay", title="Gate values, all units and tokens",
-                      xaxis_title="gate value", yaxis_title="count", xaxis_range=[0, 1],
+    fig.update_layout(barmode="overlay", title=_("Gate values, all units and tokens"),
+                      xaxis_title=_("gate value"), yaxis_title=_("count"), xaxis_range=[0, 1],
                       legend={"orientation": "h", "y": -0.25})
     return fig
+
+
+# --------------------------------------------------------------------------- words
+
+
+def layer_label(layer: tracer.LayerTrace, _: Say = english) -> str:
+    """One recurrent layer of a model, as the layer picker names it."""
+    return _("{position}: {layer} ({cell}, {direction})", position=layer.position,
+             layer=layer.layer, cell=cells.display_name(layer.trace.kind),
+             direction=_(DIRECTIONS[layer.direction]))
+
+
+def threshold_range(values: np.ndarray, step: float, percentile: float) -> tuple[float, ...]:
+    """A slider over `values` (T, units) in `step`s: (low, high, start), starting where a
+    unit is on for (100 - percentile) % of the cells."""
+    grid = 1 / step
+    low = float(np.floor(np.nanmin(values) * grid) / grid)
+    high = max(float(np.ceil(np.nanmax(values) * grid) / grid), low + step)
+    start = np.round(np.nanpercentile(values, percentile) * grid) / grid
+    return low, high, float(np.clip(start, low, high))
+
+
+def span_summary(phrase: str, unit: int, score: float, threshold: float,
+                 _: Say = english) -> str:
+    """The LSTMVis span's best unit in a sentence (`phrase` already escaped for Markdown)."""
+    return _("Span: **{phrase}** · best unit **{unit}** (score {score:+.2f}: share of span "
+             "tokens above {threshold:g} minus the share elsewhere)", phrase=phrase, unit=unit,
+             score=score, threshold=threshold)
+
+
+def saturation_summary(trace: gates.Trace, where: str, _: Say = english) -> str:
+    """How many units of each sigmoid gate are saturated over `where`, in a sentence."""
+    counted = gates.saturated_units(trace)
+    return _("Over {where}, units whose gate is saturated on more than {share:.0%} of tokens: "
+             "**f**: {f} of {units}, **i**: {i} of {units}, **o**: {o} of {units}.",
+             where=where, share=gates.SATURATED_SHARE, units=trace.units,
+             **{g: counted[g] for g in SIGMOID_GATES})

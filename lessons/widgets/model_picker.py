@@ -3,19 +3,38 @@
 Pages that inspect a trained sentiment model (LSTM gates, learned embeddings) offer the same
 choice the same way: the shipped model, then the lab's runs the page can use, starting on
 the session's current run (`ui.CURRENT_RUN_KEY`); damaged runs are reported, never fatal.
+A link names the model by its picker key (`link_field`); a run this server does not hold
+falls back to the default with a note. The caller passes its label, help and `no_runs` text
+already translated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import streamlit as st
 
-from explainers import runs
-from lessons import ui
+from explainers import runs, tracer
+from lessons import links, ui
+from lessons.i18n import _, explain
 
 SHIPPED_MODEL_KEY = "shipped"  # the picker's key of the shipped model; a lab run's "run:<id>"
 RUN_KEY_PREFIX = "run:"
+
+
+def link_field(name: str, key: str, extra: tuple[str, ...] = ()) -> links.Field:
+    """A picker as a link field: the shipped model, a run (`?model=run:20261126-...`) or one
+    of the page's `extra` keys; whether this server holds that run is checked when the
+    picker is drawn."""
+    def parse(text: str) -> str:
+        run_id = text.removeprefix(RUN_KEY_PREFIX)
+        if text not in (SHIPPED_MODEL_KEY, *extra) and not (
+                text.startswith(RUN_KEY_PREFIX) and runs.RUN_ID.match(run_id)):
+            raise ValueError(text)
+        return text
+
+    return links.Field(name, key, parse)
 
 
 def _any_run(record: runs.RunRecord) -> bool:
@@ -33,16 +52,16 @@ def model_choices(
         shipped = runs.shipped_record()
     except runs.RunDamaged as error:
         shipped = None
-        problems.append(str(error))
+        problems.append(explain(error))
     if shipped is not None and usable(shipped):
-        labels[SHIPPED_MODEL_KEY] = (f"Shipped {shipped.name} · test accuracy "
-                                     f"{shipped.test_accuracy:.4f} · 预训练模型")
+        labels[SHIPPED_MODEL_KEY] = _("Shipped {name} · test accuracy {accuracy:.4f}",
+                                      name=shipped.name, accuracy=shipped.test_accuracy)
     try:
         records, damaged = runs.RunStore().list()
     except OSError as error:  # the runs folder cannot be read: the shipped model still works
         records, damaged = [], [str(error)]
     problems += damaged
-    labels |= {f"{RUN_KEY_PREFIX}{r.run_id}": f"Lab run · {r.label()}"
+    labels |= {f"{RUN_KEY_PREFIX}{r.run_id}": _("Lab run · {run}", run=r.label())
                for r in records if usable(r)}
     return labels, problems
 
@@ -66,7 +85,7 @@ def pick_model(
     """
     labels, problems = model_choices(usable)
     for problem in problems:
-        st.warning(f"A damaged run was skipped: {problem}")
+        st.warning(_("A damaged run was skipped: {problem}", problem=problem))
     has_runs = any(k.startswith(RUN_KEY_PREFIX) for k in labels)
     labels |= extra or {}
     if not labels:
@@ -75,6 +94,11 @@ def pick_model(
     current = f"{RUN_KEY_PREFIX}{st.session_state.get(ui.CURRENT_RUN_KEY)}"
     default = (current if current in labels
                else SHIPPED_MODEL_KEY if SHIPPED_MODEL_KEY in labels else keys[0])
+    if st.session_state.get(key, default) not in labels:  # a link to a run not offered here
+        st.info(_("The linked model is not offered here (it is on another machine, was "
+                  "deleted, or is not one this page shows); showing {model} instead.",
+                  model=labels[default]), icon="🔗")
+        st.session_state[key] = default
     choice = st.selectbox(label, keys, index=keys.index(default), format_func=labels.get,
                           key=key, help=help)
     if not has_runs and no_runs:
@@ -87,10 +111,29 @@ def is_trained_model(key: str | None) -> bool:
     return key is not None and (key == SHIPPED_MODEL_KEY or key.startswith(RUN_KEY_PREFIX))
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def trained_model(key: str) -> runs.TrainedModel:
     """The shipped model or a lab run, loaded once per server by picker key; shared by
     every session, so only read it (raises runs.RunDamaged, KeyError)."""
+    with st.spinner(_("Loading the model…")):
+        return _trained_model(key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _trained_model(key: str) -> runs.TrainedModel:
     if key == SHIPPED_MODEL_KEY:
         return runs.load_shipped()
     return runs.RunStore().load_run(key.removeprefix(RUN_KEY_PREFIX))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)  # fast once the model is loaded
+def tracer_for(key: str) -> tracer.ModelTracer:
+    """The picked model's weights as NumPy (`tracer.ModelTracer`), once per server per key
+    (raises gates.UnsupportedModel for a layer it cannot recompute)."""
+    return tracer.ModelTracer(trained_model(key).model)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def traced(key: str, ids: tuple[int, ...]) -> tracer.ModelTrace:
+    """The picked model traced on one review's ids, once per server (a resource: shared and
+    never mutated, so no NumPy-laden trace is pickled)."""
+    return tracer_for(key).trace(np.asarray(ids, np.int32))

@@ -4,6 +4,8 @@ The buttons never write the slider's state themselves (Streamlit forbids changin
 value after it is drawn); they leave the wanted step under `next_key`, which the next run
 applies before the slider is drawn. Play advances one step per run: the page calls
 `keep_playing` once everything is drawn, which pauses and reruns until the last step.
+The buttons and the slider share one row; a link restores the step (`link_field`), and a step
+beyond the sequence is clamped to its last.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from lessons import links
+from lessons.i18n import N_, _
+
+MAX_LINKED_STEP = 1_000_000  # a link's step is read up to here, then clamped to the sequence
+
 
 @dataclass(frozen=True)
 class Player:
@@ -21,7 +28,7 @@ class Player:
 
     prefix: str  # e.g. "gates": keys gates_step, gates_step_next, gates_playing, gates_play...
     seconds: float = 0.6  # pause between steps while playing: long enough to read a chart
-    noun: str = "step"  # what one step is called in the Play button's help ("token"...)
+    noun: str = N_("step")  # one step in the Play button's help: an N_ string ("token"...)
 
     @property
     def step_key(self) -> str:  # the slider
@@ -34,6 +41,10 @@ class Player:
     @property
     def playing_key(self) -> str:
         return f"{self.prefix}_playing"
+
+    def link_field(self, name: str = "step") -> links.Field:
+        """The step as a link field (`?step=12`); the sequence's length clamps it later."""
+        return links.number(name, self.step_key, 0, MAX_LINKED_STEP)
 
     def playing(self) -> bool:
         return bool(st.session_state.get(self.playing_key, False))
@@ -53,19 +64,20 @@ class Player:
         current = int(np.clip(st.session_state.get(self.step_key, 0), 0, steps - 1))
         st.session_state[self.step_key] = current
         playing, last = self.playing(), steps - 1
-        buttons = st.columns([1.3, 1.1, 1.1, 4])
-        buttons[0].button("Previous", icon=":material/chevron_left:", key=f"{self.prefix}_prev",
-                          on_click=self._move, args=(max(current - 1, 0),),
-                          disabled=current == 0 or playing)
-        buttons[1].button("Next", icon=":material/chevron_right:", key=f"{self.prefix}_next",
-                          on_click=self._move, args=(min(current + 1, last),),
-                          disabled=current >= last or playing)
-        buttons[2].button("Pause" if playing else "Play", key=f"{self.prefix}_play",
-                          icon=":material/pause:" if playing else ":material/play_arrow:",
-                          on_click=self._toggle, args=(current >= last,), disabled=steps < 2,
-                          help=f"One {self.noun} every {self.seconds:g} s; from the start again "
-                               "when at the end.")
-        step = st.slider(label, 0, max(last, 1), key=self.step_key, disabled=steps < 2)
+        # one row: each button as wide as its words (in either language), the slider the rest
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        row.button(_("Previous"), icon=":material/chevron_left:", key=f"{self.prefix}_prev",
+                   on_click=self._move, args=(max(current - 1, 0),),
+                   disabled=current == 0 or playing)
+        row.button(_("Next"), icon=":material/chevron_right:", key=f"{self.prefix}_next",
+                   on_click=self._move, args=(min(current + 1, last),),
+                   disabled=current >= last or playing)
+        row.button(_("Pause") if playing else _("Play"), key=f"{self.prefix}_play",
+                   icon=":material/pause:" if playing else ":material/play_arrow:",
+                   on_click=self._toggle, args=(current >= last,), disabled=steps < 2,
+                   help=_("One {noun} every {seconds:g} s; from the start again when at "
+                          "the end.", noun=_(self.noun), seconds=self.seconds))
+        step = row.slider(label, 0, max(last, 1), key=self.step_key, disabled=steps < 2)
         return min(step, last)
 
     def keep_playing(self, step: int, steps: int) -> None:
