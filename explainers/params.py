@@ -15,6 +15,8 @@ against Keras (tests/test_params.py builds hundreds of random layers):
 
 Totals and memory are formatted the way `model.summary()` prints them: "161,153 (629.50 KB)"
 (4 bytes per float32 parameter, 1 KB = 1024 B, as Keras's `readable_memory_size`).
+The sentences on the terms (`WHY`), the directions' names and the errors (`BadStack`) are
+English `N_` templates that a page shows in the reader's language.
 """
 
 from __future__ import annotations
@@ -120,11 +122,6 @@ class Direction:
     formula: str
     substituted: str
     params: int
-
-    @property
-    def name(self) -> str:
-        """"forward LSTM" (English; a page shows DIRECTIONS[way] in the reader's language)."""
-        return DIRECTIONS[self.way].format(cell=self.cell)
 
 
 @dataclass(frozen=True)
@@ -256,11 +253,6 @@ class ModelSpec:
     seq_len: int | None = 500  # the lesson pads every review to 500; None = any length
     title: str = ""  # what the lesson called it, for presets: an N_ template...
     facts: tuple[tuple[str, object], ...] = ()  # ...and the numbers for its {placeholders}
-
-    @property
-    def caption(self) -> str:
-        """The title with its numbers, in English (a page shows _(title, **dict(facts)))."""
-        return self.title.format(**dict(self.facts))
 
     def named(self) -> tuple[str, ...]:
         """Keras-style unique names: dense, dense_1, bidirectional, bidirectional_1, ..."""
