@@ -15,6 +15,8 @@ against Keras (tests/test_params.py builds hundreds of random layers):
 
 Totals and memory are formatted the way `model.summary()` prints them: "161,153 (629.50 KB)"
 (4 bytes per float32 parameter, 1 KB = 1024 B, as Keras's `readable_memory_size`).
+The sentences on the terms (`WHY`), the directions' names and the errors (`BadStack`) are
+English `N_` templates that a page shows in the reader's language.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from explainers import cells
+from explainers.i18n import N_, Explained
 
 BYTES_PER_PARAM = 4  # float32 weights, what Keras counts in the summary's memory column
 RNN_KINDS = cells.KINDS
@@ -41,46 +44,54 @@ KERAS_NAME = {  # our kind -> Keras's default layer name (snake case of the clas
 }
 
 WHY = {  # a sentence on each formula's terms, shown under the formula
-    "embedding": (
+    "embedding": N_(
         "An Embedding is a lookup table: one row of d numbers for each of the V ids, and "
         "nothing else (no bias), so V × d."
     ),
-    "dense": (
+    "dense": N_(
         "Every one of the u units has a weight for each of the x inputs (x × u), plus "
         "one bias per unit (+ u)."
     ),
-    "simplernn": (
+    "simplernn": N_(
         "Each step computes h_t = tanh([h_{t-1}, x_t] · W + b). W has one row per entry of "
         "the concatenation (h + x rows) and one column per unit (h columns): h × (h + x). "
         "The bias adds one number per unit: + h. The same W is reused at every time step, "
         "so the count does not depend on the sequence length."
     ),
-    "lstm": (
+    "lstm": N_(
         "An LSTM runs four SimpleRNN-shaped blocks side by side, one each for the input "
         "gate i, forget gate f, candidate c̃ and output gate o; each has its own "
         "h × (h + x) weights and h biases, hence × 4."
     ),
-    "gru_after": (
+    "gru_after": N_(
         "A GRU has three blocks (update z, reset r, candidate h̃), hence × 3. With "
         "reset_after=True (Keras's default, the cuDNN layout) the reset gate is applied "
         "after the recurrent product, so the input part and the recurrent part each keep "
         "their own bias: 2h biases per block."
     ),
-    "gru_before": (
+    "gru_before": N_(
         "A GRU has three blocks (update z, reset r, candidate h̃), hence × 3. With "
         "reset_after=False (the original 2014 GRU) the reset gate acts before the "
         "recurrent product and each block has a single bias of h."
     ),
-    "bidirectional": (
+    "bidirectional": N_(
         "Bidirectional keeps two independent copies of the layer, one reading left to "
         "right and one right to left, so it has exactly twice the parameters. By default "
         "their outputs are concatenated, so the next layer sees 2h features."
     ),
-    "zero": (
+    "zero": N_(
         "Pooling, Dropout and Flatten only average, drop or reshape numbers; they have no "
         "weights, so 0."
     ),
 }
+DIRECTIONS = {  # the two copies inside a Bidirectional layer, named in the layer table
+    "forward": N_("forward {cell}"), "backward": N_("backward {cell}"),
+}
+
+
+class BadStack(Explained, ValueError):
+    """A layer that cannot take what the layer before it returns (said in the reader's
+    language: an `N_` template and its parameters)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +117,8 @@ class LayerSpec:
 class Direction:
     """One direction of a Bidirectional layer, counted on its own."""
 
-    name: str  # e.g. "forward LSTM" / "backward LSTM"
+    way: str  # "forward" or "backward", a key of DIRECTIONS
+    cell: str  # the wrapped layer's class, e.g. "LSTM"
     formula: str
     substituted: str
     params: int
@@ -121,7 +133,7 @@ class LayerCount:
     formula: str  # e.g. "h × (h + x) + h"
     substituted: str  # e.g. "64 × (64 + 16) + 64"
     params: int  # e.g. 5184
-    why: str  # a sentence on the terms
+    why: tuple[str, ...]  # sentences on the terms (WHY's N_ texts, translated by the page)
     output_shape: str  # as summary prints it, e.g. "(None, 500, 16)"
     directions: tuple[Direction, ...] = field(default=())  # Bidirectional: forward, backward
 
@@ -149,7 +161,7 @@ def _shape_text(shape: tuple[int | None, ...]) -> str:
     return "(" + ", ".join("None" if s is None else str(s) for s in (None, *shape)) + ")"
 
 
-def _cell_count(spec: LayerSpec, x: int) -> tuple[str, str, int, str]:
+def _cell_count(spec: LayerSpec, x: int) -> tuple[str, str, int, tuple[str]]:
     """(formula, substituted, params, why) of one direction of a recurrent layer."""
     h, gates = spec.units, cells.cell(spec.kind).blocks
     weights = f"{h} × ({h} + {x})"
@@ -160,8 +172,8 @@ def _cell_count(spec: LayerSpec, x: int) -> tuple[str, str, int, str]:
         block, sub, n_block = "h × (h + x) + h", f"{weights} + {h}", n_weights + h
     else:
         block, sub, n_block = "h × (h + x)", weights, n_weights
-    why = WHY[spec.kind] if spec.kind != "gru" else WHY[
-        "gru_after" if spec.reset_after else "gru_before"]
+    why = (WHY[spec.kind] if spec.kind != "gru" else WHY[
+        "gru_after" if spec.reset_after else "gru_before"],)
     if gates == 1:
         return block, sub, n_block, why
     return f"{gates} × [{block}]", f"{gates} × [{sub}]", gates * n_block, why
@@ -171,17 +183,18 @@ def count_layer(spec: LayerSpec, in_shape: tuple[int | None, ...]) -> tuple[Laye
     """Count one layer's parameters from its spec and input shape (batch excluded).
 
     Returns the count and the layer's output shape, so a model can be walked layer by layer.
-    Raises ValueError when the layer cannot take that input (e.g. an RNN after pooling).
+    Raises BadStack (a ValueError) when the layer cannot take that input (e.g. an RNN
+    after pooling).
     """
     kind = spec.kind
     name, cls = KERAS_NAME[kind], KERAS_CLASS[kind]
     if kind == "embedding":
         if len(in_shape) != 1:
-            raise ValueError("an Embedding must come first: it takes a sequence of ids")
+            raise BadStack(N_("An Embedding must come first: it takes a sequence of ids."))
         out = (in_shape[0], spec.units)
         n = spec.vocab * spec.units
         count = LayerCount(name, cls, "V × d", f"{spec.vocab} × {spec.units}", n,
-                           WHY["embedding"], _shape_text(out))
+                           (WHY["embedding"],), _shape_text(out))
         return count, out
     if kind == "dense":
         x = in_shape[-1]
@@ -191,14 +204,13 @@ def count_layer(spec: LayerSpec, in_shape: tuple[int | None, ...]) -> tuple[Laye
             formula, sub, n = "x × u + u", f"{x} × {u} + {u}", x * u + u
         else:
             formula, sub, n = "x × u", f"{x} × {u}", x * u
-        return LayerCount(name, cls, formula, sub, n, WHY["dense"], _shape_text(out)), out
+        return LayerCount(name, cls, formula, sub, n, (WHY["dense"],), _shape_text(out)), out
     if kind in RNN_KINDS:
         if len(in_shape) != 2:
-            raise ValueError(
-                f"{cls} needs a sequence (timesteps, features) as input; the layer before it "
+            raise BadStack(N_(
+                "{cls} needs a sequence (timesteps, features) as input; the layer before it "
                 "returns one vector per review. Set return_sequences on the recurrent layer "
-                "before it, or remove the pooling/Flatten."
-            )
+                "before it, or remove the pooling/Flatten."), cls=cls)
         x = int(in_shape[-1])
         formula, sub, n, why = _cell_count(spec, x)
         features = spec.units
@@ -208,29 +220,29 @@ def count_layer(spec: LayerSpec, in_shape: tuple[int | None, ...]) -> tuple[Laye
         if spec.merge_mode == "concat":
             features *= 2
         out = (in_shape[0], features) if spec.return_sequences else (features,)
-        directions = tuple(Direction(f"{way} {cls}", formula, sub, n)
-                           for way in ("forward", "backward"))
+        directions = tuple(Direction(way, cls, formula, sub, n) for way in DIRECTIONS)
         if cells.cell(kind).blocks == 1:  # brackets, so "2 ×" visibly multiplies the whole count
             formula, sub = f"[{formula}]", f"[{sub}]"
         count = LayerCount(
             "bidirectional", "Bidirectional", f"2 × {formula}", f"2 × {sub}", 2 * n,
-            f"{why} {WHY['bidirectional']}", _shape_text(out), directions,
+            (*why, WHY["bidirectional"]), _shape_text(out), directions,
         )
         return count, out
     if kind in ("globalaveragepooling1d", "globalmaxpooling1d"):
         if len(in_shape) != 2:
-            raise ValueError(f"{cls} needs a sequence (timesteps, features) as input")
+            raise BadStack(N_("{cls} needs a sequence (timesteps, features) as input."),
+                           cls=cls)
         out = (in_shape[-1],)
     elif kind == "flatten":
         if any(s is None for s in in_shape):
-            raise ValueError("Flatten needs a fixed sequence length")
+            raise BadStack(N_("Flatten needs a fixed sequence length."))
         size = 1
         for s in in_shape:
             size *= int(s)
         out = (size,)
     else:  # dropout
         out = in_shape
-    return LayerCount(name, cls, "0", "0", 0, WHY["zero"], _shape_text(out)), out
+    return LayerCount(name, cls, "0", "0", 0, (WHY["zero"],), _shape_text(out)), out
 
 
 @dataclass(frozen=True)
@@ -239,7 +251,8 @@ class ModelSpec:
 
     layers: tuple[LayerSpec, ...]
     seq_len: int | None = 500  # the lesson pads every review to 500; None = any length
-    title: str = ""  # what the lesson called it, for presets
+    title: str = ""  # what the lesson called it, for presets: an N_ template...
+    facts: tuple[tuple[str, object], ...] = ()  # ...and the numbers for its {placeholders}
 
     def named(self) -> tuple[str, ...]:
         """Keras-style unique names: dense, dense_1, bidirectional, bidirectional_1, ..."""
@@ -267,7 +280,7 @@ class ModelCount:
 def count_model(model: ModelSpec) -> ModelCount:
     """Walk the layers, feeding each one's output shape to the next; sum the counts."""
     if not model.layers:
-        raise ValueError("the model has no layers")
+        raise BadStack(N_("The model has no layers."))
     shape: tuple = (model.seq_len,)
     counts = []
     for spec, name in zip(model.layers, model.named(), strict=True):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from explainers import chargen, lesson, models, params
 from explainers.data import ImdbConfig
+from explainers.i18n import N_
 from explainers.models import ModelConfig
 from explainers.training import TrainConfig
 
@@ -143,25 +144,28 @@ def lesson_accuracy_for(preset: Preset) -> float | None:
 
 # --------------------------------------------------------------------------- parameter counts
 
-POOL_TITLE = "Pooling model (Embedding → average → Dense)"
-CHAR_TITLE = "Char-RNN on Shakespeare"
+POOL_TITLE = N_("Pooling model (Embedding → average → Dense)")
+CHAR_TITLE = N_("Char-RNN on Shakespeare")
 PARAMETER_MODELS: dict[str, params.ModelSpec] = {  # title -> layers, as the lesson built them
     POOL_TITLE: params.ModelSpec(
         models.spec(lesson_model(lesson.POOL), lesson.IMDB.maxlen).layers, lesson.IMDB.maxlen,
-        f"The embeddings lesson's baseline: {lesson.POOL_TOTAL}"),
-    "SimpleRNN model (padding='post')": params.ModelSpec(
+        N_("The embeddings lesson's baseline: {total}"), (("total", lesson.POOL_TOTAL),)),
+    N_("SimpleRNN model (padding='post')"): params.ModelSpec(
         models.spec(lesson_model(lesson.SIMPLE_RNN)).layers, lesson.IMDB.maxlen,
-        f"The lesson's SimpleRNN that scored {lesson.SIMPLE_RNN.test_accuracy}"),
-    "Two stacked Bidirectional LSTMs": params.ModelSpec(
+        N_("The lesson's SimpleRNN that scored {accuracy}"),
+        (("accuracy", lesson.SIMPLE_RNN.test_accuracy),)),
+    N_("Two stacked Bidirectional LSTMs"): params.ModelSpec(
         models.spec(lesson_model(lesson.BILSTM)).layers, lesson.IMDB.maxlen,
-        "The lesson's 2 × BiLSTM sentiment model"),
+        N_("The lesson's 2 × BiLSTM sentiment model")),
     CHAR_TITLE: params.ModelSpec(
         chargen.spec(lesson.CHAR.vocab, chargen.LESSON_MODEL).layers, lesson.CHAR.seq_length,
-        f"The text-generation model: {lesson.CHAR.vocab} characters, "
-        f"{lesson.CHAR.embedding}-d embedding, {lesson.CHAR.units} units"),
+        N_("The text-generation model: {vocab} characters, {embedding}-d embedding, "
+           "{units} units"),
+        (("vocab", lesson.CHAR.vocab), ("embedding", lesson.CHAR.embedding),
+         ("units", lesson.CHAR.units))),
 }
-_TITLES = dict(zip((*(m.key for m in lesson.SENTIMENT_MODELS), "char"), PARAMETER_MODELS,
-                   strict=True))  # lesson model key -> title above
+PARAMETER_TITLES = dict(zip((*(m.key for m in lesson.SENTIMENT_MODELS), "char"),
+                            PARAMETER_MODELS, strict=True))  # lesson model key -> title above
 LESSON_COUNTS: dict[int, tuple[str, int]] = {  # each count the lesson printed -> (title, layer)
-    count.value: (_TITLES[count.model], count.layer) for count in lesson.PRINTED_COUNTS
+    count.value: (PARAMETER_TITLES[count.model], count.layer) for count in lesson.PRINTED_COUNTS
 }

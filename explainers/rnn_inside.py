@@ -29,10 +29,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from explainers import cells, data, live, models, reviews, training
+from explainers.i18n import N_, Explained
 
 WALK_X, WALK_H = 3, 4  # tiny sizes: every number of a step fits on the screen
 WALK_MAX_TOKENS = 12  # steps shown in the walkthrough
 WEIGHT_DECIMALS = 1  # weights rounded so the arithmetic can be redone by hand
+
+
+class NoWords(Explained, ValueError):
+    """A sentence with no word to step through (a page says it in the reader's language)."""
 
 
 # --------------------------------------------------------------------------- one step
@@ -77,7 +82,8 @@ def walkthrough(text: str, seed: int = 0, x_dim: int = WALK_X, h_dim: int = WALK
 
     tokens = data.tokenize(text)[:max_tokens]
     if not tokens:
-        raise ValueError("the sentence has no words to step through")
+        raise NoWords(N_("The sentence has no words to step through: type a sentence with "
+                         "at least one word."))
     rng = np.random.default_rng(seed)
     vocab = sorted(set(tokens))
     embedding = {w: _rounded(rng, (x_dim,), 1.0) for w in vocab}  # word -> (x,)
@@ -258,8 +264,10 @@ VARIANTS = {  # the lesson's failure and its two fixes: (padding, mask_zero)
     "pre": ("pre", False),  # pads before the words: the final state has just read them
     "masked": ("post", True),  # pads after, but skipped: the state stops at the last word
 }
-VARIANT_NAMES = {"post": "padding='post' (the lesson)", "pre": "padding='pre'",
-                 "masked": "padding='post' + mask_zero=True"}
+VARIANT_NAMES = {  # as tables and buttons name them (N_: a page shows them translated)
+    "post": N_("padding='post' (the lesson)"), "pre": N_("padding='pre'"),
+    "masked": N_("padding='post' + mask_zero=True"),
+}
 
 
 def fallback_ids(text: str, num_words: int = 10_000) -> np.ndarray:

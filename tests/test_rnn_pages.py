@@ -31,7 +31,7 @@ def test_parameters_page_lesson_preset_agrees_with_summary():
 
 def test_parameters_page_builder_expands_bidirectional():
     at = AppTest.from_file(PARAMS_PAGE, default_timeout=TIMEOUT).run()
-    at.selectbox(key="p_preset").set_value("Build your own · 自己搭建").run()
+    at.selectbox(key="p_preset").set_value("custom").run()
     at.radio(key="p_nrnn").set_value(2).run()
     at.checkbox(key="p_bi0").check().run()
     at.selectbox(key="p_cell1").set_value("gru").run()
@@ -39,7 +39,7 @@ def test_parameters_page_builder_expands_bidirectional():
     assert not at.exception
     table = at.dataframe[0].value
     assert "↳ forward SimpleRNN" in table["Layer"].str.strip().tolist()
-    assert "3 × [h × (h + x) + h]" in table["Formula · 公式"].tolist()  # reset_after=False
+    assert "3 × [h × (h + x) + h]" in table["Formula"].tolist()  # reset_after=False
     ours, keras_total, mark = (m.value for m in at.metric)
     assert ours == keras_total and mark == "✅"
     # 10,000×16 + 2×[64×80+64] + 3×[64×(64+128)+64] + 64×64+64 + 65

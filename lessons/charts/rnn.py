@@ -2,7 +2,8 @@
 
 Figures are Plotly (the page styles them through `ui.chart`); tables are DataFrames of
 formatted numbers, one row per cell, variant or training; a caption says what a chart's
-numbers mean, in those numbers (Markdown).
+numbers mean, in those numbers (Markdown). Every label is in the reader's language (`_`);
+vector names (h1, x1...) and formulas are the same in both.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explainers import cells, lesson, live, rnn_inside
+from lessons.i18n import _
 
 COLOURS = {"simplernn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c",
            "post": "#d62728", "pre": "#1f77b4", "masked": "#2ca02c"}
@@ -53,7 +55,7 @@ def walk_figure(w: rnn_inside.Walkthrough) -> go.Figure:
     """h_t at every step, computed by hand beside the Keras layer's own, as two heatmaps."""
     ours = np.stack([s.h for s in w.steps])  # (T, h)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(
-        "h_t computed by hand (above)", "h_t from keras.layers.SimpleRNN"))
+        _("h_t computed by hand (above)"), _("h_t from keras.layers.SimpleRNN")))
     steps = [f"{k + 1}:{token}" for k, token in enumerate(w.tokens)]
     for col, values in ((1, ours), (2, w.keras_h)):
         fig.add_trace(go.Heatmap(z=values.T, x=steps, y=H_NAMES, zmin=-1, zmax=1,
@@ -74,14 +76,32 @@ def memory_figure(profiles: dict[tuple[str, bool], rnn_inside.MemoryProfile],
             p = profiles[(cell, is_trained)]
             fig.add_trace(go.Scatter(
                 x=steps_back, y=np.maximum(p.norms, 1e-30), mode="lines",
-                name=f"{cells.display_name(cell)}, {'trained' if is_trained else 'untrained'}",
+                name=_("{cell}, trained", cell=cells.display_name(cell)) if is_trained
+                else _("{cell}, untrained", cell=cells.display_name(cell)),
                 line={"color": COLOURS[cell], "dash": "solid" if is_trained else "dot"},
             ), row=1, col=col)
-        fig.update_xaxes(title_text="steps before the end (T − t)", autorange="reversed",
+        fig.update_xaxes(title_text=_("steps before the end (T − t)"), autorange="reversed",
                          row=1, col=col)
     fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_yaxes(title_text="|∂h_T/∂x_t| (log)", row=1, col=1)
+    fig.update_yaxes(title_text=_("|∂h_T/∂x_t| (log scale)"), row=1, col=1)
     return fig
+
+
+def memory_caption() -> str:
+    """Why the memory chart's lines fall, and what training changes (Markdown)."""
+    return _(
+        "**Vanishing gradients.** ∂h_T/∂x_t is a product of one factor per step between t "
+        "and T; for a SimpleRNN each factor is diag(1 − h²)·W_hᵀ, and a long product of such "
+        "factors (tanh' ≤ 1) shrinks geometrically: the straight falling line on a log scale. "
+        "An early word then hardly moves the final state, and during training it hardly "
+        "receives any gradient, so it is never learned from. The LSTM's cell state is carried "
+        "forward by *adding* (c_t = f ⊙ c_{t−1} + i ⊙ g): while the forget gate f stays near "
+        "1 the product along that path stays near 1. Untrained, every cell forgets (the GRU "
+        "fastest: its update gate starts near 0.5, halving the old state each step). After a "
+        "few seconds of training on a task that needs every input, all three lines flatten "
+        "(the cells learn to keep what the task needs), but the gated cells solve the task "
+        "far better than the SimpleRNN (accuracy column)."
+    )
 
 
 def cell_label(snap: live.Snapshot, epochs: int) -> str:
@@ -89,34 +109,36 @@ def cell_label(snap: live.Snapshot, epochs: int) -> str:
     if snap.phase != live.Phase.RUNNING or not snap.batches:
         return ""
     cell = cells.KINDS[min(snap.epoch // epochs, len(cells.KINDS) - 1)]
-    return (f"{cells.display_name(cell)}: epoch {snap.epoch % epochs + 1} of {epochs} · "
-            f"batch {snap.batch} of {snap.batches}")
+    return _("{cell}: epoch {epoch} of {epochs} · batch {batch} of {batches}",
+             cell=cells.display_name(cell), epoch=snap.epoch % epochs + 1, epochs=epochs,
+             batch=snap.batch, batches=snap.batches)
 
 
 def _weights(p: rnn_inside.MemoryProfile, epochs: int) -> str:
     if p.stopped:
-        return f"trained, stopped after {p.epochs_run} of {epochs} epochs"
-    return "trained" if p.trained else "untrained"
+        return _("trained, stopped after {run} of {epochs} epochs", run=p.epochs_run,
+                 epochs=epochs)
+    return _("trained") if p.trained else _("untrained")
 
 
 def memory_table(profiles: dict[tuple[str, bool], rnn_inside.MemoryProfile],
                  epochs: int) -> pd.DataFrame:
     return pd.DataFrame([{
-        "Cell": cells.display_name(c), "Weights": _weights(p, epochs),
-        "|∂h_T/∂x_T| (last input)": f"{p.norms[-1]:.2e}",
-        "|∂h_T/∂x_1| (first input)": f"{p.norms[0]:.2e}",
-        "first ÷ last": f"{p.ratio:.1e}",
-        "Task accuracy": f"{p.accuracy:.2f}",
-    } for (c, _), p in profiles.items()])
+        _("Cell"): cells.display_name(c), _("Weights"): _weights(p, epochs),
+        _("|∂h_T/∂x_T| (last input)"): f"{p.norms[-1]:.2e}",
+        _("|∂h_T/∂x_1| (first input)"): f"{p.norms[0]:.2e}",
+        _("first ÷ last"): f"{p.ratio:.1e}",
+        _("Task accuracy"): f"{p.accuracy:.2f}",
+    } for (c, _trained), p in profiles.items()])
 
 
 def dependence_figure(deps: dict[str, rnn_inside.Dependence], title: str) -> go.Figure:
     """Where the final state's gradient comes from along the padded review, per variant."""
     fig = make_subplots(rows=len(deps), cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[rnn_inside.VARIANT_NAMES[v] for v in deps])
+                        subplot_titles=[_(rnn_inside.VARIANT_NAMES[v]) for v in deps])
     for row, (variant, dep) in enumerate(deps.items(), start=1):
         positions = np.arange(len(dep.ids))
-        for is_real, name in ((True, "real words"), (False, "<PAD> steps")):
+        for is_real, name in ((True, _("real words")), (False, _("<PAD> steps"))):
             keep = (dep.real == is_real) & (dep.norms > 0)  # masked pads: exactly 0, skipped
             fig.add_trace(go.Scatter(
                 x=positions[keep], y=dep.norms[keep], mode="markers",
@@ -125,90 +147,97 @@ def dependence_figure(deps: dict[str, rnn_inside.Dependence], title: str) -> go.
             ), row=row, col=1)
         fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", row=row, col=1)
         if np.any(dep.norms[~dep.real] == 0):
-            fig.add_annotation(text="<PAD> steps masked: gradient exactly 0 (not drawn)",
+            fig.add_annotation(text=_("<PAD> steps masked: gradient exactly 0 (not drawn)"),
                                x=0.98, xref="x domain", y=0.5, yref="y domain",
                                showarrow=False, row=row, col=1)
-    fig.update_xaxes(title_text="position in the padded review (0-499)", row=len(deps), col=1)
+    fig.update_xaxes(title_text=_("position in the padded review (0-{last})",
+                                  last=len(next(iter(deps.values())).ids) - 1),
+                     row=len(deps), col=1)
     fig.update_layout(title=title)
     return fig
 
 
 def dependence_table(deps: dict[str, rnn_inside.Dependence]) -> pd.DataFrame:
     return pd.DataFrame([{
-        "Variant": rnn_inside.VARIANT_NAMES[v],
-        "Real words / pads": f"{int(d.real.sum())} / {int((~d.real).sum())}",
-        "<PAD> steps after the last word": d.words_from_end,
-        "Share of the gradient on real words": f"{d.real_share:.1%}",
-        "Mean |∂h_T/∂x_t| per real word": f"{d.norms[d.real].mean():.3g}",
+        _("Variant"): _(rnn_inside.VARIANT_NAMES[v]),
+        _("Real words / pads"): f"{int(d.real.sum())} / {int((~d.real).sum())}",
+        _("<PAD> steps after the last word"): d.words_from_end,
+        _("Share of the gradient on real words"): f"{d.real_share:.1%}",
+        _("Mean |∂h_T/∂x_t| per real word"): f"{d.norms[d.real].mean():.3g}",
     } for v, d in deps.items()])
 
 
 def padding_caption(deps: dict[str, rnn_inside.Dependence]) -> str:
     """What the untrained dependence chart shows, in its own numbers."""
     post, pre = deps["post"], deps["pre"]
-    return (
-        f"With 'post' padding the review's {int(post.real.sum())} tokens are followed by "
-        f"{post.words_from_end} <PAD> steps, and the pads take **{1 - post.real_share:.1%}** "
-        f"of the final state's gradient (words: {post.real_share:.1%}); with 'pre' padding "
-        f"the words are the last thing read ({pre.real_share:.1%}), and with masking the "
-        f"pads are skipped altogether ({deps['masked'].real_share:.0%}). Training changes a "
+    return _(
+        "With 'post' padding the review's {tokens} tokens are followed by {pads} <PAD> "
+        "steps, and the pads take **{pad_share:.1%}** of the final state's gradient (words: "
+        "{post:.1%}); with 'pre' padding the words are the last thing read ({pre:.1%}), and "
+        "with masking the pads are skipped altogether ({masked:.0%}). Training changes a "
         "word's embedding in proportion to this gradient. In a freshly initialised network "
         "(orthogonal W_h, small inputs) the gradient decays only slowly, so the early words "
         "still get some; but every update of W_h is now driven mostly by the pads, and as "
         "W_h learns, the products of hundreds of per-step factors shrink (or blow up): the "
         "words of a post-padded review stop reaching the output. Train the three below "
-        "and compare the trained models' charts."
+        "and compare the trained models' charts.",
+        tokens=int(post.real.sum()), pads=post.words_from_end, pad_share=1 - post.real_share,
+        post=post.real_share, pre=pre.real_share, masked=deps["masked"].real_share,
     )
 
 
 def trained_caption(trained: dict[str, rnn_inside.Dependence]) -> str:
     """What the trained models' dependence chart shows, in its own numbers."""
-    means = "; ".join(f"{rnn_inside.VARIANT_NAMES[v]}: {d.norms[d.real].mean():.3g}"
+    means = "; ".join(f"{_(rnn_inside.VARIANT_NAMES[v])}: {d.norms[d.real].mean():.3g}"
                       for v, d in trained.items())
-    return (
-        f"Mean gradient reaching each real word after training — {means}. Compare with "
+    return _(
+        "Mean gradient reaching each real word after training — {means}. Compare with "
         "the freshly initialised network above: where the words sit behind hundreds of "
         "pads, training has made that gradient collapse, so their embeddings stop "
-        "learning and the accuracy stays at a coin toss."
+        "learning and the accuracy stays at a coin toss.", means=means,
     )
 
 
 def quick_caption(config: rnn_inside.QuickConfig) -> str:
     """What the quick training trains, on what, and how long it takes."""
-    return (
-        f"The lesson's model (Embedding(10000, 16) → SimpleRNN({config.units}) → Dense(64) → "
-        f"Dense(1)) trained on the first {config.train_size:,} training reviews for "
-        f"{config.epochs} epochs (batch {config.batch_size}, learning rate "
-        f"{config.learning_rate:g}), scored on {config.test_size:,} test reviews. At "
+    return _(
+        "The lesson's model (Embedding({vocab}, {dim}) → SimpleRNN({units}) → Dense({dense}) "
+        "→ Dense(1)) trained on the first {reviews:,} training reviews for {epochs} epochs "
+        "(batch {batch}, learning rate {rate:g}), scored on {tests:,} test reviews. At "
         "3,000 × 3 each took 80-120 s on a busy 2-core test machine (fewer reviews are "
         "faster, but the 'pre' model may not take off). The masked one skips its pads, so "
-        "its batches are cut to their longest review: the same result, only faster."
+        "its batches are cut to their longest review: the same result, only faster.",
+        vocab=lesson.IMDB.num_words, dim=lesson.IMDB.embed_dim, units=config.units,
+        dense=lesson.IMDB.dense_units, reviews=config.train_size, epochs=config.epochs,
+        batch=config.batch_size, rate=config.learning_rate, tests=config.test_size,
     )
 
 
 def quick_figure(results: dict[str, rnn_inside.QuickResult]) -> go.Figure:
     """Test accuracy of each quick training beside a coin toss and the lesson's SimpleRNN."""
     fig = go.Figure(go.Bar(
-        x=[rnn_inside.VARIANT_NAMES[v] for v in results],
+        x=[_(rnn_inside.VARIANT_NAMES[v]) for v in results],
         y=[r.test_accuracy for r in results.values()],
         marker_color=[COLOURS[v] for v in results],
         text=[f"{r.test_accuracy:.3f}" for r in results.values()], textposition="outside",
     ))
-    fig.add_hline(y=0.5, line_dash="dot", annotation_text="coin toss 0.5")
+    fig.add_hline(y=0.5, line_dash="dot", annotation_text=_("coin toss 0.5"))
     fig.add_hline(y=LESSON_RNN_ACCURACY, line_dash="dash", line_color="#d62728",
-                  annotation_text=f"the lesson's SimpleRNN: {LESSON_RNN_ACCURACY}",
+                  annotation_text=_("the lesson's SimpleRNN: {accuracy}",
+                                    accuracy=LESSON_RNN_ACCURACY),
                   annotation_position="bottom right")
-    fig.update_layout(yaxis={"range": [0.4, 1.0], "title": "test accuracy"},
-                      title="Test accuracy after the quick training")
+    fig.update_layout(yaxis={"range": [0.4, 1.0], "title": _("test accuracy")},
+                      title=_("Test accuracy after the quick training"))
     return fig
 
 
 def quick_table(results: dict[str, rnn_inside.QuickResult]) -> pd.DataFrame:
     return pd.DataFrame([{
-        "Variant": rnn_inside.VARIANT_NAMES[v],
-        "Test accuracy": f"{r.test_accuracy:.3f}",
-        "Reviews × epochs": f"{r.config.train_size:,} × {r.epochs_run}"
-                            + (" (stopped)" if r.stopped else ""),
-        "Training accuracy per epoch": ", ".join(f"{a:.3f}" for a in r.history["accuracy"]),
-        "Seconds": f"{r.seconds:.0f}",
+        _("Variant"): _(rnn_inside.VARIANT_NAMES[v]),
+        _("Test accuracy"): f"{r.test_accuracy:.3f}",
+        _("Reviews × epochs"): (
+            _("{reviews:,} × {epochs} (stopped)", reviews=r.config.train_size, epochs=r.epochs_run)
+            if r.stopped else f"{r.config.train_size:,} × {r.epochs_run}"),
+        _("Training accuracy per epoch"): ", ".join(f"{a:.3f}" for a in r.history["accuracy"]),
+        _("Seconds"): f"{r.seconds:.0f}",
     } for v, r in results.items()])
