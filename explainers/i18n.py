@@ -11,12 +11,21 @@ Nothing here imports Streamlit: the reader's language is the page's business
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+Say = Callable[..., str]  # a translator: (English template, **params) -> the reader's text
 
 
 def N_(text: str) -> str:
     """Mark `text` for the catalogue and return it unchanged (English)."""
     return text
+
+
+def english(template: str, /, **params: Any) -> str:
+    """`template` filled in English: the translator of a figure or message made outside a
+    page (a page passes its `_`)."""
+    return template.format(**params) if params else template
 
 
 class Explained(Exception):

@@ -9,15 +9,11 @@ no reader's language itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import plotly.graph_objects as go
 
-from explainers.embeddings import english
-from explainers.i18n import N_
+from explainers.i18n import N_, Say, english
 
-Say = Callable[..., str]  # a translator: (English template, **params) -> the reader's text
 VARIANCE = N_("PCA keeps {share} of this set's variance")
 AXIS = N_("PC {n}")
 NEAREST = N_("Nearest to '{word}'")

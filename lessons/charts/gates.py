@@ -12,15 +12,13 @@ passes its own `_` (`lessons.i18n`); without it, as in tests and scripts, the En
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
 
 from explainers import cells, gates, tracer
-from explainers.i18n import N_
+from explainers.i18n import N_, Say, english
 
-Say = Callable[..., str]  # a page's `_`: English source string (+ its params) -> shown text
 QUANTITIES = {"i": N_("input gate i"), "f": N_("forget gate f"), "g": N_("candidate g"),
               "o": N_("output gate o"), "c": N_("cell state c"), "h": N_("hidden state h")}
 GATE_BOXES = {"f": N_("forget f (σ)"), "i": N_("input i (σ)"), "g": N_("candidate g (tanh)"),
@@ -40,10 +38,6 @@ DIAGRAM_FONT_LARGE = 18  # ... in projector mode
 MARKERS = ("<UNK>", "<START>", "<PAD>")  # the model's own tokens, drawn apart from words
 STEP_LINE = "#e4572e"  # the current token, on every chart
 
-
-def english(text: str, /, **params) -> str:
-    """The English source itself: the `_` of a figure drawn outside a page."""
-    return text.format(**params) if params else text
 
 
 def quantity_names(_: Say = english) -> dict[str, str]:

@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
 
 from explainers import charsample, lesson, live
-from explainers.i18n import N_
+from explainers.i18n import N_, Say, english
 
-Say = Callable[..., str]  # a page's `_`: English source string (+ its params) -> shown text
 VISIBLE = {  # else invisible: a character's symbol, and its name in a chart's labels
     " ": ("␣", N_("space")), "\n": ("↵", N_("new line")), "\t": ("⇥", N_("tab"))}
 
-
-def english(text: str, /, **params) -> str:
-    """The English source itself: `_` for a figure drawn outside a page (tests, scripts)."""
-    return text.format(**params) if params else text
 
 
 def shown_char(c: str, named: bool = False, _: Say = english) -> str:
