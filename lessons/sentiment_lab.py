@@ -101,13 +101,14 @@ def form_section(preset: presets.Preset) -> lab.LabSpec:
         slider("layers", _("Stacked layers"), disabled=not is_rnn,
                help=_("return_sequences=True is set for every layer but the last."))
         st.checkbox(_("Bidirectional"), key=FORM_KEY + "bidirectional", disabled=not is_rnn)
-        st.checkbox(_("mask_zero (skip the <PAD> steps)"), key=FORM_KEY + "mask_zero")
+        st.checkbox(_("Masking (mask_zero)"), key=FORM_KEY + "mask_zero",
+                    help=_("The layers after the embedding skip the <PAD> steps."))
     with right:
         slider("maxlen", _("Max length (tokens)"))
         st.radio(_("Padding"), SIDES, key=FORM_KEY + "padding", horizontal=True)
         slider("epochs", _("Epochs"))
-        st.checkbox(_("Bucketing: pad each batch only to its longest review"),
-                    key=FORM_KEY + "bucketing")
+        st.checkbox(_("Bucketing"), key=FORM_KEY + "bucketing",
+                    help=_("Pad each batch only to its longest review."))
     with st.expander(_("More settings: embedding, head, data and training")):
         left, right = st.columns(2)
         with left:

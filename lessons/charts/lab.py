@@ -112,6 +112,10 @@ def curves_figure(history: dict, title: str = "", epochs: int | None = None, *,
                            ay=40, text=_("gap {gap:+.3f}", gap=gap), showarrow=True,
                            arrowcolor=VALIDATION)
     fig.update_xaxes(title_text=_("epoch"), range=[0.5, max(epochs or n, n, 1) + 0.5])
+    if not n:  # empty axes before the first epoch (Plotly draws a subplot only with a trace)
+        for col in (1, 2):
+            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False), row=1, col=col)
+        fig.update_yaxes(range=[0, 1])
     fig.update_layout(title=title, height=360)
     return fig
 
