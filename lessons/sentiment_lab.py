@@ -167,10 +167,9 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None,
     elif job.error is not None:
         jobs.failed(job.error)
     else:
-        outcome, result = job.result, job.result.result
+        outcome = job.result
         st.success(charts.trained(outcome, _=_))
-        ui.chart(charts.curves_figure(result.history, _("Training curves"), result.epochs_run,
-                                      _=_))
+        ui.chart(charts.curves_figure(outcome.result.history, _("Training curves"), _=_))
         st.caption(_(BEST_EPOCH))
         return outcome
     return None

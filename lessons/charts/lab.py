@@ -32,7 +32,7 @@ CURVES = {  # history key -> (subplot column, whose curve it is, its colour)
 }
 RUN_COLOURS = qualitative.D3  # one colour per run overlaid
 SENTIMENTS = (N_("negative"), N_("positive"))  # label 0, label 1
-NAME_SHOWN = 30  # characters of a run's name in a legend
+NAME_SHOWN = 48  # characters of a run's name in a legend (below the panels)
 REVIEW_SHOWN = 700  # characters of a misclassified review
 
 
@@ -205,7 +205,8 @@ def overlay_figure(records: Sequence[runs.RunRecord], *, _: Translate = english)
                 showlegend=col == 1, mode="lines+markers",
                 line={"color": RUN_COLOURS[i % len(RUN_COLOURS)]}), row=1, col=col)
     fig.update_xaxes(title_text=_("epoch"))
-    fig.update_layout(height=360)
+    fig.update_layout(height=420, legend={"orientation": "h", "yanchor": "top", "y": -0.25})
+    # the legend below the panels: run names are long, the panels keep the whole width
     return fig
 
 
