@@ -14,7 +14,9 @@ spec, so a live job can run it in a thread today and on another process later.
 `budget(imdb, model, train)` estimates, before a run starts, its wall time
 (`estimate_seconds`, from costs measured on this machine) and the memory of one batch
 (`estimate_memory_bytes`), and gives a verdict: ok, warn (slow but allowed) or refuse,
-with a reason code and the limit crossed. The page turns the code into its sentence.
+with a reason code and the limit crossed. Each reason's sentence is an English template
+(`REASONS`, marked with `N_`) whose numbers `Budget.message` fills in; the page shows it in the
+reader's language.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from typing import Any
 import numpy as np
 
 from explainers import cells, data, live, models, reviews, runs, training
+from explainers.i18n import N_
 
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
 WARN_SECONDS = 5 * 60  # say so when a run will take more than five minutes
 MAX_MEMORY = 1.5e9  # bytes of activations; the machine is shared with other sessions
-SAVING = "saving the run"  # the stage after scoring (training.SCORING), as reported
+SAVING = N_("saving the run")  # the stage after scoring (training.SCORING), as reported
 ALL_REVIEWS = 25_000  # a form's train_size for the whole training split (train_size None)
 FORM = {  # the settings the lab's form holds: field -> the settings object it belongs to
     "vocab_size": "model", "embed_dim": "model", "mask_zero": "model", "body": "model",
@@ -140,6 +143,19 @@ class Reason(StrEnum):
     TOO_MUCH_MEMORY = "too_much_memory"  # over MAX_MEMORY: refused
 
 
+REASONS = {  # what the page says for each reason (N_); `Budget.message` fills the numbers
+    Reason.SLOW: N_("This run takes about {minutes:.0f} minutes here; the lesson's recipes are "
+                    "slow on purpose, so you can compare. The “Fast” presets show how to get "
+                    "there in seconds."),
+    Reason.TOO_SLOW: N_("This set-up would train for over {limit_minutes:.0f} minutes on this "
+                        "machine: lower the epochs, units, layers or max length, or switch on "
+                        "bucketing."),
+    Reason.TOO_MUCH_MEMORY: N_("One batch would need about {gigabytes:.1f} GB (the limit is "
+                               "{limit_gigabytes:.1f} GB): lower the batch size, units, layers "
+                               "or max length."),
+}
+
+
 @dataclass(frozen=True)
 class Budget:
     """What a set-up will cost before it starts, and whether it may start."""
@@ -151,6 +167,17 @@ class Budget:
     verdict: Verdict
     reason: Reason  # why the verdict is not ok; the page words it
     limit: float  # the limit crossed: seconds for the time reasons, bytes for memory
+
+    @property
+    def message(self) -> tuple[str, dict[str, float]] | None:
+        """The reason's sentence (an English template, see REASONS) and the numbers for its
+        placeholders; None when there is nothing to say."""
+        if self.reason == Reason.NONE:
+            return None
+        return REASONS[self.reason], {
+            "minutes": self.seconds / 60, "limit_minutes": self.limit / 60,
+            "gigabytes": self.memory_bytes / 1e9, "limit_gigabytes": self.limit / 1e9,
+        }
 
 
 # Costs on this 2-core machine, fitted to the presets' measured epochs (benchmarks/

@@ -13,7 +13,9 @@ it has, so a stopped job still ends `done` with its partial result.
 The page reads `snapshot()`, a frozen copy taken under the job's lock, so a drawing never
 sees half an update. Phases: starting (until the first report), running (batches and
 epochs), finishing (a stage after training), then done or failed. An exception in the work
-never escapes the thread silently: its type and message are kept and the phase is failed.
+never escapes the thread silently: its type and message are kept and the phase is failed; an
+`Explained` error also keeps its template and numbers, so the page can say it in the reader's
+language.
 
 `keras_bridge(reporter)` is the one Keras callback that forwards batches to a reporter and
 stops `model.fit` once `should_stop()` is true; both training loops use it. This is the only
@@ -30,6 +32,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from explainers.i18n import Explained
 
 
 class Phase(StrEnum):
@@ -85,7 +89,16 @@ class Failure:
     """Why a job failed: the exception's type and message (the page words it)."""
 
     kind: str  # the exception class, e.g. "ValueError"
-    message: str
+    message: str  # in English
+    template: str = ""  # an `Explained` error's English template (N_), else ""
+    params: tuple[tuple[str, Any], ...] = ()  # ... and the values of its placeholders
+
+    @classmethod
+    def of(cls, error: BaseException) -> Failure:
+        if isinstance(error, Explained):
+            return cls(type(error).__name__, str(error), error.template,
+                       tuple(error.params.items()))
+        return cls(type(error).__name__, str(error))
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}" if self.message else self.kind
@@ -304,7 +317,7 @@ class Job:
             result = self._work(self._spec, _JobReporter(self))
         except BaseException as error:  # kept for the page; the server and others go on
             with self._lock:
-                self._error = Failure(type(error).__name__, str(error))
+                self._error = Failure.of(error)
                 self._phase = Phase.FAILED
                 self._ended = time.monotonic()
             return

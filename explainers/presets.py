@@ -5,6 +5,9 @@ A lab preset is three frozen settings, what the lab's widgets hold: how IMDB is 
 The lesson's own models take every number from `explainers.lesson`, so "the lesson's" here
 means what the tutorial's code says.
 
+Names and sentences are English, marked with `N_`: a page shows them with `_(preset.name)`, and
+the English name stays the preset's code (a link's `preset=`, a saved run's `preset`).
+
 The parameter-count page's models are the same lesson models seen as `params` layer lists,
 plus the lesson's char-RNN; `LESSON_COUNTS` says which layer printed each count the lesson
 showed, so the page (and a test) can recompute each one.
@@ -44,11 +47,11 @@ def lesson_imdb(**changes) -> ImdbConfig:
 class Preset:
     """A ready-made experiment: the lesson's recipes, and the lab's fixes of them."""
 
-    name: str
+    name: str  # English (N_), also the preset's code: in links, runs and `compare_with`
     imdb: ImdbConfig  # how the reviews become ids
     model: ModelConfig
     train: TrainConfig
-    why: str  # one sentence: what this preset shows or what it changed and why
+    why: str  # one sentence (N_): what this preset shows or what it changed and why
     lesson: lesson.SentimentModel | None = None  # set: the lesson's own model
     compare_with: str = ""  # for a lab preset: the lesson preset it improves on
 
@@ -72,61 +75,61 @@ class Preset:
 
 
 LESSON_POOL = Preset(
-    "Embedding + average pooling (lesson)",
+    N_("Embedding + average pooling (lesson)"),
     lesson_imdb(padding="pre"),
     lesson_model(lesson.POOL),
     TrainConfig(epochs=lesson.POOL.epochs, batch_size=lesson.POOL.batch_size),
-    why="The lesson's first model: average the 16-d word vectors of a review, then two Dense "
-        "layers. Word order is ignored, yet it works; 30 epochs, batch 128, reviews of 500.",
+    why=N_("The lesson's first model: average the 16-d word vectors of a review, then two Dense "
+           "layers. Word order is ignored, yet it works; 30 epochs, batch 128, reviews of 500."),
     lesson=lesson.POOL,
 )
 LESSON_RNN = Preset(
-    "SimpleRNN, post-padding (lesson)",
+    N_("SimpleRNN, post-padding (lesson)"),
     lesson_imdb(),
     lesson_model(lesson.SIMPLE_RNN),
     TrainConfig(epochs=10, batch_size=128),
-    why="The lesson's failure: with padding='post' most reviews end in hundreds of <PAD> "
-        "steps, and a SimpleRNN forgets the words long before its final state is read.",
+    why=N_("The lesson's failure: with padding='post' most reviews end in hundreds of <PAD> "
+           "steps, and a SimpleRNN forgets the words long before its final state is read."),
     lesson=lesson.SIMPLE_RNN,
 )
 LESSON_BILSTM = Preset(
-    "2 × Bidirectional LSTM (lesson)",
+    N_("2 × Bidirectional LSTM (lesson)"),
     lesson_imdb(padding="pre"),
     lesson_model(lesson.BILSTM),
     TrainConfig(epochs=10, batch_size=128),
-    why="The lesson's LSTM: two stacked Bidirectional(LSTM(64)), 308,609 parameters, every "
-        "review 500 steps long. Accurate but slow: minutes per epoch on a laptop CPU.",
+    why=N_("The lesson's LSTM: two stacked Bidirectional(LSTM(64)), 308,609 parameters, every "
+           "review 500 steps long. Accurate but slow: minutes per epoch on a laptop CPU."),
     lesson=lesson.BILSTM,
 )
 FAST_POOL = Preset(
-    "Fast average pooling",
+    N_("Fast average pooling"),
     lesson_imdb(padding="pre"),
     lesson_model(lesson.POOL, mask_zero=True),
     TrainConfig(epochs=4, batch_size=32, bucketing=True, early_stopping_patience=1),
-    why="Masking makes the average skip the <PAD> steps (the lesson's model averaged hundreds "
-        "of pads into every short review); small batches and early stopping at the best "
-        "epoch do the rest, in seconds.",
+    why=N_("Masking makes the average skip the <PAD> steps (the lesson's model averaged hundreds "
+           "of pads into every short review); small batches and early stopping at the best "
+           "epoch do the rest, in seconds."),
     compare_with=LESSON_POOL.name,
 )
 RNN_DONE_RIGHT = Preset(
-    "SimpleRNN done right",
+    N_("SimpleRNN done right"),
     lesson_imdb(maxlen=200, padding="pre"),
     lesson_model(lesson.SIMPLE_RNN, units=32, mask_zero=True),
     TrainConfig(epochs=3, batch_size=64, bucketing=True, early_stopping_patience=1),
-    why="Pad 'pre' so the words come last and the final state has just read them, mask the "
-        "pads, and keep the last 200 tokens: the short memory of a SimpleRNN is now enough.",
+    why=N_("Pad 'pre' so the words come last and the final state has just read them, mask the "
+           "pads, and keep the last 200 tokens: the short memory of a SimpleRNN is now enough."),
     compare_with=LESSON_RNN.name,
 )
 FAST_LSTM = Preset(
-    "Fast LSTM",
+    N_("Fast LSTM"),
     lesson_imdb(maxlen=200, padding="pre"),
     lesson_model(lesson.BILSTM, units=32, layers=1, bidirectional=False, mask_zero=True),
     TrainConfig(epochs=3, batch_size=256, learning_rate=5e-3, bucketing=True,
                 early_stopping_patience=1),
-    why="One LSTM(32) instead of two bidirectional LSTM(64) (1/22 of the recurrent weights), "
-        "reviews cut to their last 200 tokens, each batch padded only to its longest "
-        "review, and big batches with a larger learning rate: the lesson's accuracy in "
-        "one epoch of seconds.",
+    why=N_("One LSTM(32) instead of two bidirectional LSTM(64) (1/22 of the recurrent weights), "
+           "reviews cut to their last 200 tokens, each batch padded only to its longest "
+           "review, and big batches with a larger learning rate: the lesson's accuracy in "
+           "one epoch of seconds."),
     compare_with=LESSON_BILSTM.name,
 )
 PRESETS: dict[str, Preset] = {

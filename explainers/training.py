@@ -19,6 +19,10 @@ The validation set is the last `validation_split` of the training reviews, as Ke
 `validation_split` takes it. Everything random (model weights, shuffling, dropout) follows
 `seed`, and nothing here touches global state, so two trainings in parallel threads give the
 same results as one after the other.
+
+A setting that leaves nothing to train on raises `TrainingError`, an `Explained` error whose
+message a page shows in the reader's language; the stage label `SCORING` is marked for the
+catalogue too.
 """
 
 from __future__ import annotations
@@ -31,11 +35,16 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from explainers import live
+from explainers.i18n import N_, Explained
 
 CHUNK_BATCHES = 32  # batches sorted together: similar lengths, yet still well shuffled
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 EPSILON = 1e-7  # Keras's clip for log(0) in binary cross-entropy
-SCORING = "scoring the test reviews"  # the stage label of `evaluate` after a live training
+SCORING = N_("scoring the test reviews")  # the stage label of `evaluate` after a live training
+
+
+class TrainingError(Explained, ValueError):
+    """Settings a training cannot run with; the message is a template a page can translate."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +204,9 @@ def train(
     n_val = int(len(x) * config.validation_split)  # Keras: the last part, before shuffling
     n_fit = len(x) - n_val
     if n_fit < 1:
-        raise ValueError("no training reviews left after the validation split")
+        raise TrainingError(N_("No training reviews are left: {reviews} reviews, of which the "
+                               "validation split keeps {validation} for validation."),
+                            reviews=len(x), validation=n_val)
     side = padding_side(x, steps)
     rng = np.random.default_rng(config.seed)
     fit_data = _dataset(

@@ -237,7 +237,7 @@ def test_the_live_panel_shows_progress_and_stops_its_own_job():
         time.sleep(0.01)
     at.run()
     assert not at.exception, at.exception
-    assert [m.label for m in at.metric] == ["Elapsed · 已用时间", "Time left · 剩余时间"]
+    assert [m.label for m in at.metric] == ["Elapsed", "Time left"]  # English mode
     assert at.get("progress")[0].proto.text == "Epoch 1 of 2 · batch 1 of 4 · loss 0.500"
     assert at.get("progress")[0].proto.value == 12  # 1 of 8 batches, in percent
     assert "drawn at batch 1" in [m.value for m in at.markdown]

@@ -2,13 +2,16 @@
 
 Plain Plotly figures, pandas tables, HTML and sentences built from a run's history, result
 and records, without Streamlit; the page styles and draws them (`ui.chart`, `st.dataframe`).
+Every word they show is an English source string marked with `_`; the page passes its own
+`_` (the reader's language), and without it they speak English (`english`).
 """
 
 from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,31 +19,84 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from explainers import lab, presets, runs, training
+from explainers import lab, live, models, presets, reviews, runs, training
+from explainers.i18n import N_
 
+Translate = Callable[..., str]  # `_(text, **params)`: English source -> the reader's language
 TRAINING, VALIDATION = "#1f77b4", "#d62728"  # the colours of the two curves of a run
 CURVES = {  # history key -> (subplot column, whose curve it is, its colour)
-    "loss": (1, "training · 训练", TRAINING),
-    "val_loss": (1, "validation · 验证", VALIDATION),
-    "accuracy": (2, "training · 训练", TRAINING),
-    "val_accuracy": (2, "validation · 验证", VALIDATION),
+    "loss": (1, N_("training"), TRAINING),
+    "val_loss": (1, N_("validation"), VALIDATION),
+    "accuracy": (2, N_("training"), TRAINING),
+    "val_accuracy": (2, N_("validation"), VALIDATION),
 }
 RUN_COLOURS = qualitative.D3  # one colour per run overlaid
-SENTIMENTS = ["negative · 负面", "positive · 正面"]  # label 0, label 1
-NAME_SHOWN = 30  # characters of a run's name in a legend
+SENTIMENTS = (N_("negative"), N_("positive"))  # label 0, label 1
+NAME_SHOWN = 48  # characters of a run's name in a legend (below the panels)
 REVIEW_SHOWN = 700  # characters of a misclassified review
 
 
-def curves_figure(history: dict, title: str = "", epochs: int | None = None) -> go.Figure:
+@dataclass(frozen=True)
+class Metric:
+    """One number the page shows as a metric: its label, value, tooltip and change."""
+
+    label: str
+    value: str
+    help: str | None = None
+    delta: str | None = None
+
+
+def english(text: str, /, **params) -> str:
+    """What the figures say without a reader: the English source with its numbers filled in."""
+    return text.format(**params) if params else text
+
+
+def budget_metrics(model: models.ModelConfig, cost: lab.Budget, *,
+                   _: Translate = english) -> list[Metric]:
+    """What a set-up will cost, before it starts: its size, time, steps and reviews."""
+    minutes = cost.seconds >= 120  # say minutes from two minutes on
+    return [
+        Metric(_("Parameters"), f"{models.parameter_count(model):,}"),
+        Metric(_("Estimated time"), _("≈ {minutes:,.0f} min", minutes=cost.seconds / 60)
+               if minutes else _("≈ {seconds:,.0f} s", seconds=cost.seconds)),
+        Metric(_("Steps per batch"), f"{cost.mean_width:.0f}",
+               _("Mean padded length of a training batch: bucketing makes it small.")),
+        Metric(_("Reviews to learn from"), f"{cost.reviews:,}"),
+    ]
+
+
+def result_metrics(outcome: lab.LabOutcome, lesson: float | None, *,
+                   _: Translate = english) -> list[Metric]:
+    """A finished run's scores; the test accuracy beside the `lesson`'s when there is one."""
+    best, gap = outcome.result.best_epoch, training.overfitting_gap(outcome.result.history)
+    return [
+        Metric(_("Test accuracy"), f"{outcome.test_accuracy:.4f}",
+               _("On {n:,} test reviews the model never saw.", n=len(outcome.probabilities)),
+               None if lesson is None else _("{difference:+.4f} vs the lesson",
+                                             difference=outcome.test_accuracy - lesson)),
+        Metric(_("Test loss"), f"{outcome.test_loss:.4f}"),
+        Metric(_("Best validation epoch"), str(best) if best else "—"),
+        Metric(_("Overfitting gap"), "—" if math.isnan(gap) else f"{gap:+.3f}",
+               _("Training minus validation accuracy at the last epoch.")),
+    ]
+
+
+def history_of(snap: live.Snapshot) -> dict[str, list[float]]:
+    """A live job's curves so far, as a finished run's history holds them."""
+    return {key: snap.series(key) for key in training.HISTORY_KEYS}
+
+
+def curves_figure(history: dict, title: str = "", epochs: int | None = None, *,
+                  _: Translate = english) -> go.Figure:
     """Loss and accuracy per epoch, training and validation; best epoch and gap marked."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss · 损失", "Accuracy · 准确率"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("Loss"), _("Accuracy")))
     n = len(history.get("loss", []))
     x = list(range(1, n + 1))
     for key, (col, name, colour) in CURVES.items():
         values = [None if (v is None or math.isnan(v)) else v for v in history.get(key, [])]
         if not any(v is not None for v in values):
             continue
-        fig.add_trace(go.Scatter(x=x, y=values, name=name, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=x, y=values, name=_(name), mode="lines+markers",
                                  line={"color": colour}, legendgroup=name,
                                  showlegend=col == 1), row=1, col=col)
     best = training.best_epoch(history)
@@ -48,91 +104,144 @@ def curves_figure(history: dict, title: str = "", epochs: int | None = None) -> 
         for col in (1, 2):
             fig.add_vline(x=best, line={"dash": "dot", "color": "green"}, row=1, col=col)
         fig.add_annotation(x=best, y=0.0, yref="y2 domain", xref="x2", showarrow=False,
-                           text=f" best val epoch {best}", font={"color": "green"},
-                           xanchor="left", yanchor="bottom")
+                           text=_(" best validation epoch {epoch}", epoch=best),
+                           font={"color": "green"}, xanchor="left", yanchor="bottom")
     gap = training.overfitting_gap(history)
     if n and not math.isnan(gap):
         fig.add_annotation(x=n, y=history["val_accuracy"][-1], xref="x2", yref="y2", ax=-60,
-                           ay=40, text=f"gap {gap:+.3f}", showarrow=True, arrowcolor=VALIDATION)
-    fig.update_xaxes(title_text="epoch · 轮次", range=[0.5, max(epochs or n, n, 1) + 0.5])
+                           ay=40, text=_("gap {gap:+.3f}", gap=gap), showarrow=True,
+                           arrowcolor=VALIDATION)
+    fig.update_xaxes(title_text=_("epoch"), range=[0.5, max(epochs or n, n, 1) + 0.5])
+    if not n:  # empty axes before the first epoch (Plotly draws a subplot only with a trace)
+        for col in (1, 2):
+            fig.add_trace(go.Scatter(x=[], y=[], showlegend=False), row=1, col=col)
+        fig.update_yaxes(range=[0, 1])
     fig.update_layout(title=title, height=360)
     return fig
 
 
-def confusion_figure(matrix: np.ndarray) -> go.Figure:
+def confusion_figure(matrix: np.ndarray, *, _: Translate = english) -> go.Figure:
     """The 2x2 counts of `training.confusion`: true label down, predicted across."""
-    fig = go.Figure(go.Heatmap(z=matrix, x=SENTIMENTS, y=SENTIMENTS, colorscale="Blues",
+    labels = [_(sentiment) for sentiment in SENTIMENTS]
+    fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale="Blues",
                                showscale=False, text=matrix, texttemplate="%{text:,}"))
-    fig.update_yaxes(autorange="reversed", title_text="true · 真实")
-    fig.update_xaxes(title_text="predicted · 预测")
-    fig.update_layout(title="Confusion matrix · 混淆矩阵", height=340)
+    fig.update_yaxes(autorange="reversed", title_text=_("true label"))
+    fig.update_xaxes(title_text=_("predicted"))
+    fig.update_layout(title=_("Confusion matrix"), height=340)
     return fig
 
 
-def how_it_ended(result: training.TrainResult) -> str:
+def how_it_ended(result: training.TrainResult, *, _: Translate = english) -> str:
     """A finished run's ending in words: its epochs, and what stopped it if not the last."""
     if result.timed_out:
-        return (f"ended by the {lab.MAX_SECONDS // 60}-minute limit after {result.epochs_run} "
-                "epochs")
-    return (f"stopped by you after {result.epochs_run} full epoch(s)" if result.stopped
-            else "stopped early (validation loss stopped improving)" if result.early_stopped
-            else f"{result.epochs_run} epochs")
+        return _("ended by the {minutes}-minute limit after {epochs} epochs",
+                 minutes=lab.MAX_SECONDS // 60, epochs=result.epochs_run)
+    if result.stopped:
+        return _("stopped by you after {epochs} full epoch(s)", epochs=result.epochs_run)
+    if result.early_stopped:
+        return _("stopped early (validation loss stopped improving)")
+    return _("{epochs} epochs", epochs=result.epochs_run)
 
 
-def review_html(words: str, positive: bool, probability: float) -> str:
+def trained(outcome: lab.LabOutcome, *, _: Translate = english) -> str:
+    """What a finished run did, in one sentence: its time, how it ended, its run id."""
+    result = outcome.result
+    return _("Trained in {seconds:.1f} s ({ending}); saved as run `{run_id}`.",
+             seconds=result.seconds, ending=how_it_ended(result, _=_), run_id=outcome.run_id)
+
+
+def review_html(words: str, positive: bool, probability: float, *,
+                _: Translate = english) -> str:
     """A test review as the model saw it (its words, escaped), its label and P(positive)."""
     cut = "…" if len(words) > REVIEW_SHOWN else ""
-    return (f"<div style='font-size:0.9em;margin-bottom:0.6em'><b>true "
-            f"{'positive' if positive else 'negative'}, P(positive) = {probability:.2f}</b>"
+    verdict = (_("true positive, P(positive) = {p:.2f}", p=probability) if positive
+               else _("true negative, P(positive) = {p:.2f}", p=probability))
+    return (f"<div style='font-size:0.9em;margin-bottom:0.6em'><b>{html.escape(verdict)}</b>"
             f"<br>{html.escape(words[:REVIEW_SHOWN])}{cut}</div>")
 
 
-def overlay_figure(records: Sequence[runs.RunRecord]) -> go.Figure:
+def review_counts(review: reviews.Prepared, form: reviews.InputFormat, *,
+                  _: Translate = english) -> str:
+    """What a typed review came to: its words, the unknown ones, and what was cut off."""
+    counts = _("{words} words, {unknown} unknown (<UNK>)", words=review.words,
+               unknown=review.unknown)
+    if not review.truncated:
+        return counts
+    if form.truncating == "pre":
+        return _("{counts}; only the last {maxlen} tokens are read", counts=counts,
+                 maxlen=form.maxlen)
+    return _("{counts}; only the first {maxlen} tokens are read", counts=counts,
+             maxlen=form.maxlen)
+
+
+def accuracy(value: float | None) -> str:
+    """An accuracy as a table shows it: four decimals, or a dash when there is none."""
+    return "—" if value is None or math.isnan(value) else f"{value:.4f}"
+
+
+def run_name(record: runs.RunRecord, *, _: Translate = english) -> str:
+    """A run's name: a preset's name in the reader's language, else the architecture it was
+    saved with (not escaped: the caller escapes it for where it goes)."""
+    return _(record.name) if record.preset and record.preset == record.name else record.name
+
+
+def run_label(record: runs.RunRecord, *, _: Translate = english) -> str:
+    """How the lab's lists name a run: name, test accuracy, time and id."""
+    seconds = f"{record.seconds:.0f}" if math.isfinite(record.seconds) else "—"
+    return _("{name} · test {accuracy} · {seconds} s · {run_id}", name=run_name(record, _=_),
+             accuracy=accuracy(record.test_accuracy), seconds=seconds, run_id=record.run_id)
+
+
+def overlay_figure(records: Sequence[runs.RunRecord], *, _: Translate = english) -> go.Figure:
     """Validation loss and accuracy of several runs, one colour per run."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(
-        "Validation loss · 验证损失", "Validation accuracy · 验证准确率"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("Validation loss"),
+                                                        _("Validation accuracy")))
     for i, record in enumerate(records):
         x = list(range(1, record.epochs_run + 1))
-        name = f"{html.escape(record.name[:NAME_SHOWN])} · {record.run_id[-6:]}"
+        name = f"{html.escape(run_name(record, _=_)[:NAME_SHOWN])} · {record.run_id[-6:]}"
         for col, key in ((1, "val_loss"), (2, "val_accuracy")):
             fig.add_trace(go.Scatter(
                 x=x, y=record.history.get(key, []), name=name, legendgroup=record.run_id,
                 showlegend=col == 1, mode="lines+markers",
                 line={"color": RUN_COLOURS[i % len(RUN_COLOURS)]}), row=1, col=col)
-    fig.update_xaxes(title_text="epoch · 轮次")
-    fig.update_layout(height=360)
+    fig.update_xaxes(title_text=_("epoch"))
+    fig.update_layout(height=420, legend={"orientation": "h", "yanchor": "top", "y": -0.25})
+    # the legend below the panels: run names are long, the panels keep the whole width
     return fig
 
 
-def runs_table(records: Iterable[runs.RunRecord], current: str | None) -> pd.DataFrame:
+def runs_table(records: Iterable[runs.RunRecord], current: str | None, *,
+               _: Translate = english) -> pd.DataFrame:
     """One row per run; ✓ marks the run the other pages inspect."""
     return pd.DataFrame([{
-        "current": "✓" if r.run_id == current else "",
-        "name": r.name,
-        "architecture": r.architecture,
-        "parameters": r.parameters,
-        "maxlen": r.data.get("maxlen"),
-        "seconds": round(r.seconds, 1),
-        "epochs": r.epochs_run,
-        "best val acc": round(r.best_val_accuracy, 4),
-        "test acc": round(r.test_accuracy, 4),
-        "stopped": "yes" if r.stopped else "",
-        "run id": r.run_id,
+        _("current"): "✓" if r.run_id == current else "",
+        _("name"): run_name(r, _=_),
+        _("architecture"): r.architecture,
+        _("parameters"): r.parameters,
+        _("maxlen"): r.data.get("maxlen"),
+        _("seconds"): round(r.seconds, 1),
+        _("epochs"): r.epochs_run,
+        _("best val acc"): round(r.best_val_accuracy, 4),
+        _("test acc"): round(r.test_accuracy, 4),
+        _("stopped"): _("yes") if r.stopped else "",
+        _("run id"): r.run_id,
     } for r in records])
 
 
-def presets_table(past: Sequence[runs.RunRecord]) -> pd.DataFrame:
+def presets_table(past: Sequence[runs.RunRecord], *, _: Translate = english) -> pd.DataFrame:
     """Each preset's recipe, the lesson's test accuracy and the best of your runs of it."""
     rows = []
     for p in presets.PRESETS.values():
         mine = [r.test_accuracy for r in past
                 if r.preset == p.name and not math.isnan(r.test_accuracy)]
+        recipe = _("maxlen {maxlen}, '{padding}', {epochs} epochs, batch {batch}",
+                   maxlen=p.imdb.maxlen, padding=p.imdb.padding, epochs=p.train.epochs,
+                   batch=p.train.batch_size)
         rows.append({
-            "preset": p.name,
-            "lesson's test accuracy": p.lesson_accuracy,
-            "your best test accuracy": max(mine) if mine else None,
-            "recipe": f"maxlen {p.imdb.maxlen}, '{p.imdb.padding}', {p.train.epochs} epochs, "
-                      f"batch {p.train.batch_size}" + (", bucketing" if p.train.bucketing
-                                                       else ""),
+            _("preset"): _(p.name),
+            _("lesson's test accuracy"): accuracy(p.lesson_accuracy),
+            _("your best test accuracy"): accuracy(max(mine) if mine else None),
+            _("recipe"): _("{recipe}, bucketing", recipe=recipe) if p.train.bucketing
+            else recipe,
         })
     return pd.DataFrame(rows)

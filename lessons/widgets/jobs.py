@@ -3,6 +3,8 @@
 Every page that trains uses these three, so all trainings look and stop alike: `start` puts
 a `live.Job` in the session, `panel` redraws its progress, Elapsed, Time left, Stop and the
 page's own chart every few seconds, and `ended` hands over the result once it is done.
+Everything they say is in the reader's language, a failure's reason too when the work raised
+an `Explained` error (`live.Failure` keeps its template).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from explainers import live
+from lessons.i18n import _
 
 LIVE_REFRESH_SECONDS = 2.0  # a live panel's redraw; each one takes CPU from the training
 STOPPABLE = (live.Phase.STARTING, live.Phase.RUNNING)  # not while scoring or saving
@@ -22,16 +25,18 @@ STOPPABLE = (live.Phase.STARTING, live.Phase.RUNNING)  # not while scoring or sa
 def live_label(snap: live.Snapshot) -> str:
     """The progress bar's words for a live job: its phase, epoch, batch and latest loss."""
     if snap.phase == live.Phase.FINISHING:
-        return f"{snap.stage[:1].upper()}{snap.stage[1:]}…"
+        stage = _(snap.stage)  # the work's stage label, marked N_ where it is defined
+        return f"{stage[:1].upper()}{stage[1:]}…"
     if snap.phase == live.Phase.STARTING:
-        return "Building the model and the input pipeline…"
+        return _("Building the model and the input pipeline…")
     if not snap.batches:
-        return "Preparing the first batch (TensorFlow compiles the model once)…"
-    epochs = f" of {snap.epochs}" if snap.epochs else ""
-    label = (f"Epoch {min(snap.epoch + 1, snap.epochs or snap.epoch + 1)}{epochs} · batch "
-             f"{snap.batch} of {snap.batches}")
+        return _("Preparing the first batch (TensorFlow compiles the model once)…")
+    place = {"epoch": min(snap.epoch + 1, snap.epochs or snap.epoch + 1), "batch": snap.batch,
+             "batches": snap.batches, "epochs": snap.epochs}
+    label = (_("Epoch {epoch} of {epochs} · batch {batch} of {batches}", **place) if snap.epochs
+             else _("Epoch {epoch} · batch {batch} of {batches}", **place))
     loss = snap.batch_metrics.get("loss")
-    return label if math.isnan(loss) else f"{label} · loss {loss:.3f}"
+    return label if math.isnan(loss) else _("{label} · loss {loss:.3f}", label=label, loss=loss)
 
 
 def live_panel(job: live.Job, key: str,
@@ -51,14 +56,14 @@ def live_panel(job: live.Job, key: str,
         st.progress(snap.progress, text=label(snap))
         left = snap.remaining_seconds
         a, b, c = st.columns(3)
-        a.metric("Elapsed · 已用时间", f"{snap.elapsed:.0f} s")
-        b.metric("Time left · 剩余时间", "…" if left is None else f"{left:.0f} s")
+        a.metric(_("Elapsed"), _("{seconds:.0f} s", seconds=snap.elapsed))
+        b.metric(_("Time left"), "…" if left is None else _("{seconds:.0f} s", seconds=left))
         with c:
-            st.button("⏹ Stop · 停止", key=f"{key}_stop", on_click=job.stop,
+            st.button(_("⏹ Stop"), key=f"{key}_stop", on_click=job.stop,
                       disabled=snap.stopping or snap.phase not in STOPPABLE,
-                      help="Ends training within a batch and keeps what it learned so far.")
+                      help=_("Ends training within a batch and keeps what it learned so far."))
             if snap.stopping and snap.running:
-                st.caption("Stopping after this batch…")
+                st.caption(_("Stopping after this batch…"))
         if draw is not None:
             draw(snap)
         if not snap.running:
@@ -85,7 +90,7 @@ def ended(key: str) -> Any:
     """The result of this session's live job under `key` once it has ended, else None.
 
     The ended job leaves the session, so its result is taken once (the caller keeps it); a
-    job that failed is reported ("Training failed: ...") and gives None.
+    job that failed is reported (`failed`) and gives None.
     """
     job = st.session_state.get(key)
     if job is None or job.running:
@@ -98,5 +103,7 @@ def ended(key: str) -> Any:
 
 
 def failed(error: live.Failure) -> None:
-    """Say that a job failed and why (the server and the page go on)."""
-    st.error(f"Training failed: {error}")
+    """Say that a job failed and why (the server and the page go on): an `Explained` error's
+    sentence in the reader's language, else the exception's type and English message."""
+    why = _(error.template, **dict(error.params)) if error.template else str(error)
+    st.error(_("Training failed: {why}", why=why))
