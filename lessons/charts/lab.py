@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,9 +20,8 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from explainers import lab, live, models, presets, reviews, runs, training
-from explainers.i18n import N_
+from explainers.i18n import N_, Say, english
 
-Translate = Callable[..., str]  # `_(text, **params)`: English source -> the reader's language
 TRAINING, VALIDATION = "#1f77b4", "#d62728"  # the colours of the two curves of a run
 CURVES = {  # history key -> (subplot column, whose curve it is, its colour)
     "loss": (1, N_("training"), TRAINING),
@@ -46,13 +45,9 @@ class Metric:
     delta: str | None = None
 
 
-def english(text: str, /, **params) -> str:
-    """What the figures say without a reader: the English source with its numbers filled in."""
-    return text.format(**params) if params else text
-
 
 def budget_metrics(model: models.ModelConfig, cost: lab.Budget, *,
-                   _: Translate = english) -> list[Metric]:
+                   _: Say = english) -> list[Metric]:
     """What a set-up will cost, before it starts: its size, time, steps and reviews."""
     minutes = cost.seconds >= 120  # say minutes from two minutes on
     return [
@@ -66,7 +61,7 @@ def budget_metrics(model: models.ModelConfig, cost: lab.Budget, *,
 
 
 def result_metrics(outcome: lab.LabOutcome, lesson: float | None, *,
-                   _: Translate = english) -> list[Metric]:
+                   _: Say = english) -> list[Metric]:
     """A finished run's scores; the test accuracy beside the `lesson`'s when there is one."""
     best, gap = outcome.result.best_epoch, training.overfitting_gap(outcome.result.history)
     return [
@@ -87,7 +82,7 @@ def history_of(snap: live.Snapshot) -> dict[str, list[float]]:
 
 
 def curves_figure(history: dict, title: str = "", epochs: int | None = None, *,
-                  _: Translate = english) -> go.Figure:
+                  _: Say = english) -> go.Figure:
     """Loss and accuracy per epoch, training and validation; best epoch and gap marked."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_("Loss"), _("Accuracy")))
     n = len(history.get("loss", []))
@@ -120,7 +115,7 @@ def curves_figure(history: dict, title: str = "", epochs: int | None = None, *,
     return fig
 
 
-def confusion_figure(matrix: np.ndarray, *, _: Translate = english) -> go.Figure:
+def confusion_figure(matrix: np.ndarray, *, _: Say = english) -> go.Figure:
     """The 2x2 counts of `training.confusion`: true label down, predicted across."""
     labels = [_(sentiment) for sentiment in SENTIMENTS]
     fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale="Blues",
@@ -131,7 +126,7 @@ def confusion_figure(matrix: np.ndarray, *, _: Translate = english) -> go.Figure
     return fig
 
 
-def how_it_ended(result: training.TrainResult, *, _: Translate = english) -> str:
+def how_it_ended(result: training.TrainResult, *, _: Say = english) -> str:
     """A finished run's ending in words: its epochs, and what stopped it if not the last."""
     if result.timed_out:
         return _("ended by the {minutes}-minute limit after {epochs} epochs",
@@ -143,7 +138,7 @@ def how_it_ended(result: training.TrainResult, *, _: Translate = english) -> str
     return _("{epochs} epochs", epochs=result.epochs_run)
 
 
-def trained(outcome: lab.LabOutcome, *, _: Translate = english) -> str:
+def trained(outcome: lab.LabOutcome, *, _: Say = english) -> str:
     """What a finished run did, in one sentence: its time, how it ended, its run id."""
     result = outcome.result
     return _("Trained in {seconds:.1f} s ({ending}); saved as run `{run_id}`.",
@@ -151,7 +146,7 @@ def trained(outcome: lab.LabOutcome, *, _: Translate = english) -> str:
 
 
 def review_html(words: str, positive: bool, probability: float, *,
-                _: Translate = english) -> str:
+                _: Say = english) -> str:
     """A test review as the model saw it (its words, escaped), its label and P(positive)."""
     cut = "…" if len(words) > REVIEW_SHOWN else ""
     verdict = (_("true positive, P(positive) = {p:.2f}", p=probability) if positive
@@ -161,7 +156,7 @@ def review_html(words: str, positive: bool, probability: float, *,
 
 
 def review_counts(review: reviews.Prepared, form: reviews.InputFormat, *,
-                  _: Translate = english) -> str:
+                  _: Say = english) -> str:
     """What a typed review came to: its words, the unknown ones, and what was cut off."""
     counts = _("{words} words, {unknown} unknown (<UNK>)", words=review.words,
                unknown=review.unknown)
@@ -179,20 +174,20 @@ def accuracy(value: float | None) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.4f}"
 
 
-def run_name(record: runs.RunRecord, *, _: Translate = english) -> str:
+def run_name(record: runs.RunRecord, *, _: Say = english) -> str:
     """A run's name: a preset's name in the reader's language, else the architecture it was
     saved with (not escaped: the caller escapes it for where it goes)."""
     return _(record.name) if record.preset and record.preset == record.name else record.name
 
 
-def run_label(record: runs.RunRecord, *, _: Translate = english) -> str:
+def run_label(record: runs.RunRecord, *, _: Say = english) -> str:
     """How the lab's lists name a run: name, test accuracy, time and id."""
     seconds = f"{record.seconds:.0f}" if math.isfinite(record.seconds) else "—"
     return _("{name} · test {accuracy} · {seconds} s · {run_id}", name=run_name(record, _=_),
              accuracy=accuracy(record.test_accuracy), seconds=seconds, run_id=record.run_id)
 
 
-def overlay_figure(records: Sequence[runs.RunRecord], *, _: Translate = english) -> go.Figure:
+def overlay_figure(records: Sequence[runs.RunRecord], *, _: Say = english) -> go.Figure:
     """Validation loss and accuracy of several runs, one colour per run."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_("Validation loss"),
                                                         _("Validation accuracy")))
@@ -211,7 +206,7 @@ def overlay_figure(records: Sequence[runs.RunRecord], *, _: Translate = english)
 
 
 def runs_table(records: Iterable[runs.RunRecord], current: str | None, *,
-               _: Translate = english) -> pd.DataFrame:
+               _: Say = english) -> pd.DataFrame:
     """One row per run; ✓ marks the run the other pages inspect."""
     return pd.DataFrame([{
         _("current"): "✓" if r.run_id == current else "",
@@ -228,7 +223,7 @@ def runs_table(records: Iterable[runs.RunRecord], current: str | None, *,
     } for r in records])
 
 
-def presets_table(past: Sequence[runs.RunRecord], *, _: Translate = english) -> pd.DataFrame:
+def presets_table(past: Sequence[runs.RunRecord], *, _: Say = english) -> pd.DataFrame:
     """Each preset's recipe, the lesson's test accuracy and the best of your runs of it."""
     rows = []
     for p in presets.PRESETS.values():
