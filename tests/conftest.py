@@ -113,3 +113,12 @@ def tiny_imdb(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
     return tmp_path
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """`lessons.i18n._` speaks Chinese outside a page (figure builders, tables, messages)."""
+    from lessons import i18n
+
+    monkeypatch.setattr(i18n, "is_chinese", lambda: True)
+    return i18n._

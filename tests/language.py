@@ -13,6 +13,12 @@ Chinese tag ("What to notice · 注意 — ...") does not.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+LINK_ICON = "🔗"  # lessons/links.py's note on values a link could not give carries this icon
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 LETTERS = re.compile(r"[A-Za-z\u3400-\u9fff]")
@@ -51,3 +57,17 @@ def chinese_share(at) -> tuple[float, list[str]]:
     texts = text_elements(at)
     english = [text for text in texts if not is_chinese(text)]
     return (1 - len(english) / len(texts)) if texts else 1.0, english
+
+
+def open_link(page: str | Path, query: Mapping[str, str] | None = None,
+              lang: str | None = "en", timeout: float = 240) -> AppTest:
+    """A page script opened alone from a link with `query` (and `lang`), run once."""
+    at = AppTest.from_file(str(page), default_timeout=timeout)
+    for name, value in (({"lang": lang} if lang else {}) | dict(query or {})).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def link_notes(at: AppTest) -> list[str]:
+    """The page's notes about its link (values it could not read, a run it lacks)."""
+    return [info.value for info in at.info if info.proto.icon == LINK_ICON]

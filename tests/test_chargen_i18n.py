@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from language import CJK, chinese_share
+from language import CJK, chinese_share, link_notes, open_link
 from streamlit.testing.v1 import AppTest
 from test_text_generation_page import PAGE, TIMEOUT, html_blocks, needs_model
 
@@ -21,19 +21,7 @@ LINKED = {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "40", "seed": "7",
 
 
 def opened(query: dict[str, str], lang: str = "en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for name, value in {"lang": lang, **query}.items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def link_notes(at: AppTest) -> list[str]:
-    return [info.value for info in at.info if "could not be read" in info.value]
-
-
-@pytest.fixture
-def chinese(monkeypatch):
-    monkeypatch.setattr(i18n, "is_chinese", lambda: True)
+    return open_link(PAGE, query, lang, TIMEOUT)
 
 
 @needs_model

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+from language import link_notes, open_link
 from streamlit.testing.v1 import AppTest
 
 from explainers import embeddings, paths
@@ -16,7 +17,6 @@ from lessons import i18n
 
 PAGES = paths.PROJECT_ROOT / "lessons"
 TIMEOUT = 120  # the first page to run loads GloVe
-LINK_NOTE = "could not be read, so they start at their defaults"
 
 GLOVE_LINK = {  # every field of the GloVe explorer's link, none at its default
     "view": "map", "limit": "10000", "k": "7", "word": "paris", "analogy": "capital",
@@ -38,11 +38,7 @@ WHY_STATE = {"why_vocab": 50_000, "why_length": 200, "why_batch": 64, "why_dim":
 
 
 def run(page: str, lang: str = "en", **query: str) -> AppTest:
-    at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
+    at = open_link(PAGES / page, query, lang, TIMEOUT)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -53,13 +49,9 @@ def chart_text(at: AppTest) -> str:
                      for chart in at.get("plotly_chart"))
 
 
-def notes(at: AppTest) -> list[str]:
-    return [info.value for info in at.info if LINK_NOTE in info.value]
-
-
 def unread(at: AppTest) -> set[str]:
     """The URL names the link note says could not be read."""
-    (note,) = notes(at)
+    (note,) = link_notes(at)
     return set(note.split("This link's ")[1].split(" could not")[0].split(", "))
 
 
@@ -69,7 +61,7 @@ def unread(at: AppTest) -> set[str]:
 def test_a_glove_link_restores_every_widget_and_the_view():
     at = run("glove_explorer.py", **GLOVE_LINK)
     assert {key: at.session_state[key] for key in GLOVE_STATE} == GLOVE_STATE
-    assert not notes(at)
+    assert not link_notes(at)
     heads = [m.value for m in at.markdown if m.value.startswith("###")]
     assert heads == ["### paris : france :: rome : **italy** (cosine 0.861)"]
     assert [e.label for e in at.expander] == [

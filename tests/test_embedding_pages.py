@@ -190,10 +190,10 @@ def test_transfer_stop_keeps_what_was_trained(real_imdb):
     assert [b.label for b in at.button] == ["Train the three ways"]  # to train them all
 
 
-def test_learned_embeddings_reads_the_current_lab_run():
+def tiny_run(name: str) -> str:
+    """A saved lab run of a tiny untrained model over 38 words (4-d embedding); its id."""
     from explainers import data, models, runs, training
     from explainers.reviews import InputFormat
-    from lessons import ui
 
     words = ("the", "great", "excellent", "awful", "terrible", "boring", "movie", "plot")
     vocab = data.Vocabulary(words + tuple(f"w{i}" for i in range(30)), num_words=42)
@@ -201,11 +201,17 @@ def test_learned_embeddings_reads_the_current_lab_run():
     model = models.build_model(spec, seed=1)
     result = training.TrainResult(history={"loss": [0.7]}, seconds=1.0, epochs_run=1,
                                   stopped=False, best_epoch=0)
-    run_id = runs.RunStore().save(
+    return runs.RunStore().save(
         model, model_config=spec, train_config=training.TrainConfig(epochs=1), result=result,
         test_metrics={"loss": 0.7, "accuracy": 0.5}, input_format=InputFormat(vocab, 20),
-        name="tiny test run",
+        name=name,
     )
+
+
+def test_learned_embeddings_reads_the_current_lab_run():
+    from lessons import ui
+
+    run_id = tiny_run("tiny test run")
     at = AppTest.from_file(str(PAGES / "learned_embeddings.py"), default_timeout=TIMEOUT)
     at.session_state[ui.CURRENT_RUN_KEY] = run_id
     at.run()

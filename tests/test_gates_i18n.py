@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from language import link_notes, open_link
 from streamlit.testing.v1 import AppTest
 
 from explainers import gates, paths, runs, tracer
@@ -22,25 +23,17 @@ needs_model = pytest.mark.skipif(not SHIPPED, reason="assets/lstm_sentiment/ mis
 
 def _open(**query: str) -> AppTest:
     """The page as a link with `query` opens it, in a fresh session."""
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        at.query_params[name] = value
-    return at.run()
+    return open_link(PAGE, query, None, TIMEOUT)
 
 
 def _figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def _link_notes(at) -> list[str]:
-    """The notes about the link: values it could not read, a model this server lacks."""
-    return [i.value for i in at.info if i.proto.icon == "🔗"]
-
-
 @needs_model
 def test_a_link_opens_the_same_view_and_the_view_is_written_back(tiny_imdb):
     at = _open(lang="en", model="shipped", source="text", text=TEXT, step="5", unit="3")
-    assert not at.exception and not at.error and not _link_notes(at)
+    assert not at.exception and not at.error and not link_notes(at)
     assert at.selectbox(key="gates_model").value == "shipped"
     assert at.radio(key="gates_source").value == "text"
     assert at.text_area(key="gates_text").value == TEXT
@@ -56,7 +49,7 @@ def test_a_link_opens_the_same_view_and_the_view_is_written_back(tiny_imdb):
 @needs_model
 def test_a_linked_test_review_and_a_step_past_its_end_are_clamped(tiny_imdb):
     at = _open(source="imdb", review="24999", step="999", unit="4000")
-    assert not at.exception and not _link_notes(at)
+    assert not at.exception and not link_notes(at)
     assert at.number_input(key="gates_review").value == 1  # the tiny test split holds 2
     tokens = at.metric[1].value  # tokens read
     assert at.slider(key="gates_step").value == int(tokens) - 1  # the last token
@@ -73,7 +66,7 @@ def test_garbage_in_a_link_opens_the_defaults_with_a_note(tiny_imdb, lang):
     assert at.radio(key="gates_source").value == "imdb"
     assert at.number_input(key="gates_review").value == 1  # FIRST_REVIEW 7, clamped to 1
     assert at.slider(key="gates_step").value == 0
-    (note,) = _link_notes(at)
+    (note,) = link_notes(at)
     for name in ("model", "source", "review", "step", "unit", "layer", "text"):
         assert name in note
     assert "<img" not in " ".join(m.value for m in at.markdown)
@@ -84,7 +77,7 @@ def test_a_linked_run_this_server_lacks_falls_back_to_the_shipped_model(tiny_imd
     at = _open(lang="zh", model="run:20990101-000000-abcdef", source="text", text=TEXT)
     assert not at.exception
     assert at.selectbox(key="gates_model").value == "shipped"
-    (note,) = _link_notes(at)
+    (note,) = link_notes(at)
     assert "链接中的模型在这里不可用" in note
 
 
@@ -134,7 +127,7 @@ def test_a_link_names_a_lab_run_and_its_layer(tiny_imdb):
     for asked, shown in (("2", 2), ("9", 3)):  # 2 layers x 2 directions: 9 is clamped to 3
         at = _open(lang="zh", model=f"run:{run_id}", layer=asked, unit="2", source="text",
                    text="great film")
-        assert not at.exception and not _link_notes(at)
+        assert not at.exception and not link_notes(at)
         assert at.selectbox(key="gates_model").value == f"run:{run_id}"
         assert at.selectbox(key="gates_layer").value == shown
         assert at.number_input(key="gates_unit").value == 2

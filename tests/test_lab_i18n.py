@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from language import is_chinese
+from language import is_chinese, open_link
 from streamlit.testing.v1 import AppTest
 
 from explainers import lab, live, models, presets, runs, training
@@ -41,19 +41,8 @@ def _fresh_data_cache():
     st.cache_resource.clear()
 
 
-@pytest.fixture
-def chinese(monkeypatch):
-    """`i18n._` speaks Chinese outside a page (for the figure builders and tables)."""
-    monkeypatch.setattr(i18n, "is_chinese", lambda: True)
-    return i18n._
-
-
 def _open(query: dict[str, str], lang: str = "en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.query_params["lang"] = lang
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
+    at = open_link(PAGE, query, lang, 120)
     assert not at.exception, at.exception
     return at
 

@@ -20,8 +20,21 @@ DIALOG = "[role='dialog']"
 # page address -> a link's query (besides lang): each value differs from the page's default
 EXAMPLES: dict[str, dict[str, str]] = {
     "": {"projector": "1"},
+    "why-embeddings": {"dim": "32", "word": "plot", "compare": "king queen banana"},
+    "glove-explorer": {"view": "map", "word": "paris", "k": "7"},
+    "learned-embeddings": {"model": "shipped", "words": "awful,great", "map": "200"},
+    "transfer-learning": {"reviews": "2000", "epochs": "5"},
+    "sentiment-lab-train-live": {"preset": "SimpleRNN done right", "epochs": "2",
+                                 "units": "16"},
+    "inside-a-simplernn": {"sentence": "I did not like it at all", "seed": "7", "t": "4"},
+    "parameter-counts": {"model": "bilstm"},
+    "lstm-gates-token-by-token": {"model": "shipped", "source": "imdb", "review": "24",
+                                  "step": "60", "unit": "5"},
+    "char-rnn-on-shakespeare": {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "200",
+                                "seed": "7"},
     "glossary-lesson-numbers": {"term": "遗忘门"},
 }
+assert {path for path in EXAMPLES if path} == {ui.url_path(lesson) for lesson in ui.lessons()}
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +82,12 @@ def test_the_language_survives_a_reload_and_a_page_change(server):
     tab = visit(chromium, base)
     try:
         tab.locator("[data-testid='stSidebar']").get_by_text("中文", exact=True).click()
-        tab.get_by_role("heading", name="RNN Explainer · 循环神经网络图解").wait_for()
+        heading = tab.get_by_role("heading", name="RNN Explainer · 循环神经网络图解")
+        heading.wait_for(timeout=PAGE_TIMEOUT_MS)  # the server may still be busy with others
         browser.wait_for_app(tab, PAGE_TIMEOUT_MS)
         tab.reload()
         browser.wait_for_app(tab, PAGE_TIMEOUT_MS)
-        tab.get_by_role("heading", name="RNN Explainer · 循环神经网络图解").wait_for()
+        heading.wait_for(timeout=PAGE_TIMEOUT_MS)
         glossary = ui.lessons()[-1]
         tab.locator("[data-testid='stSidebar']").get_by_text("术语表与课程数字").click()
         tab.wait_for_url(f"**/{ui.url_path(glossary)}**", timeout=PAGE_TIMEOUT_MS)

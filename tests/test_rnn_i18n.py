@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from language import link_notes, open_link
 from streamlit.testing.v1 import AppTest
 
 from explainers import params
@@ -16,23 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PARAMS_PAGE = str(ROOT / "lessons" / "parameters.py")
 INSIDE_PAGE = str(ROOT / "lessons" / "rnn_inside.py")
 TIMEOUT = 240  # seconds: the first run imports TensorFlow and builds a few models
-LINK_NOTE = "could not be read"  # lessons/links.py's note on values a link could not give
 
 
 def opened(page: str, **query: str) -> AppTest:
     """The page as a link with `query` opens it (English unless lang= says otherwise)."""
-    at = AppTest.from_file(page, default_timeout=TIMEOUT)
-    for name, value in {"lang": "en", **query}.items():
-        at.query_params[name] = value
-    return at.run()
+    return open_link(page, {"lang": "en", **query}, None, TIMEOUT)
 
 
 def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
-
-
-def link_notes(at: AppTest) -> list[str]:
-    return [i.value for i in at.info if LINK_NOTE in i.value or "无法读取" in i.value]
 
 
 # --------------------------------------------------------------------------- parameter page
@@ -113,7 +106,7 @@ def test_the_parameter_page_in_chinese_names_the_directions_and_the_formula_term
     assert not at.exception
     table = at.dataframe[0].value
     assert "↳ 正向 LSTM" in table["层"].str.strip().tolist()
-    assert "课程原话" in markdown(at) and "双向 RNN" in markdown(at)
+    assert "课程中说" in markdown(at) and "双向 RNN" in markdown(at)
     assert any("LSTM 并排运行四个" in m.value for m in at.markdown)  # params.WHY, translated
 
 

@@ -6,22 +6,20 @@ from __future__ import annotations
 import re
 
 import pytest
+from language import link_notes, open_link
 from streamlit.testing.v1 import AppTest
+from test_embedding_pages import tiny_run
 
 from explainers import paths, transfer
 from lessons import i18n
 
 PAGES = paths.PROJECT_ROOT / "lessons"
 TIMEOUT = 120  # the first page to run imports TensorFlow and loads GloVe
-LINK_NOTE = "could not be read, so they start at their defaults"  # links.restore_fields
 
 
-def open_link(page: str, **query: str) -> AppTest:
+def opened(page: str, **query: str) -> AppTest:
     """The page opened from a link with `query`, run once, without an exception."""
-    at = AppTest.from_file(str(PAGES / page), default_timeout=TIMEOUT)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
+    at = open_link(PAGES / page, query, None, TIMEOUT)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -29,10 +27,6 @@ def open_link(page: str, **query: str) -> AppTest:
 def shown(markdown: str) -> str:
     """What a reader sees of Markdown in which user text was escaped (ui.inert)."""
     return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def link_notes(at: AppTest) -> list[str]:
-    return [i.value for i in at.info if LINK_NOTE in i.value]
 
 
 def neighbours_table(at: AppTest, word: str = "word"):
@@ -69,7 +63,7 @@ def fresh_imdb():
 
 
 def test_a_learned_embeddings_link_opens_its_view(shipped):
-    at = open_link("learned_embeddings.py", model="shipped", words="awful,great",
+    at = opened("learned_embeddings.py", model="shipped", words="awful,great",
                    word="Oscar", map="200")
     assert at.selectbox(key="embeddings_model").value == "shipped"
     assert at.multiselect(key="embeddings_words").value == ["awful", "great"]
@@ -84,21 +78,8 @@ def test_a_learned_embeddings_link_opens_its_view(shipped):
 
 
 def test_a_link_to_a_lab_run_opens_that_run():
-    from explainers import data, models, runs, training
-    from explainers.reviews import InputFormat
-
-    words = ("the", "great", "excellent", "awful", "terrible", "boring", "movie", "plot")
-    vocab = data.Vocabulary(words + tuple(f"w{i}" for i in range(30)), num_words=42)
-    spec = models.ModelConfig(vocab_size=42, embed_dim=4, dense_units=4)
-    model = models.build_model(spec, seed=1)
-    result = training.TrainResult(history={"loss": [0.7]}, seconds=1.0, epochs_run=1,
-                                  stopped=False, best_epoch=0)
-    run_id = runs.RunStore().save(
-        model, model_config=spec, train_config=training.TrainConfig(epochs=1), result=result,
-        test_metrics={"loss": 0.7, "accuracy": 0.5}, input_format=InputFormat(vocab, 20),
-        name="linked run",
-    )
-    at = open_link("learned_embeddings.py", model=f"run:{run_id}", words="terrible", map="100",
+    run_id = tiny_run("linked run")
+    at = opened("learned_embeddings.py", model=f"run:{run_id}", words="terrible", map="100",
                    lang="zh")
     assert at.selectbox(key="embeddings_model").value == f"run:{run_id}"
     assert at.multiselect(key="embeddings_words").value == ["terrible"]
@@ -107,7 +88,7 @@ def test_a_link_to_a_lab_run_opens_that_run():
 
 
 def test_a_garbage_learned_embeddings_link_gives_the_defaults(shipped):
-    at = open_link("learned_embeddings.py", model="run:no-such-run", words="great,<img src=x>",
+    at = opened("learned_embeddings.py", model="run:no-such-run", words="great,<img src=x>",
                    word="x" * 200, map="250")
     assert at.selectbox(key="embeddings_model").value == "shipped"
     assert at.multiselect(key="embeddings_words").value == list(transfer.SENTIMENT_WORDS[:6])
@@ -132,14 +113,14 @@ def test_a_link_asking_for_more_words_than_the_model_has_is_clamped():
         test_metrics={"loss": 0.7, "accuracy": 0.5}, input_format=InputFormat(vocab, 20),
         name="small run",
     )
-    at = open_link("learned_embeddings.py", model=f"run:{run_id}", map="2000")
+    at = opened("learned_embeddings.py", model=f"run:{run_id}", map="2000")
     slider = at.slider(key="embeddings_map_words")
     assert slider.value == slider.max == 300  # the model's 300 words, not the link's 2,000
     assert map_title(at).startswith("PCA of 300 learned vectors")
 
 
 def test_learned_embeddings_in_chinese_echoes_an_unknown_word_safely(shipped):
-    at = open_link("learned_embeddings.py", word="grate<b>", lang="zh")
+    at = opened("learned_embeddings.py", word="grate<b>", lang="zh")
     (error,) = at.error
     assert "“grate<b>”不在这个模型的词汇表里" in shown(error.value)
     assert "<b>" not in error.value  # escaped: shown as typed, never as markup
@@ -151,7 +132,7 @@ def test_learned_embeddings_in_chinese_echoes_an_unknown_word_safely(shipped):
 
 
 def test_a_transfer_link_opens_its_settings(real_imdb):
-    at = open_link("transfer_learning.py", reviews="2000", epochs="5")
+    at = opened("transfer_learning.py", reviews="2000", epochs="5")
     assert at.slider(key="transfer_reviews").value == 2_000
     assert at.slider(key="transfer_epochs").value == 5
     seconds = transfer.estimate_seconds(transfer.TransferConfig(train_reviews=2_000, epochs=5))
@@ -162,7 +143,7 @@ def test_a_transfer_link_opens_its_settings(real_imdb):
 
 
 def test_a_garbage_transfer_link_gives_the_defaults(real_imdb):
-    at = open_link("transfer_learning.py", reviews="750", epochs="abc")
+    at = opened("transfer_learning.py", reviews="750", epochs="abc")
     assert at.slider(key="transfer_reviews").value == transfer.TransferConfig.train_reviews
     assert at.slider(key="transfer_epochs").value == transfer.TransferConfig.epochs
     (note,) = link_notes(at)
@@ -170,15 +151,15 @@ def test_a_garbage_transfer_link_gives_the_defaults(real_imdb):
 
 
 def test_transfer_quotes_the_lesson_and_names_the_ways_in_chinese(real_imdb):
-    at = open_link("transfer_learning.py", lang="zh")
+    at = opened("transfer_learning.py", lang="zh")
     assert any("📘" in m.value for m in at.markdown)  # ui.lesson_says("transfer")
     assert at.title[0].value == "迁移学习"
     assert [b.label for b in at.button] == ["用三种方式训练"]
-    assert at.slider(key="transfer_reviews").label == "训练评论数"
+    assert at.slider(key="transfer_reviews").label == "训练影评数"
 
 
 def test_too_few_reviews_is_said_before_training_in_chinese(tiny_imdb, fresh_imdb):
-    at = open_link("transfer_learning.py", lang="zh")
+    at = opened("transfer_learning.py", lang="zh")
     (error,) = at.error
     assert "这份 IMDB 训练集只有 4 条评论" in error.value and "2,000" in error.value
     assert not at.button  # nothing to start that could only fail
