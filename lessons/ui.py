@@ -206,8 +206,10 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
 
 
 def chart(fig, height: int | None = None, **kwargs) -> None:
-    """Draw a Plotly figure with the app's styling, full width."""
-    st.plotly_chart(style(fig, height), width="stretch", **kwargs)
+    """Draw a Plotly figure with the app's styling, full width. In projector mode without
+    Streamlit's chart theme, which would shrink the ticks and titles back to laptop size."""
+    theme = None if projector() else "streamlit"
+    st.plotly_chart(style(fig, height), width="stretch", theme=theme, **kwargs)
 
 
 def lesson_says(saying: str) -> None:
