@@ -153,6 +153,17 @@ def publish(common: Sequence[Field] = ()) -> dict[str, str]:
     return params
 
 
+def publish_now(fields: Sequence[Field]) -> None:
+    """Write `fields` into the address bar at once, keeping the rest of the query (the
+    language a reader just chose survives a reload while the page is still running)."""
+    seen = dict(st.session_state.get(SEEN_KEY, {}))
+    for name, value in query(fields).items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+        seen[name] = value
+    st.session_state[SEEN_KEY] = seen
+
+
 def forget_page() -> None:
     """A new run starts without the previous page's table (app.py calls it before the page)."""
     st.session_state.pop(CURRENT_KEY, None)

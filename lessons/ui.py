@@ -128,6 +128,7 @@ def sidebar() -> None:
             _("Projector mode"), key=PROJECTOR_KEY,
             help=_("Larger text, thicker lines and bigger chart labels for a classroom screen."),
         )
+    links.publish_now(COMMON)
     if projector():
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
 
