@@ -35,7 +35,7 @@ import numpy as np
 
 from explainers import paths
 from explainers.data import Vocabulary
-from explainers.i18n import N_, Explained
+from explainers.i18n import N_, Explained, Say, english
 from explainers.models import ModelConfig, describe
 from explainers.reviews import InputFormat
 
@@ -63,6 +63,8 @@ class RunDamaged(Explained, RuntimeError):
     def __init__(self, code: str, **params: Any):
         self.code = code
         super().__init__(DAMAGE[code], **params)
+
+RUN_LABEL = N_("{name} · test {accuracy} · {seconds} s · {run_id}")  # a run in lists
 
 
 @dataclass
@@ -106,11 +108,13 @@ class RunRecord:
     def test_reviews(self) -> int:
         return int(self.test.get("reviews", 0))
 
-    def label(self) -> str:
-        """How lists show it: name, test accuracy and time."""
+    def label(self, say: Say = english, name: str | None = None) -> str:
+        """How lists show it: name (or `name`), test accuracy, time and id, worded by `say`
+        (a page's `_`)."""
         acc = f"{self.test_accuracy:.4f}" if not math.isnan(self.test_accuracy) else "—"
-        took = f"{self.seconds:.0f} s" if math.isfinite(self.seconds) else "— s"
-        return f"{self.name} · test {acc} · {took} · {self.run_id}"
+        took = f"{self.seconds:.0f}" if math.isfinite(self.seconds) else "—"
+        return say(RUN_LABEL, name=self.name if name is None else name, accuracy=acc,
+                   seconds=took, run_id=self.run_id)
 
 
 def _clean(value):

@@ -87,7 +87,7 @@ def analyse(key: str) -> Inspected:
         return Inspected(learned, N_("shipped {name}, test accuracy {accuracy:.4f}"),
                          {"name": ui.inert(trained.name), "accuracy": trained.test_accuracy})
     return Inspected(learned, N_("run: {label}"),
-                     {"label": ui.inert(trained.record.label(), MESSAGE_LIMIT)})
+                     {"label": ui.inert(trained.record.label(_), MESSAGE_LIMIT)})
 
 
 @st.cache_resource

@@ -182,9 +182,7 @@ def run_name(record: runs.RunRecord, *, _: Say = english) -> str:
 
 def run_label(record: runs.RunRecord, *, _: Say = english) -> str:
     """How the lab's lists name a run: name, test accuracy, time and id."""
-    seconds = f"{record.seconds:.0f}" if math.isfinite(record.seconds) else "—"
-    return _("{name} · test {accuracy} · {seconds} s · {run_id}", name=run_name(record, _=_),
-             accuracy=accuracy(record.test_accuracy), seconds=seconds, run_id=record.run_id)
+    return record.label(_, name=run_name(record, _=_))
 
 
 def overlay_figure(records: Sequence[runs.RunRecord], *, _: Say = english) -> go.Figure:

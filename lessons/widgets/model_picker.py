@@ -61,7 +61,7 @@ def model_choices(
     except OSError as error:  # the runs folder cannot be read: the shipped model still works
         records, damaged = [], [str(error)]
     problems += damaged
-    labels |= {f"{RUN_KEY_PREFIX}{r.run_id}": _("Lab run · {run}", run=r.label())
+    labels |= {f"{RUN_KEY_PREFIX}{r.run_id}": _("Lab run · {run}", run=r.label(_))
                for r in records if usable(r)}
     return labels, problems
 
