@@ -64,6 +64,7 @@ class RunDamaged(Explained, RuntimeError):
         self.code = code
         super().__init__(DAMAGE[code], **params)
 
+
 RUN_LABEL = N_("{name} · test {accuracy} · {seconds} s · {run_id}")  # a run in lists
 
 
