@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from explainers import cells, lesson, params, paths
-from explainers.i18n import N_, Explained
+from explainers.i18n import N_, Echo, Explained
 
 MODEL_FILE = "char_rnn.keras"  # the shipped model's files under assets/, written by
 VOCAB_FILE = "char_rnn_vocab.json"  # scripts/train_char_rnn.py (see assets/README.md)
@@ -92,7 +92,7 @@ class CharVocab:
         """Text -> ids (int32); raises CharError naming any unknown characters (20 at most)."""
         missing = self.unknown(text)
         if missing:
-            raise CharError("unknown_chars", chars=", ".join(map(repr, missing[:20])),
+            raise CharError("unknown_chars", chars=Echo(", ".join(map(repr, missing[:20]))),
                             size=self.size)
         index = self.index
         return np.fromiter((index[c] for c in text), dtype=np.int32, count=len(text))

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from explainers import corpus, paths
-from explainers.i18n import N_, Explained
+from explainers.i18n import N_, Echo, Explained
 
 PAD, START, UNK, UNUSED = 0, 1, 2, 3  # the reserved ids of keras.datasets.imdb
 RESERVED = {PAD: "<PAD>", START: "<START>", UNK: "<UNK>", UNUSED: "<UNUSED>"}
@@ -100,7 +100,7 @@ def _keras_corpus() -> corpus.Corpus:
         word_index = imdb.get_word_index()
     except Exception as error:  # no network, a broken cache: say how to get the data
         raise DataUnavailable(N_("{how} (Keras said: {error})"), how=imdb_missing_message(),
-                              error=str(error)) from error
+                              error=Echo(error)) from error
     words = [w for w, _ in sorted(word_index.items(), key=lambda item: item[1])]
     ranks, offsets, labels = {}, {}, {}
     for split, xs, ys in (("train", x_train, y_train), ("test", x_test, y_test)):
@@ -404,5 +404,5 @@ def load_shakespeare(path: str | Path | None = None, *, download: bool = True) -
             found = Path(get_file("shakespeare.txt", SHAKESPEARE_URL))
         except Exception as error:  # offline: say how to get it
             raise DataUnavailable(N_("{how} (Keras said: {error})"),
-                                  how=shakespeare_missing_message(), error=str(error)) from error
+                                  how=shakespeare_missing_message(), error=Echo(error)) from error
     return corpus.decode_bytes(found.read_bytes())

@@ -28,6 +28,11 @@ def english(template: str, /, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+class Echo(str):
+    """A value of an `Explained` error that came from outside the app (the user's characters,
+    a file's contents, a library's error text): the page shows it inert, never as Markdown."""
+
+
 class Explained(Exception):
     """An error a page can say in the reader's language.
 

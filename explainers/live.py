@@ -103,6 +103,12 @@ class Failure:
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}" if self.message else self.kind
 
+    def error(self) -> Exception:
+        """The failure as an error a page can say: the `Explained` it was, else its text."""
+        if self.template:
+            return Explained(self.template, **dict(self.params))
+        return RuntimeError(str(self))
+
 
 @dataclass(frozen=True)
 class Snapshot:

@@ -35,7 +35,7 @@ import numpy as np
 
 from explainers import paths
 from explainers.data import Vocabulary
-from explainers.i18n import N_, Explained, Say, english
+from explainers.i18n import N_, Echo, Explained, Say, english
 from explainers.models import ModelConfig, describe
 from explainers.reviews import InputFormat
 
@@ -277,7 +277,7 @@ def read_record(folder: Path, shipped: bool = False) -> RunRecord:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise RunDamaged("record", run_id=run_id, file=RUN_FILE,
-                         why=f"{type(error).__name__}: {error}") from error
+                         why=Echo(f"{type(error).__name__}: {error}")) from error
 
 
 def load_run(folder: Path, shipped: bool = False) -> TrainedModel:
@@ -292,12 +292,12 @@ def load_run(folder: Path, shipped: bool = False) -> TrainedModel:
         form = InputFormat.from_spec(record.data, vocabulary)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise RunDamaged("vocabulary", run_id=record.run_id, file=VOCAB_FILE,
-                         why=str(error)) from error
+                         why=Echo(error)) from error
     try:
         model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True, compile=False)
     except Exception as error:  # a truncated or foreign file: say which run
         raise RunDamaged("model", run_id=record.run_id, file=MODEL_FILE,
-                         why=str(error)) from error
+                         why=Echo(error)) from error
     return TrainedModel(model, form, record)
 
 

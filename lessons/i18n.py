@@ -20,13 +20,15 @@ from pathlib import Path
 import streamlit as st
 from babel.messages.pofile import read_po
 
-from explainers.i18n import N_, Explained
+from explainers.i18n import N_, Echo, Explained
+from lessons.echo import inert
 
 __all__ = ["LANGUAGES", "LANG_KEY", "N_", "_", "explain", "is_chinese", "language"]
 
 LANGUAGES = {"en": "English", "zh": "中文"}  # code (in the URL) -> the name in its own language
 LANG_KEY = "lang"  # session-state key of the sidebar switch, and the URL parameter
 CATALOGUES = Path(__file__).resolve().parent.parent / "locales"
+DETAIL_LIMIT = 2_000  # characters of one echoed value in an error (a path, an exception)
 CHINESE = "zh_CN"  # the catalogue's folder: Simplified Chinese as written in mainland China
 
 
@@ -71,10 +73,14 @@ def _(text: str, /, **params) -> str:
     return text.format(**params) if params else text
 
 
-def explain(error: Exception) -> str:
-    """An explainer's error in the reader's language (its English message if it has none)."""
+def explain(error: Exception, limit: int = DETAIL_LIMIT) -> str:
+    """An error in the reader's language, safe to show in Markdown: an explainer's template
+    translated, the values it marked `Echo` (a typed character, a file's contents, a
+    library's error text) made inert and cut to `limit`; any other error's message, which
+    may say anything, made inert whole."""
     if isinstance(error, Explained):
-        params = {k: explain(v) if isinstance(v, Explained) else v
+        params = {k: explain(v, limit) if isinstance(v, Exception)
+                  else inert(v, limit) if isinstance(v, Echo) else v
                   for k, v in error.params.items()}
         return _(error.template, **params)
-    return str(error)
+    return inert(str(error), limit)

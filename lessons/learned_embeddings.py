@@ -193,7 +193,7 @@ def model_section(picker: DeltaGenerator, status: DeltaGenerator) -> Inspected |
             inspected = ui.available(quick_section, transfer.QuickConfig())
     except Exception as error:  # a damaged run or model file: say which, keep the page alive
         st.error(_("This model could not be read: {why}",
-                   why=ui.inert(explain(error), MESSAGE_LIMIT)))
+                   why=explain(error, MESSAGE_LIMIT)))
         inspected = None
     if inspected is None:
         status.info(_("Pick a model (or train the quick one) to see what its embedding learned."))

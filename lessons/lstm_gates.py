@@ -111,7 +111,7 @@ def traced_review() -> View | None:
         model, reader = model_picker.trained_model(key), model_picker.tracer_for(key)
     except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
         st.error(_("This model cannot be opened: {why}",
-                   why=ui.inert(explain(error), ECHO_CHARS)))
+                   why=explain(error, ECHO_CHARS)))
         return None
     picked = review_source.choose_review(KEYS)
     if picked is None:

@@ -19,7 +19,7 @@ import streamlit as st
 from explainers import cells, chargen, charsample, chartrain, data, lesson, live, models, paths
 from lessons import links, ui
 from lessons.charts import text as charts
-from lessons.i18n import N_, _
+from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
@@ -64,12 +64,6 @@ def lesson_summary() -> str:
 def shakespeare(where: str | None, stamp: float) -> str:
     """The text at `where`, keyed by its date (raises data.DataUnavailable when it is None)."""
     return data.load_shakespeare(where, download=False)
-
-
-def said(error: chargen.CharError) -> str:
-    """A char model's complaint in the reader's language, the user's characters made inert."""
-    return _(error.template, **{k: ui.inert(v) if isinstance(v, str) else v
-                                for k, v in error.params.items()})
 
 
 def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> None:
@@ -155,7 +149,7 @@ def shipped_section() -> chargen.ShippedModel | None:
                 gen = shipped_generation(prompt, length, temperature, seed, str(paths.ASSETS),
                                          version)
         except chargen.CharError as error:
-            (st.warning if error.code == "empty_prompt" else st.error)(said(error))
+            (st.warning if error.code == "empty_prompt" else st.error)(explain(error))
         else:
             show_generation(gen, loaded.vocab)
     return loaded
@@ -207,7 +201,7 @@ def own_sample(trained: chartrain.LiveResult) -> None:
         try:
             gen = charsample.generate(trained.model, trained.vocab, p, 300, t, record_hidden=False)
         except chargen.CharError as error:
-            st.error(said(error))
+            st.error(explain(error))
         else:
             st.code(gen.text, language=None, wrap_lines=True)
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from explainers import corpus, data, embeddings, lesson
 from lessons import links
+from lessons.echo import ECHO_LIMIT, inert  # noqa: F401 (pages echo user text as ui.inert)
 from lessons.i18n import LANG_KEY, LANGUAGES, N_, _, explain, language
 
 T = TypeVar("T")
@@ -156,23 +157,6 @@ def style(fig, height: int | None = None):
     if projector():
         fig.update_traces(selector={"type": "scatter"}, line={"width": 4})
     return fig
-
-
-MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark
-ECHO_LIMIT = 200  # characters of user text echoed back in a message
-
-
-def inert(text: str, limit: int = ECHO_LIMIT) -> str:
-    """User text made safe to echo inside Markdown (st.markdown, st.warning, st.error...).
-
-    Every ASCII punctuation mark is backslash-escaped, so no image, link, HTML tag, LaTeX
-    ($), emoji shortcode, emphasis or heading can form, and line breaks become spaces; the
-    reader sees exactly the characters that were typed, cut to `limit`.
-    """
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[:limit] + "…"
-    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def label_size() -> int:

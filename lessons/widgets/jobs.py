@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from explainers import live
-from lessons.i18n import _
+from lessons.i18n import _, explain
 
 LIVE_REFRESH_SECONDS = 2.0  # a live panel's redraw; each one takes CPU from the training
 STOPPABLE = (live.Phase.STARTING, live.Phase.RUNNING)  # not while scoring or saving
@@ -105,5 +105,4 @@ def ended(key: str) -> Any:
 def failed(error: live.Failure) -> None:
     """Say that a job failed and why (the server and the page go on): an `Explained` error's
     sentence in the reader's language, else the exception's type and English message."""
-    why = _(error.template, **dict(error.params)) if error.template else str(error)
-    st.error(_("Training failed: {why}", why=why))
+    st.error(_("Training failed: {why}", why=explain(error.error())))

@@ -60,7 +60,7 @@ def model_choices(
         records, damaged = runs.RunStore().list()
     except OSError as error:  # the runs folder cannot be read: the shipped model still works
         records, damaged = [], [str(error)]
-    problems += damaged
+    problems += [ui.inert(problem) for problem in damaged]  # paths and Python's words, as text
     labels |= {f"{RUN_KEY_PREFIX}{r.run_id}": _("Lab run · {run}", run=r.label(_))
                for r in records if usable(r)}
     return labels, problems
