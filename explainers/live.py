@@ -184,6 +184,20 @@ class Reporter:
 QUIET = Reporter()  # the default of every work function: no reports, never stops
 
 
+class Printer(Reporter):
+    """Prints each epoch's metrics and time on one line: for scripts run in a terminal."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix, self.began = prefix, time.perf_counter()
+
+    def epoch(self, number: int, metrics: Mapping[str, float] | Metrics = (),
+              note: str | None = None) -> None:
+        pairs = metrics.items if isinstance(metrics, Metrics) else tuple(metrics.items())
+        shown = ", ".join(f"{name} {float(value):.4f}" for name, value in pairs)
+        print(f"{self.prefix}epoch {number}: {shown} ({time.perf_counter() - self.began:.0f} s)",
+              flush=True)
+
+
 class Part(Reporter):
     """The reports of one part of a work made of several trainings (transfer's three ways):
     its epochs are numbered on after the `offset` epochs of the parts before it, and each

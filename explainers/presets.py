@@ -43,6 +43,14 @@ def lesson_imdb(**changes) -> ImdbConfig:
     return ImdbConfig(**{**spec, **changes})
 
 
+def lesson_train(recipe: lesson.SentimentModel, **changes) -> TrainConfig:
+    """How the lesson trained one of its IMDB models: model.fit's epochs, batch size, split."""
+    spec = {"epochs": recipe.epochs, "batch_size": recipe.batch_size,
+            "learning_rate": lesson.IMDB.learning_rate,
+            "validation_split": lesson.IMDB.validation_split}
+    return TrainConfig(**{**spec, **changes})
+
+
 @dataclass(frozen=True)
 class Preset:
     """A ready-made experiment: the lesson's recipes, and the lab's fixes of them."""
@@ -76,9 +84,9 @@ class Preset:
 
 LESSON_POOL = Preset(
     N_("Embedding + average pooling (lesson)"),
-    lesson_imdb(padding="pre"),
+    lesson_imdb(),
     lesson_model(lesson.POOL),
-    TrainConfig(epochs=lesson.POOL.epochs, batch_size=lesson.POOL.batch_size),
+    lesson_train(lesson.POOL),
     why=N_("The lesson's first model: average the 16-d word vectors of a review, then two Dense "
            "layers. Word order is ignored, yet it works; 30 epochs, batch 128, reviews of 500."),
     lesson=lesson.POOL,
@@ -87,16 +95,16 @@ LESSON_RNN = Preset(
     N_("SimpleRNN, post-padding (lesson)"),
     lesson_imdb(),
     lesson_model(lesson.SIMPLE_RNN),
-    TrainConfig(epochs=10, batch_size=128),
+    lesson_train(lesson.SIMPLE_RNN),
     why=N_("The lesson's failure: with padding='post' most reviews end in hundreds of <PAD> "
            "steps, and a SimpleRNN forgets the words long before its final state is read."),
     lesson=lesson.SIMPLE_RNN,
 )
 LESSON_BILSTM = Preset(
     N_("2 × Bidirectional LSTM (lesson)"),
-    lesson_imdb(padding="pre"),
+    lesson_imdb(),
     lesson_model(lesson.BILSTM),
-    TrainConfig(epochs=10, batch_size=128),
+    lesson_train(lesson.BILSTM),
     why=N_("The lesson's LSTM: two stacked Bidirectional(LSTM(64)), 308,609 parameters, every "
            "review 500 steps long. Accurate but slow: minutes per epoch on a laptop CPU."),
     lesson=lesson.BILSTM,
@@ -136,6 +144,8 @@ PRESETS: dict[str, Preset] = {
     p.name: p for p in (LESSON_POOL, FAST_POOL, LESSON_RNN, RNN_DONE_RIGHT, LESSON_BILSTM,
                         FAST_LSTM)
 }
+LESSON_PRESETS: dict[str, Preset] = {  # the lesson model's key -> its preset
+    p.lesson.key: p for p in PRESETS.values() if p.lesson is not None}
 
 
 def lesson_accuracy_for(preset: Preset) -> float | None:

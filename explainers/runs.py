@@ -46,6 +46,7 @@ RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")  # 20261126-175800-3fa2c
 FORMAT_VERSION = 1  # bump when run.json changes shape
 SHIPPED_RUN = "lstm_sentiment"  # the shipped LSTM's run folder under assets/
 SHIPPED_FOLDER = paths.ASSETS / SHIPPED_RUN
+LESSON_RUNS = paths.ASSETS / "lesson_runs"  # recorded full runs of the lesson's recipes, by key
 
 
 DAMAGE = {  # RunDamaged code -> the English message, filled with the error's parameters

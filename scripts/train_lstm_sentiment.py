@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import data, models, paths, reviews, runs, training  # noqa: E402
+from explainers import data, live, models, paths, reviews, runs, training  # noqa: E402
 
 NAME = "LSTM (32 units)"  # how pages name it, beside its test accuracy
 DATA = "Stanford aclImdb (Maas et al., 2011): 25,000 train / 25,000 test reviews"
@@ -72,13 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                                learning_rate=train_config.learning_rate)
     print(models.summary_text(model))
 
-    def report(epoch: int, logs: dict) -> None:
-        print(f"epoch {epoch + 1}: loss {logs['loss']:.4f}, accuracy {logs['accuracy']:.4f}, "
-              f"val_loss {logs['val_loss']:.4f}, val_accuracy {logs['val_accuracy']:.4f} "
-              f"({logs['seconds']:.0f} s)", flush=True)
-
     result = training.train(model, imdb.x_train, imdb.y_train, train_config,
-                            on_epoch_end=report)
+                            reporter=live.Printer())
     tested = time.perf_counter()
     test = training.evaluate(model, imdb.x_test, imdb.y_test)
     test_seconds = time.perf_counter() - tested
