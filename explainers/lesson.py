@@ -63,6 +63,32 @@ class CharRecipe:
     temperature: float = 1.0  # it samples tf.random.categorical(predictions): T = 1
 
 
+@dataclass(frozen=True)
+class PrintedEpoch:
+    """One epoch's line of a training log the lesson printed (None where it printed nothing)."""
+
+    model: str  # a SentimentModel's key, or "char"
+    epoch: int  # 1-based
+    loss: float | None = None
+    accuracy: float | None = None
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+
+PRINTED_EPOCHS: tuple[PrintedEpoch, ...] = (  # what the lesson's fit() logs showed
+    PrintedEpoch("pool", 1, val_loss=0.6340, val_accuracy=0.7632),
+    PrintedEpoch("pool", 30, 0.0198, 0.9969, 0.6016, 0.8756),
+    PrintedEpoch("bilstm", 30, accuracy=0.9868, val_accuracy=0.8732),
+    PrintedEpoch("char", 1, 2.79),
+    PrintedEpoch("char", 100, 1.04),
+)
+
+
+def printed_epochs(model: str) -> tuple[PrintedEpoch, ...]:
+    """The epochs the lesson printed for one model (key), in order."""
+    return tuple(p for p in PRINTED_EPOCHS if p.model == model)
+
+
 IMDB = ImdbRecipe()
 POOL = SentimentModel("pool", "pool", 0, 1, False, 128, 30, 0.8586, 0.6545)
 SIMPLE_RNN = SentimentModel("simplernn", "simplernn", 64, 1, False, 512, 30, 0.4993)
