@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from explainers import cells, data, live, models, reviews, runs, training
+from explainers import cells, data, live, models, presets, reviews, runs, training
 from explainers.i18n import N_
 
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
@@ -100,6 +100,24 @@ def from_form(values: Mapping[str, Any]
               "time_limit": MAX_SECONDS}
     return (data.ImdbConfig(num_words=model["vocab_size"], **parts["imdb"]),
             models.ModelConfig(**model), training.TrainConfig(**train))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One setting a form holds differently from a preset's recipe."""
+
+    field: str  # a FORM field, named as Keras's and pad_sequences' arguments are
+    preset: Any  # the preset's value
+    value: Any  # the form's value
+
+
+def differences(preset: presets.Preset, imdb: data.ImdbConfig, model: models.ModelConfig,
+                train: training.TrainConfig) -> tuple[Difference, ...]:
+    """Where these settings depart from `preset`'s recipe, in FORM order (the seed does not
+    change a recipe); empty while they are exactly the preset's."""
+    theirs, mine = form(preset.imdb, preset.model, preset.train), form(imdb, model, train)
+    return tuple(Difference(name, theirs[name], mine[name]) for name in FORM
+                 if name != "seed" and theirs[name] != mine[name])
 
 
 def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOutcome:

@@ -148,6 +148,11 @@ LESSON_PRESETS: dict[str, Preset] = {  # the lesson model's key -> its preset
     p.lesson.key: p for p in PRESETS.values() if p.lesson is not None}
 
 
+def recognise(imdb: ImdbConfig, model: ModelConfig, train: TrainConfig) -> Preset | None:
+    """The preset these settings are exactly (however they were entered), or None."""
+    return next((p for p in PRESETS.values() if p.matches(imdb, model, train)), None)
+
+
 def lesson_accuracy_for(preset: Preset) -> float | None:
     """The lesson's number a run of this preset is compared with (its own, or its model's)."""
     if preset.lesson is None and preset.compare_with:

@@ -312,16 +312,17 @@ def load_shipped(folder: Path = SHIPPED_FOLDER) -> TrainedModel:
     return load_run(folder, shipped=True)
 
 
-def lesson_record(key: str, folder: Path = LESSON_RUNS) -> RunRecord | None:
+def lesson_record(key: str, folder: Path | None = None) -> RunRecord | None:
     """The recorded full run of one lesson recipe (`lesson.SentimentModel.key`), made by
-    scripts/record_lesson_runs.py; None when it is not in assets/ (RunDamaged if broken)."""
-    return shipped_record(Path(folder) / key)
+    scripts/record_lesson_runs.py, from `folder` (default LESSON_RUNS); None when it is not
+    there (RunDamaged if broken)."""
+    return shipped_record(Path(folder or LESSON_RUNS) / key)
 
 
-def load_lesson_run(key: str, folder: Path = LESSON_RUNS) -> TrainedModel:
+def load_lesson_run(key: str, folder: Path | None = None) -> TrainedModel:
     """The model of a recorded lesson run, trained exactly as the lesson's code (see
     assets/README.md): the pooling model, the post-padded SimpleRNN, the 2 x BiLSTM."""
-    return load_run(Path(folder) / key, shipped=True)
+    return load_run(Path(folder or LESSON_RUNS) / key, shipped=True)
 
 
 # --------------------------------------------------------------------------- the lab's runs

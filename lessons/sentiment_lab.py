@@ -15,7 +15,7 @@ from explainers import cells, data, lab, models, presets, reviews, runs, trainin
 from lessons import links, ui
 from lessons.charts import lab as charts
 from lessons.i18n import N_, _
-from lessons.widgets import jobs
+from lessons.widgets import jobs, lab_runs
 
 JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 PRESET_KEY = "lab_preset"  # the preset picker's widget key
@@ -127,11 +127,15 @@ def form_section(preset: presets.Preset) -> lab.LabSpec:
             slider("early_stopping_patience", _("Early stopping patience (0 = off)"))
             st.number_input(_("Seed"), *RANGES["seed"][:2], step=1, key=FORM_KEY + "seed")
     settings = lab.from_form({name: st.session_state[f"{FORM_KEY}{name}"] for name in lab.FORM})
-    mine = not preset.matches(*settings)  # then the run is not the preset's, nor its lesson's
-    if mine:
-        st.caption(_("Changed from the preset “{name}”: the run is saved as your own model.",
-                     name=_(preset.name)))
-    return lab.LabSpec(*settings, "" if mine else preset.name, st.session_state[TEST_KEY])
+    known = presets.recognise(*settings)  # however entered, a preset's recipe is that preset's
+    if known is None:
+        found = charts.changes(lab.differences(preset, *settings), preset.lesson is not None, _=_)
+        (st.warning if preset.lesson else st.caption)(_(
+            "Changed from the preset “{name}”: {changes}. The run is saved as your own model.",
+            name=_(preset.name), changes=found))
+    elif known is not preset:
+        st.caption(_("These settings are exactly the preset “{name}”.", name=_(known.name)))
+    return lab.LabSpec(*settings, known.name if known else "", st.session_state[TEST_KEY])
 
 
 def budget_section(spec: lab.LabSpec) -> lab.Budget | None:
@@ -145,47 +149,48 @@ def budget_section(spec: lab.LabSpec) -> lab.Budget | None:
     return cost
 
 
-def picture_section(spec: lab.LabSpec, cost: lab.Budget | None,
-                    records: list[runs.RunRecord]) -> lab.LabOutcome | None:
+def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[runs.RunRecord],
+                    ref: charts.Reference | None) -> lab.LabOutcome | None:
     """The Train button and the page's picture: the live curves while a run trains, then its
-    own curves, else the saved runs side by side. Returns the run that has finished."""
+    own curves, else a lesson recipe's recorded run or the saved runs side by side, a lesson
+    model's `ref` drawn behind. Returns the run that has finished."""
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
     refused = cost is None or cost.verdict == lab.Verdict.REFUSE
+    recorded = None if ref is None else ref.record
     if cost is not None and cost.message and not running:
         template, numbers = cost.message
-        (st.error if refused else st.warning)(_(template, **numbers))
+        if refused and recorded is not None:  # the recipe was run once in full: show that
+            st.info(_("{reason} Instead, here is this recipe run once in full on this kind of "
+                      "CPU (recorded): test accuracy {accuracy:.4f}.",
+                      reason=_(template, **numbers), accuracy=recorded.test_accuracy))
+        else:
+            (st.error if refused else st.warning)(_(template, **numbers))
     if cost is not None and st.button(_("▶ Train"), type="primary", key="lab_train",
                                       disabled=refused or running):
         jobs.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
-    if job is None:
-        compare_section(records, spec.train.epochs)
+    if job is None and recorded is not None:
+        ui.chart(charts.curves_figure(recorded.history, _(
+            "This recipe run in full (recorded): test accuracy {accuracy:.4f}, {minutes:.0f} "
+            "min on 2 CPU cores", accuracy=recorded.test_accuracy, minutes=recorded.seconds / 60),
+            reference=charts.Reference(None, ref.printed), _=_))
+    elif job is None:
+        lab_runs.compare_runs(records, spec.train.epochs)
     elif running:
         jobs.live_panel(job, "lab", draw=lambda snap: ui.chart(charts.curves_figure(
-            charts.history_of(snap), _("Live training"), snap.epochs, _=_)))
+            charts.history_of(snap), _("Live training"), snap.epochs, reference=ref, _=_)))
     elif job.error is not None:
         jobs.failed(job.error)
     else:
         outcome = job.result
         st.success(charts.trained(outcome, _=_))
-        ui.chart(charts.curves_figure(outcome.result.history, _("Training curves"), _=_))
+        ui.chart(charts.curves_figure(outcome.result.history, _("Training curves"),
+                                      reference=ref, _=_))
         st.caption(_(BEST_EPOCH))
         return outcome
     return None
 
-
-def compare_section(records: list[runs.RunRecord], epochs: int) -> None:
-    """The saved runs' validation curves side by side; before the first run, empty axes."""
-    by_id = {r.run_id: r for r in records}
-    chosen = st.multiselect(  # no key: when a new run appears, the newest three are shown
-        _("Compare the validation curves of"), list(by_id), default=list(by_id)[:3],
-        format_func=lambda i: charts.run_label(by_id[i], _=_)) if by_id else []
-    if chosen:
-        ui.chart(charts.overlay_figure([by_id[i] for i in chosen], _=_))
-    else:
-        ui.chart(charts.curves_figure({}, _("Press ▶ Train: the loss and accuracy of each "
-                                            "epoch appear here"), epochs, _=_))
 
 
 def results_section(outcome: lab.LabOutcome) -> None:
@@ -238,48 +243,6 @@ def try_a_review(model, form: reviews.InputFormat) -> None:
     st.caption(charts.review_counts(review, form, _=_))
 
 
-def runs_section(records: list[runs.RunRecord], problems: list[str], compare: bool) -> None:
-    """The presets beside the lesson's numbers, then your runs: compared (if not above), used
-    by the other pages, deleted."""
-    st.header(_("Your runs beside the lesson's"))
-    st.dataframe(charts.presets_table(records, _=_), hide_index=True, width="stretch")
-    for problem in problems:
-        st.warning(_("A damaged run was skipped: {problem}", problem=ui.inert(problem)))
-    if not records:
-        st.info(_("No runs yet: every training is saved here when it ends (or is stopped)."))
-        return
-    current = st.session_state.get(ui.CURRENT_RUN_KEY)
-    st.dataframe(charts.runs_table(records, current, _=_), hide_index=True, width="stretch")
-    if compare:
-        compare_section(records, 1)
-    by_id = {r.run_id: r for r in records}
-    pick_id = st.selectbox(_("A run"), list(by_id), key="lab_pick",
-                           format_func=lambda i: charts.run_label(by_id[i], _=_))
-    a, b, c = st.columns([2, 1, 1])
-    a.button(_("Use as the current model"), key="lab_use",
-             on_click=lambda: st.session_state.__setitem__(ui.CURRENT_RUN_KEY, pick_id),
-             help=_("The embeddings and LSTM-gates pages then inspect this run."))
-    sure = b.checkbox(_("I am sure"), key="lab_sure")
-    c.button(_("Delete"), key="lab_delete", disabled=not sure, on_click=delete_run,
-             args=(runs.RunStore(), pick_id))
-    if "lab_delete_error" in st.session_state:
-        st.error(st.session_state.pop("lab_delete_error"))
-    if current in by_id:
-        st.caption(_("Current model for the other pages: {label}",
-                     label=ui.inert(charts.run_label(by_id[current], _=_))))
-
-
-def delete_run(store: runs.RunStore, run_id: str) -> None:
-    """Button callback (runs before the page is drawn, so it may reset the checkbox)."""
-    try:
-        store.delete(run_id)
-    except (KeyError, OSError) as error:
-        st.session_state["lab_delete_error"] = _("Could not delete {run_id}: {error}",
-                                                 run_id=run_id, error=ui.inert(str(error)))
-        return
-    if st.session_state.get(ui.CURRENT_RUN_KEY) == run_id:
-        st.session_state.pop(ui.CURRENT_RUN_KEY)
-    st.session_state["lab_sure"] = False
 
 
 # --------------------------------------------------------------------------- the page
@@ -290,11 +253,14 @@ LINK.restore()
 saved, damaged = runs.RunStore().list()
 setup, picture = st.columns([2, 3], gap="large")
 with setup:
-    spec = form_section(preset_section())
+    picked = preset_section()
+    spec = form_section(picked)
     cost = budget_section(spec)
+reference = charts.reference_for(presets.PRESETS.get(spec.preset, picked), spec.model)
 with picture:
-    finished = picture_section(spec, cost, saved)
+    finished = picture_section(spec, cost, saved, reference)
 if finished is not None:
     results_section(finished)
-runs_section(saved, damaged, compare=JOB_KEY in st.session_state)
+lab_runs.runs_section(saved, damaged, compare=JOB_KEY in st.session_state
+                      or (reference is not None and reference.record is not None))
 ui.notice(_(NOTICE))

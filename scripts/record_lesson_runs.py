@@ -11,8 +11,10 @@ recording is a run folder like any lab run: assets/lesson_runs/<key>/ with
 - run.json          settings, per-epoch history, test score on all 25,000 test reviews,
                     time per epoch, and how it was made (machine, versions, seed)
 
-Seeded (weights and shuffling, `TrainConfig.seed`), so a re-run gives the same curves up to
-TensorFlow's thread-order nondeterminism on CPU.
+Seeded (weights, and the shuffle of epoch e with `TrainConfig.seed + e - 1`), so a re-run
+gives the same curves up to TensorFlow's thread-order nondeterminism on CPU. The model (with
+Adam's state) and the history are saved after every epoch in assets/lesson_runs/.partial-<key>/
+(not shipped), so a recording that is killed goes on where it stopped when run again.
 
 Run:  RNN_EXPLAINER_DATA=/work/shared/data nice -n 5 python scripts/record_lesson_runs.py [keys]
       (keys: pool simplernn bilstm; all three by default)
@@ -21,8 +23,10 @@ Run:  RNN_EXPLAINER_DATA=/work/shared/data nice -n 5 python scripts/record_lesso
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import shutil
 import sys
 import time
 from dataclasses import replace
@@ -31,9 +35,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explainers import data, live, models, presets, reviews, runs, training  # noqa: E402
+from explainers import data, models, presets, reviews, runs, training  # noqa: E402
 
 DATA = "Stanford aclImdb (Maas et al., 2011): 25,000 train / 25,000 test reviews"
+
+
+def train_resumably(model, imdb: data.ImdbData, train: training.TrainConfig, partial: Path,
+                    key: str):
+    """`training.train` one epoch at a time (the shuffle seeded per epoch), the model with its
+    optimizer state and the history saved after each epoch into `partial`, so a killed
+    recording goes on where it stopped. Returns (model, TrainResult of all epochs)."""
+    import keras
+
+    history = {name: [] for name in training.HISTORY_KEYS}
+    epoch_seconds: list[float] = []
+    log = partial / "history.json"
+    if log.exists():
+        saved = json.loads(log.read_text())
+        history, epoch_seconds = saved["history"], saved["epoch_seconds"]
+        model = keras.saving.load_model(partial / runs.MODEL_FILE)  # with Adam's moments
+        print(f"{key}: resuming after epoch {len(epoch_seconds)}", flush=True)
+    partial.mkdir(parents=True, exist_ok=True)
+    while len(epoch_seconds) < train.epochs:
+        epoch = len(epoch_seconds) + 1
+        one = training.train(model, imdb.x_train, imdb.y_train,
+                             replace(train, epochs=1, seed=train.seed + epoch - 1))
+        for name in training.HISTORY_KEYS:
+            history[name] += one.history[name]
+        epoch_seconds += one.epoch_seconds
+        model.save(partial / runs.MODEL_FILE)
+        log.write_text(json.dumps({"history": history, "epoch_seconds": epoch_seconds}))
+        print(f"{key} epoch {epoch}: " + ", ".join(
+            f"{name} {history[name][-1]:.4f}" for name in training.HISTORY_KEYS)
+            + f" ({sum(epoch_seconds):.0f} s)", flush=True)
+    val = history["val_loss"]
+    result = training.TrainResult(
+        history=history, seconds=sum(epoch_seconds), epochs_run=len(epoch_seconds),
+        stopped=False, best_epoch=1 + val.index(min(val)), epoch_seconds=epoch_seconds,
+        batches_per_epoch=one.batches_per_epoch if epoch_seconds else 0,
+        mean_width=float(imdb.config.maxlen))
+    return model, result
 
 
 def record(key: str, out: Path, epochs: int | None) -> None:
@@ -47,9 +88,8 @@ def record(key: str, out: Path, epochs: int | None) -> None:
     print(f"{key}: data from {imdb.source} in {imdb.seconds:.1f} s", flush=True)
     model = models.build_model(preset.model, seed=train.seed, learning_rate=train.learning_rate)
     print(models.summary_text(model), flush=True)
-
-    result = training.train(model, imdb.x_train, imdb.y_train, train,
-                            reporter=live.Printer(f"{key} "))
+    partial = out / f".partial-{key}"
+    model, result = train_resumably(model, imdb, train, partial, key)
     tested = time.perf_counter()
     test = training.evaluate(model, imdb.x_test, imdb.y_test)
     test_seconds = time.perf_counter() - tested
@@ -66,8 +106,10 @@ def record(key: str, out: Path, epochs: int | None) -> None:
                "keras": keras.__version__, "tensorflow": tf.__version__,
                "machine": f"{platform.processor() or platform.machine()}, "
                           f"{os.cpu_count()} CPU cores",
-               "lesson_accuracy": preset.lesson_accuracy},
+               "lesson_accuracy": preset.lesson_accuracy,
+               "epochs": "one training.train call per epoch, shuffle seed + epoch - 1"},
     )
+    shutil.rmtree(partial)
     folder.chmod(0o755)
     for file in folder.iterdir():
         file.chmod(0o644)

@@ -98,7 +98,8 @@ def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
 
     lesson = estimate(presets.LESSON_BILSTM, 500)
     fast = estimate(presets.FAST_LSTM, 163)
-    assert 10 * 60 < lesson < 60 * 60  # the lesson's 10 epochs: tens of minutes here
+    assert lab.MAX_SECONDS < lesson < 3 * 60 * 60  # its 30 epochs: over the lab's hour here
+    # (scripts/record_lesson_runs.py measured about 165 s an epoch on an idle 2-core machine)
     assert fast < 60 and lesson / presets.LESSON_BILSTM.train.epochs > 10 * fast
     assert estimate(presets.FAST_POOL, 226) < estimate(presets.RNN_DONE_RIGHT, 163)
     small = lab.estimate_memory_bytes(presets.FAST_LSTM.model, 256, 200)

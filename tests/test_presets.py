@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from explainers import lesson, models, params, presets
+from explainers import lab, lesson, models, params, presets
 
 TITLES = list(presets.PARAMETER_MODELS)
 
@@ -42,7 +42,12 @@ def test_presets_are_valid_and_lesson_recipes_are_the_lessons():
         assert preset.imdb.num_words == preset.model.vocab_size == lesson.IMDB.num_words
         if preset.lesson:  # unchanged: full-width batches of 500, no masking
             assert preset.imdb.maxlen == lesson.IMDB.maxlen and not preset.train.bucketing
-            assert not preset.model.mask_zero and preset.train.batch_size == 128
+            assert not preset.model.mask_zero
+            assert preset.train.batch_size == preset.lesson.batch_size  # 128 / 512 / 512
+            assert preset.train.epochs == preset.lesson.epochs == 30
+            assert preset.imdb.padding == lesson.IMDB.padding == "post"
+            assert preset.train.validation_split == lesson.IMDB.validation_split
+            assert preset.train.early_stopping_patience == 0
             assert preset.model.embed_dim == lesson.IMDB.embed_dim
             assert preset.model.dense_units == lesson.IMDB.dense_units
         else:
@@ -62,3 +67,25 @@ def test_a_preset_matches_only_its_own_settings():
     assert not preset.matches(replace(imdb, maxlen=300), model, train)
     assert not preset.matches(imdb, replace(model, units=64), train)
     assert not preset.matches(imdb, model, replace(train, batch_size=32))
+
+
+def test_the_lesson_presets_are_the_lessons_table():
+    table = {"pool": (128, 30), "simplernn": (512, 30), "bilstm": (512, 30)}  # the table
+    for key, (batch, epochs) in table.items():
+        preset = presets.LESSON_PRESETS[key]
+        assert (preset.train.batch_size, preset.train.epochs) == (batch, epochs)
+        assert preset.imdb.padding == "post" and preset.imdb.maxlen == 500
+        assert preset.train.learning_rate == 1e-3 and preset.train.validation_split == 0.2
+
+
+def test_a_recipe_entered_by_hand_is_recognised_as_its_preset():
+    lesson_rnn = presets.LESSON_RNN
+    typed = (replace(lesson_rnn.imdb), replace(lesson_rnn.model),
+             replace(lesson_rnn.train, seed=99, time_limit=3600.0))  # as the lab's form builds it
+    assert presets.recognise(*typed) is lesson_rnn
+    assert presets.recognise(lesson_rnn.imdb, lesson_rnn.model,
+                             replace(lesson_rnn.train, batch_size=128)) is None
+    changed = lab.differences(lesson_rnn, lesson_rnn.imdb, lesson_rnn.model,
+                              replace(lesson_rnn.train, epochs=10, batch_size=128, seed=5))
+    assert [(d.field, d.preset, d.value) for d in changed] == [
+        ("epochs", 30, 10), ("batch_size", 512, 128)]  # the seed is not a change of recipe

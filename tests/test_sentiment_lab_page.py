@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,49 @@ def test_lab_charts_mark_the_best_epoch_and_never_render_a_run_name_or_review_as
     card = charts.review_html("<script>alert(1)</script> " + "word " * 200, True, 0.1)
     assert "<script>" not in card and "&lt;script&gt;" in card and card.endswith("…</div>")
     assert "true positive, P(positive) = 0.10" in card
+
+
+def _charts(at: AppTest) -> str:
+    return " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+
+
+def test_a_changed_lesson_preset_says_how_it_differs_from_the_lesson(tiny_imdb):
+    at = _page()
+    at.selectbox(key="lab_preset").set_value(presets.LESSON_RNN.name).run()
+    assert not at.warning or not any("Changed from" in w.value for w in at.warning)
+    at.select_slider(key="lab_batch_size").set_value(128)
+    at.slider(key="lab_epochs").set_value(10).run()
+    said = [w.value for w in at.warning if "Changed from the preset" in w.value]
+    assert said and "batch_size 128 (lesson: 512)" in said[0]
+    assert "epochs 10 (lesson: 30)" in said[0]
+
+
+def test_a_lesson_recipe_entered_by_hand_is_the_lessons_and_shows_its_recorded_run(tiny_imdb):
+    at = _page()  # the default preset (Fast average pooling), then the lesson's settings by hand
+    assert presets.FAST_POOL.name == at.selectbox(key="lab_preset").value
+    at.radio(key="lab_padding").set_value("post")
+    at.checkbox(key="lab_mask_zero").uncheck()
+    at.checkbox(key="lab_bucketing").uncheck()
+    at.select_slider(key="lab_batch_size").set_value(128)
+    at.slider(key="lab_early_stopping_patience").set_value(0)
+    at.slider(key="lab_epochs").set_value(30).run()
+    assert not at.exception, at.exception
+    assert any("exactly the preset “Embedding + average pooling (lesson)”" in c.value
+               for c in at.caption)
+    assert not any("Changed from the preset" in c.value for c in [*at.caption, *at.warning])
+    if runs.lesson_record("pool") is not None:  # shipped in assets/: drawn with the lesson's
+        shown = _charts(at)  # printed epochs
+        assert "recorded" in shown and "printed by the lesson" in shown
+
+
+def test_a_recipe_too_slow_for_the_lab_offers_its_recorded_run(tiny_imdb, tmp_path, monkeypatch):
+    recorded = tmp_path / "bilstm"  # a stand-in recording: the SimpleRNN's, under the BiLSTM
+    shutil.copytree(runs.LESSON_RUNS / "simplernn", recorded)
+    monkeypatch.setattr(runs, "LESSON_RUNS", tmp_path)
+    at = _page()
+    at.selectbox(key="lab_preset").set_value(presets.LESSON_BILSTM.name).run()
+    assert not at.exception, at.exception
+    assert at.button(key="lab_train").disabled and not at.error
+    offered = [i.value for i in at.info if "run once in full" in i.value]
+    assert offered and f"{runs.lesson_record('bilstm').test_accuracy:.4f}" in offered[0]
+    assert "recorded" in _charts(at)

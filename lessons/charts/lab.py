@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from explainers import lab, live, models, presets, reviews, runs, training
+from explainers import lab, lesson, live, models, presets, reviews, runs, training
 from explainers.i18n import N_, Say, english
 
 TRAINING, VALIDATION = "#1f77b4", "#d62728"  # the colours of the two curves of a run
@@ -29,6 +29,8 @@ CURVES = {  # history key -> (subplot column, whose curve it is, its colour)
     "accuracy": (2, N_("training"), TRAINING),
     "val_accuracy": (2, N_("validation"), VALIDATION),
 }
+RECORDED = N_("recorded full run")  # a lesson recipe run once in full (assets/lesson_runs)
+PRINTED = N_("printed by the lesson")  # the epochs the lesson's fit() log showed
 RUN_COLOURS = qualitative.D3  # one colour per run overlaid
 SENTIMENTS = (N_("negative"), N_("positive"))  # label 0, label 1
 NAME_SHOWN = 48  # characters of a run's name in a legend (below the panels)
@@ -44,6 +46,34 @@ class Metric:
     help: str | None = None
     delta: str | None = None
 
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a lesson model's curves are drawn against: its recipe's recorded full run (None
+    when assets/ lacks it) and the epochs the lesson printed."""
+
+    record: runs.RunRecord | None
+    printed: tuple[lesson.PrintedEpoch, ...]
+
+
+def reference_for(preset: presets.Preset | None,
+                  model: models.ModelConfig | None = None) -> Reference | None:
+    """The references of a lesson preset's model (while `model` is still that model)."""
+    if preset is None or preset.lesson is None or (model is not None and model != preset.model):
+        return None
+    try:
+        record = runs.lesson_record(preset.lesson.key)
+    except runs.RunDamaged:  # a broken recording: the lesson's points still count
+        record = None
+    return Reference(record, lesson.printed_epochs(preset.lesson.key))
+
+
+def changes(found: Sequence[lab.Difference], from_lesson: bool, *, _: Say = english) -> str:
+    """The settings that differ from a preset, as `batch_size 128 (lesson: 512)`."""
+    template = (N_("{field} {value} (lesson: {preset})") if from_lesson
+                else N_("{field} {value} (preset: {preset})"))
+    return "; ".join(_(template, field=d.field, value=d.value, preset=d.preset) for d in found)
 
 
 def budget_metrics(model: models.ModelConfig, cost: lab.Budget, *,
@@ -81,10 +111,38 @@ def history_of(snap: live.Snapshot) -> dict[str, list[float]]:
     return {key: snap.series(key) for key in training.HISTORY_KEYS}
 
 
+def add_reference(fig: go.Figure, reference: Reference, *, _: Say = english) -> int:
+    """Draw a lesson model's recorded run (thin dashed lines) and the lesson's printed epochs
+    (stars) on the curves; returns the epochs they span."""
+    history = reference.record.history if reference.record else {}
+    shown = set()  # one legend entry each
+    for key, (col, _name, colour) in CURVES.items():
+        values = history.get(key, [])
+        if values:
+            fig.add_trace(go.Scatter(
+                x=list(range(1, len(values) + 1)), y=values, name=_(RECORDED), mode="lines",
+                line={"color": colour, "dash": "dash", "width": 1}, opacity=0.55,
+                legendgroup="recorded", showlegend="recorded" not in shown), row=1, col=col)
+            shown.add("recorded")
+        points = [(p.epoch, getattr(p, key)) for p in reference.printed
+                  if getattr(p, key, None) is not None]
+        if points:
+            fig.add_trace(go.Scatter(
+                x=[e for e, _v in points], y=[v for _e, v in points], name=_(PRINTED),
+                mode="markers", marker={"symbol": "star", "size": 13, "color": colour,
+                                        "line": {"color": "black", "width": 1}},
+                legendgroup="printed", showlegend="printed" not in shown), row=1, col=col)
+            shown.add("printed")
+    return max([len(v) for v in history.values()] + [p.epoch for p in reference.printed] + [0])
+
+
 def curves_figure(history: dict, title: str = "", epochs: int | None = None, *,
-                  _: Say = english) -> go.Figure:
-    """Loss and accuracy per epoch, training and validation; best epoch and gap marked."""
+                  reference: Reference | None = None, _: Say = english) -> go.Figure:
+    """Loss and accuracy per epoch, training and validation; best epoch and gap marked; a
+    lesson model's `reference` drawn behind."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=(_("Loss"), _("Accuracy")))
+    if reference is not None:
+        epochs = max(epochs or 0, add_reference(fig, reference, _=_))
     n = len(history.get("loss", []))
     x = list(range(1, n + 1))
     for key, (col, name, colour) in CURVES.items():
