@@ -118,13 +118,14 @@ def toy_weights(cell: ToyCell) -> gates.CellWeights:
     kernel = _rounded(rng, (cell.x_dim, width), WEIGHT_SCALE)  # (x, 4h)
     recurrent = _rounded(rng, (cell.h_dim, width), WEIGHT_SCALE)  # (h, 4h)
     bias = _rounded(rng, (width,), BIAS_SCALE)  # (4h,)
-    return gates.CellWeights("lstm", kernel, recurrent, bias)
+    return gates.CellWeights("lstm", kernel + 0.0, recurrent + 0.0, bias + 0.0)  # -0.0 -> 0
 
 
 def word_vectors(tokens: list[str], cell: ToyCell) -> dict[str, np.ndarray]:
     """A rounded (x,) vector per distinct word: a tiny embedding, the same word the same."""
     rng = np.random.default_rng((cell.seed, cell.x_dim, cell.h_dim, 1))
-    return {w: _rounded(rng, (cell.x_dim,), EMBED_SCALE) for w in sorted(set(tokens))}
+    return {w: _rounded(rng, (cell.x_dim,), EMBED_SCALE) + 0.0  # -0.0 -> 0
+            for w in sorted(set(tokens))}
 
 
 def one_step(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray,

@@ -29,6 +29,7 @@ LINK = links.Link(  # a step beyond this sentence's words is clamped
     links.number("seed", SEED_KEY, 0, MAX_SEED),
     links.number("t", STEP_KEY, 1, lstm_step.MAX_TOKENS),
 )
+WIDE_LABELS = {"_index": st.column_config.Column(width="medium")}  # row labels are formulas
 SAYS = {"f": "forget_gate", "i": "input_gate", "o": "output_gate"}  # lesson.SAYINGS beside each
 FORMULAS = {  # each gate's equation as its card heads it (LaTeX is the same in both languages)
     "f": r"f_t = \sigma(x_t W_f + h_{t-1} U_f + b_f)",
@@ -68,40 +69,41 @@ def vector(values: np.ndarray) -> str:
     return str(np.round(values, 3).tolist())
 
 
-def controls() -> tuple[str, lstm_step.ToyCell]:
-    """The sentence, the sizes and the seed, on one row."""
+def controls() -> tuple[str, lstm_step.ToyCell, st.delta_generator.DeltaGenerator]:
+    """The sentence, the sizes and the seed on one row; returns the slot for the step slider
+    (it needs the sentence's length)."""
     for key, default in ((SENTENCE_KEY, EXAMPLE), (X_KEY, lstm_step.ToyCell.x_dim),
                          (H_KEY, lstm_step.ToyCell.h_dim)):
         st.session_state.setdefault(key, default)  # a link may have set it already
-    a, b, c, d = st.columns([5, 2, 2, 2])
+    a, b, c, d, e = st.columns([4, 2, 2, 2, 3])
     text = a.text_input(_("A short sentence (the first {n} words are used)",
                           n=lstm_step.MAX_TOKENS), max_chars=SENTENCE_LIMIT, key=SENTENCE_KEY)
     x_dim = b.slider(_("Input size x"), 1, lstm_step.MAX_X, key=X_KEY)
     h_dim = c.slider(_("Hidden size h"), 1, lstm_step.MAX_H, key=H_KEY)
     seed = int(d.number_input(_("Weights seed"), 0, MAX_SEED, key=SEED_KEY))
-    return text, lstm_step.ToyCell(x_dim, h_dim, seed)
+    return text, lstm_step.ToyCell(x_dim, h_dim, seed), e
 
 
-def equations_section(h_dim: int) -> None:
+def equations_section() -> st.delta_generator.DeltaGenerator:
+    """The six equations; returns the space beside them for the step's inputs."""
     left, right = st.columns([2, 3])
     left.latex(EQUATIONS)
-    right.dataframe(charts.names_table(h_dim), hide_index=True, width="stretch")
     right.caption(_("σ squashes to 0…1 (a gate: how much passes), tanh to −1…1 (content); "
                     "⊙ multiplies unit by unit. The lesson's 一带四门: one belt, four gates."))
+    return right
 
 
-def step_header(w: lstm_step.LstmWalk) -> int:
-    """The step slider and the step's inputs; returns t (1-based)."""
+def step_header(w: lstm_step.LstmWalk, slot, beside) -> int:
+    """The step slider (in `slot`) and the step's inputs (`beside` the equations); returns t."""
     n = len(w.tokens)
     st.session_state[STEP_KEY] = min(st.session_state.get(STEP_KEY, 1), n)
-    left, right = st.columns([2, 5])
-    t = left.slider(_("Step t"), 1, n, key=STEP_KEY, help=_(
+    t = slot.slider(_("Step t"), 1, n, key=STEP_KEY, help=_(
         "The same weights are used at every step.")) if n > 1 else 1
     step = w.steps[t - 1]
-    right.markdown(_("Step {t}: the word **{word}** → x_t = `{x}`; from step {prev}: h_{{t-1}} "
-                     "= `{h}`, c_{{t-1}} = `{c}` (zeros before the first word).", t=t,
-                     word=ui.inert(step.token), x=vector(step.x), prev=t - 1,
-                     h=vector(step.h_prev), c=vector(step.c_prev)))
+    beside.markdown(_("Step {t}: the word **{word}** → x_t = `{x}`; from step {prev}: "
+                      "h_{{t-1}} = `{h}`, c_{{t-1}} = `{c}` (zeros before the first word).",
+                      t=t, word=ui.inert(step.token), x=vector(step.x), prev=t - 1,
+                      h=vector(step.h_prev), c=vector(step.c_prev)))
     return t
 
 
@@ -110,10 +112,10 @@ def gate_card(step: lstm_step.LstmStep, gate: str) -> None:
     st.markdown(_("**{name}** · the lesson's {lesson}", name=_(QUANTITIES[gate]),
                   lesson=charts.LESSON_NAMES[gate]))
     st.latex(FORMULAS[gate])
-    st.dataframe(charts.gate_table(part), width="stretch")
+    st.dataframe(charts.gate_table(part), width="stretch", column_config=WIDE_LABELS)
     st.caption(_("Unit h1 by hand: {sum}", sum=charts.unit_sum(step, part)))
     with st.expander(_("W_{gate}, U_{gate} and b_{gate}: this gate's weights", gate=gate)):
-        st.dataframe(charts.weights_table(part), width="stretch")
+        st.dataframe(charts.weights_table(part), width="stretch", column_config=WIDE_LABELS)
     if gate in SAYS:
         ui.lesson_says(SAYS[gate])
     else:
@@ -121,7 +123,7 @@ def gate_card(step: lstm_step.LstmStep, gate: str) -> None:
 
 
 def gates_section(step: lstm_step.LstmStep) -> None:
-    st.subheader(_("The four gates: four products each of x_t and h_{{t-1}}, plus a bias"))
+    st.subheader(_("The four gates: four products each of x_t and h_{t-1}, plus a bias"))
     for row in (("f", "i"), ("g", "o")):
         for column, gate in zip(st.columns(2), row, strict=True):
             with column:
@@ -130,12 +132,17 @@ def gates_section(step: lstm_step.LstmStep) -> None:
 
 def belt_section(w: lstm_step.LstmWalk, step: lstm_step.LstmStep, t: int) -> None:
     st.subheader(_("The belt and the output: unit by unit"))
-    left, right = st.columns([2, 3])
-    left.dataframe(charts.belt_table(step), width="stretch")
+    left, right = st.columns([1, 1])
+    left.dataframe(charts.belt_table(step), width="stretch", column_config=WIDE_LABELS)
     left.caption(_("Unit h1 by hand: {sum}", sum=charts.belt_sum(step)))
     with right:
         ui.lesson_says("conveyor_belt")
         ui.chart(charts.states_figure(w, t), height=240)
+
+
+def names_section(h_dim: int) -> None:
+    st.subheader(_("The lesson's names (一带四门) and where Keras keeps each gate"))
+    st.table(charts.names_table(h_dim))
 
 
 def check_section(text: str, w: lstm_step.LstmWalk) -> None:
@@ -170,16 +177,17 @@ def parameters_section(w: lstm_step.LstmWalk) -> None:
     ui.lesson_says("parameter_formula")
 
 
-def step_sections(text: str, cell: lstm_step.ToyCell) -> None:
+def step_sections(text: str, cell: lstm_step.ToyCell, slot, beside) -> None:
     """Step t of the sentence through the toy cell, its checks and its parameter count."""
     try:
         w = walk(text, cell)
     except lstm_step.NoWords as error:
-        st.warning(explain(error))
+        beside.warning(explain(error))
         return
-    t = step_header(w)
+    t = step_header(w, slot, beside)
     gates_section(w.steps[t - 1])
     belt_section(w, w.steps[t - 1], t)
+    names_section(cell.h_dim)
     check_section(text, w)
     parameters_section(w)
 
@@ -188,7 +196,6 @@ LINK.restore()
 st.title(_("One LSTM step by hand"))
 st.caption(_("A toy LSTM small enough to redo on paper: the weights are rounded to one "
              "decimal and each word of the sentence gets a small rounded vector x_t."))
-text, cell = controls()
-equations_section(cell.h_dim)
-step_sections(text, cell)
+text, cell, slot = controls()
+step_sections(text, cell, slot, equations_section())
 ui.notice(_(NOTICE))

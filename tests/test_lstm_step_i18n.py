@@ -37,7 +37,7 @@ def test_a_link_restores_the_sizes_seed_step_and_sentence():
     shown = texts(at)
     assert "the word **like**" in shown  # step 4
     assert "4 × [2 × (2 + 4) + 2] = **56**" in shown  # the toy cell's parameters
-    assert at.dataframe[1].value.shape == (5, 2)  # the forget gate's rows for h = 2 units
+    assert at.dataframe[0].value.shape == (5, 2)  # the forget gate's rows for h = 2 units
     assert not link_notes(at)
     written = {k: at.query_params[k] for k in ("sentence", "x", "h", "seed", "t")}
     assert written == {"sentence": "I did not like it at all", "x": "4", "h": "2",
@@ -88,9 +88,9 @@ def test_no_words_says_so_in_chinese_and_the_lessons_names_are_beside_the_gates(
     assert zh.title[0].value == "手算 LSTM 的一步"
     assert "**候选值 g** · 课程中叫“更新门 / 当前状态门”" in shown
     assert "遗忘门决定" in shown or "遗忘门" in shown  # the lesson's sentence, translated
-    names = zh.dataframe[0].value
-    assert names["课程中的名字"].tolist() == ["一带：细胞状态（传送带）", "遗忘门", "输入门",
-                                        "更新门 / 当前状态门", "输出门"]
+    names = zh.table[0].value
+    assert names.index.tolist() == ["一带：细胞状态（传送带）", "遗忘门", "输入门",
+                                    "更新门 / 当前状态门", "输出门"]
     assert names["在 Keras 权重中的列"].tolist()[1:] == [
         "kernel[:, 3:6]", "kernel[:, 0:3]", "kernel[:, 6:9]", "kernel[:, 9:12]"]
     assert chinese_share(zh)[0] >= 0.9

@@ -48,7 +48,7 @@ def names_table(h_dim: int) -> pd.DataFrame:
         rows.append({_("The lesson"): LESSON_NAMES[part],
                      _("This app"): _(QUANTITIES[part]), _("What it does"): _(ROLES[part]),
                      _("Columns in Keras"): where})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index(_("The lesson"))
 
 
 def gate_table(gate: ls.GateStep) -> pd.DataFrame:
