@@ -87,7 +87,8 @@ def test_no_words_says_so_in_chinese_and_the_lessons_names_are_beside_the_gates(
     shown = texts(zh)
     assert zh.title[0].value == "手算 LSTM 的一步"
     assert "**候选值 g** · 课程中叫“更新门 / 当前状态门”" in shown
-    assert "遗忘门决定" in shown or "遗忘门" in shown  # the lesson's sentence, translated
+    for saying in ("遗忘门决定从细胞状态中丢弃哪些信息", "细胞状态像一条贯穿整个链条的传送带"):
+        assert saying in shown  # the lesson's sentences beside the forget gate and the belt
     names = zh.table[0].value
     assert names.index.tolist() == ["一带：细胞状态（传送带）", "遗忘门", "输入门",
                                     "更新门 / 当前状态门", "输出门"]
