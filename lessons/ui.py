@@ -66,6 +66,8 @@ SECTIONS: dict[str, list[Lesson]] = {
                N_("Every layer's formula beside model.summary()")),
     ],
     N_("LSTM"): [
+        Lesson("lessons/lstm_step.py", N_("One LSTM step by hand"), "✍️",
+               N_("The gate equations on a toy cell, every product shown, checked against Keras")),
         Lesson("lessons/lstm_gates.py", N_("LSTM gates, token by token"), "🚪",
                N_("Step through forget, input, candidate and output gates on any review")),
     ],

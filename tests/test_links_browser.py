@@ -29,6 +29,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
                                  "units": "16"},
     "inside-a-simplernn": {"sentence": "I did not like it at all", "seed": "7", "t": "4"},
     "parameter-counts": {"model": "bilstm"},
+    "one-lstm-step-by-hand": {"sentence": "I did not like it at all", "x": "4", "h": "2",
+                              "seed": "7", "t": "4"},
     "lstm-gates-token-by-token": {"model": "shipped", "source": "imdb", "review": "24",
                                   "step": "60", "unit": "5"},
     "char-rnn-on-shakespeare": {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "200",
