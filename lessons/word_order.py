@@ -37,11 +37,17 @@ TITLE = N_("Why word order matters")
 INTRO = N_("The lesson's first model averages the word vectors of a review "
            "(GlobalAveragePooling1D): an average does not know which word came first. Shuffle "
            "a review's words and ask it again, beside an LSTM, which reads them in order.")
-ROUNDING = N_("Average pooling: the largest change is {pool:.1e}, float32 rounding (the same "
-              "vectors summed in another order), so mathematically none. LSTM: up to {lstm:.4f}.")
-NOTICE = N_("the pooling model gives the same number, to the last printed digit, whatever the "
-            "order, because with padding='post' and no mask it averages the same 500 vectors "
-            "(pads included) in any order. The LSTM's answer moves with the order. On "
+ROUNDING = N_("Average pooling: the largest change is {pool:.1e}, at most float32 rounding (the "
+              "same vectors summed in another order), so mathematically none. LSTM: up to "
+              "{lstm:.4f}.")
+WHY_EXACT = N_("Why exactly: the lesson pads 'post' and does not mask, so "
+               "GlobalAveragePooling1D averages all {maxlen} vectors, pads included. A shuffle "
+               "only moves the same ids to other places, and a sum does not depend on the order. "
+               "This holds as long as the same words stay within maxlen ({words} words here).")
+NOTICE = N_("the pooling model gives the same number whatever the order (at most a float32 "
+            "rounding in the 7th decimal), because with padding='post' and no mask it "
+            "averages the same 500 vectors (pads included) in any order. The LSTM's answer "
+            "moves with the order. On "
             "“i expected it to be bad but it was good” the two models differ in kind: for "
             "pooling it is the same text as its opposite. The LSTM can tell them apart, but a "
             "small one is not always right about which is which.")
@@ -119,6 +125,7 @@ def shuffle_section(text: str, seed: int) -> None:
         _("LSTM − as written"): [f"{x - p['lstm'][0]:+.4f}" for x in p["lstm"]]}),
         hide_index=True, width="stretch")
     form = loaded("pool").input_format
+    st.caption(_(WHY_EXACT, maxlen=form.maxlen, words=form.maxlen - 1))
     if not all(steps.same_tokens(form, texts[0], t) for t in texts[1:]):
         st.warning(_("This review has more than {n} words, so the pooling model keeps a "
                      "different {n} of them in each order (truncating='{side}'): here even its "

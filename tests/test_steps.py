@@ -128,7 +128,7 @@ def test_the_lessons_pooling_model_does_not_move_when_the_words_are_shuffled(mod
     assert all(steps.same_tokens(pool.input_format, texts[0], t) for t in texts)
     p_pool = steps.positive(pool.model, steps.rows(pool.input_format, texts))
     p_lstm = steps.positive(lstm.model, steps.rows(lstm.input_format, texts))
-    assert np.abs(p_pool - p_pool[0]).max() < 1e-6  # float32 rounding at most
+    assert np.abs(p_pool - p_pool[0]).max() < 1e-5  # float32 rounding at most
     assert np.abs(p_lstm - p_lstm[0]).max() > 0.01  # the LSTM reads the order
     dropped = steps.positive(pool.model, steps.rows(pool.input_format,
                                                     [REVIEW.replace("great", "")]))
@@ -141,5 +141,5 @@ def test_pooling_cannot_tell_a_sentence_from_its_opposite(models):
     pair = ["i expected it to be bad but it was good", "i expected it to be good but it was bad"]
     p_pool = steps.positive(pool.model, steps.rows(pool.input_format, pair))
     p_lstm = steps.positive(lstm.model, steps.rows(lstm.input_format, pair))
-    assert abs(p_pool[0] - p_pool[1]) < 1e-6
+    assert abs(p_pool[0] - p_pool[1]) < 1e-5
     assert abs(p_lstm[0] - p_lstm[1]) > 0.01
