@@ -39,11 +39,11 @@ RESERVED = {data.PAD: N_("padding: fills the row up to maxlen"),
             data.START: N_("start: put before every review"),
             data.UNK: N_("unknown: a word outside the 10,000 kept"),
             data.UNUSED: N_("unused: Keras reserves it, nothing marks the end of a review")}
-NOTICE = N_("the ids are frequency ranks shifted by 3, so common words have small ids and the "
-            "colours of a row are mostly dark; a short review is mostly grey <PAD>, on the "
-            "right with 'post' and on the left with 'pre'. Reading the ids back loses every "
-            "word past the 10,000 most frequent (<UNK>), and the capitals and punctuation too: "
-            "that is all the model ever knows of the text.")
+NOTICE = N_("the ids are frequency ranks shifted by 3, so the commonest words (the, and, a) "
+            "get the smallest ids, the dark end of the colours; a short review is mostly grey "
+            "<PAD>, on the right with 'post' and on the left with 'pre'. Reading the ids back "
+            "loses every word past the 10,000 most frequent (<UNK>), and the capitals and "
+            "punctuation too: that is all the model ever knows of the text.")
 
 
 # --------------------------------------------------------------------------- cached loaders

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explainers import data, reviews, runs, steps
+from explainers import data, lesson, reviews, runs, steps
 from lessons import links, ui
 from lessons.charts import steps as draw
 from lessons.i18n import N_, _, explain
@@ -44,6 +44,10 @@ WHY_EXACT = N_("Why exactly: the lesson pads 'post' and does not mask, so "
                "GlobalAveragePooling1D averages all {maxlen} vectors, pads included. A shuffle "
                "only moves the same ids to other places, and a sum does not depend on the order. "
                "This holds as long as the same words stay within maxlen ({words} words here).")
+MODELS_SAID = N_("The pooling model is the lesson's recipe trained in full ({epochs} epochs; "
+                 "test accuracy {pool:.4f}, the lesson printed {printed}). The LSTM is the "
+                 "app's shipped one (test accuracy {lstm:.4f}; maxlen {maxlen}, "
+                 "padding='{padding}', pads masked).")
 NOTICE = N_("the pooling model gives the same number whatever the order (at most a float32 "
             "rounding in the 7th decimal), because with padding='post' and no mask it "
             "averages the same 500 vectors (pads included) in any order. The LSTM's answer "
@@ -124,7 +128,10 @@ def shuffle_section(text: str, seed: int) -> None:
         _(MODELS["lstm"]): [f"{x:.7f}" for x in p["lstm"]],
         _("LSTM − as written"): [f"{x - p['lstm'][0]:+.4f}" for x in p["lstm"]]}),
         hide_index=True, width="stretch")
-    form = loaded("pool").input_format
+    form, pool, lstm = loaded("pool").input_format, loaded("pool"), loaded("lstm")
+    st.caption(_(MODELS_SAID, epochs=pool.record.epochs_run, pool=pool.test_accuracy,
+                 printed=lesson.POOL.test_accuracy, lstm=lstm.test_accuracy,
+                 maxlen=lstm.input_format.maxlen, padding=lstm.input_format.padding))
     st.caption(_(WHY_EXACT, maxlen=form.maxlen, words=form.maxlen - 1))
     if not all(steps.same_tokens(form, texts[0], t) for t in texts[1:]):
         st.warning(_("This review has more than {n} words, so the pooling model keeps a "
