@@ -113,3 +113,22 @@ def test_garbage_in_a_word_order_link_and_hostile_text_in_chinese():
     assert not LIVE_TAG.search(shown) and "](http" not in shown
     assert chinese_share(at)[0] >= 0.9
     assert at.dataframe[0].value.columns[0] == "顺序"
+
+
+def test_without_the_recorded_pooling_model_the_page_says_so(monkeypatch):
+    import streamlit as st
+
+    from explainers import runs
+
+    def missing(key, *args, **kwargs):
+        raise runs.RunDamaged("missing", run_id=key, file=runs.MODEL_FILE)
+
+    monkeypatch.setattr(runs, "load_lesson_run", missing)
+    st.cache_resource.clear()  # a pooling model loaded by an earlier test would hide it
+    try:
+        at = open_link(ORDER_PAGE, {}, lang="zh", timeout=TIMEOUT)
+        assert not at.exception, at.exception
+        warning = at.warning[0].value
+        assert CJK.search(warning) and "model.keras" in warning
+    finally:
+        st.cache_resource.clear()
