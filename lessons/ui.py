@@ -48,6 +48,8 @@ class Lesson:
 SECTIONS: dict[str, list[Lesson]] = {
     "": [Lesson("lessons/home.py", N_("Home"), "🏠", N_("What the app teaches and what is here"))],
     N_("Embeddings"): [
+        Lesson("lessons/text_to_numbers.py", N_("From text to numbers"), "🔤",
+               N_("One review's words, ranks, ids and padded row; a character window")),
         Lesson("lessons/embeddings_why.py", N_("Why embeddings"), "🧮",
                N_("One-hot vs ids vs an Embedding lookup: memory and similarity")),
         Lesson("lessons/glove_explorer.py", N_("GloVe explorer"), "🧭",
@@ -58,6 +60,8 @@ SECTIONS: dict[str, list[Lesson]] = {
                N_("Random vs frozen vs fine-tuned GloVe when reviews are scarce")),
     ],
     N_("Recurrent networks"): [
+        Lesson("lessons/word_order.py", N_("Why word order matters"), "🔀",
+               N_("Shuffle a review: average pooling does not notice, an LSTM does")),
         Lesson("lessons/sentiment_lab.py", N_("Sentiment lab: train live"), "🧪",
                N_("Build, train and compare models on the real IMDB reviews")),
         Lesson("lessons/rnn_inside.py", N_("Inside a SimpleRNN"), "🔬",

@@ -21,10 +21,13 @@ DIALOG = "[role='dialog']"
 # page address -> a link's query (besides lang): each value differs from the page's default
 EXAMPLES: dict[str, dict[str, str]] = {
     "": {"projector": "1"},
+    "from-text-to-numbers": {"source": "text", "text": "A good film", "padding": "pre",
+                             "maxlen": "64", "chars": "First"},
     "why-embeddings": {"dim": "32", "word": "plot", "compare": "king queen banana"},
     "glove-explorer": {"view": "map", "word": "paris", "k": "7"},
     "learned-embeddings": {"model": "shipped", "words": "awful,great", "map": "200"},
     "transfer-learning": {"reviews": "2000", "epochs": "5"},
+    "why-word-order-matters": {"review": "194", "seed": "5"},
     "sentiment-lab-train-live": {"preset": "SimpleRNN done right", "epochs": "2",
                                  "units": "16"},
     "inside-a-simplernn": {"sentence": "I did not like it at all", "seed": "7", "t": "4"},

@@ -37,9 +37,11 @@ def verdict(label: int) -> str:
     return _("positive 👍") if label else _("negative 👎")
 
 
-def choose_review(prefix: str, example: str = EXAMPLE) -> tuple[str, int | None] | None:
+def choose_review(prefix: str, example: str = EXAMPLE,
+                  first: int = FIRST_REVIEW) -> tuple[str, int | None] | None:
     """(review text, true label or None), or None after saying what is wrong. Without the
-    IMDB data the example stands in. Widget keys: {prefix}_source, _review, _text, _upload."""
+    IMDB data the example stands in; `first` is the test review shown first. Widget keys:
+    {prefix}_source, _review, _text, _upload."""
     source = st.radio(_("Review"), tuple(SOURCES), horizontal=True, key=f"{prefix}_source",
                       format_func={code: _(label) for code, label in SOURCES.items()}.get)
     if source == "imdb":
@@ -52,7 +54,7 @@ def choose_review(prefix: str, example: str = EXAMPLE) -> tuple[str, int | None]
         if st.session_state.get(number_key, 0) > last:  # a link to a review this copy lacks
             st.session_state[number_key] = last
         index = int(st.number_input(_("Test review number (0–{last:,})", last=last), 0, last,
-                                    min(FIRST_REVIEW, last), key=number_key))
+                                    min(first, last), key=number_key))
         label = int(labels[index])
         st.caption(_("True label: **{verdict}**", verdict=verdict(label)))
         return texts[index], label
