@@ -47,8 +47,8 @@ class Erratum:
 ERRATA: tuple[Erratum, ...] = (
     Erratum(
         "evaluate", N_("The SimpleRNN is scored with the wrong model"),
-        N_("After training `single_rnn_model`, the script scores it with `model.evaluate("
-           "x_test, y_test)`."),
+        N_("After training `single_rnn_model`, the script's line for its test score is "
+           "`model.evaluate(x_test, y_test)`."),
         N_("`model` is still the pooling model trained earlier in the lesson, so that line "
            "scores the pooling model again; the SimpleRNN is never evaluated."),
         N_("the line as written prints the pooling model's score (~0.87); only "

@@ -104,11 +104,11 @@ def evaluate_demo() -> None:
     st.markdown(_(
         "Read the printed number honestly: had the line run as shown, it would have printed "
         "the pooling model's score, about 0.86 (the lesson printed {pool} for that model "
-        "itself). It printed {printed}, a coin toss like our recorded SimpleRNN's {rnn}. So "
-        "the output in the lesson cannot come from the script as shown; it must come from "
-        "another run, one that did evaluate the SimpleRNN. The lesson does not say which.",
-        pool=lesson.POOL.test_accuracy, printed=lesson.SIMPLE_RNN.test_accuracy,
-        rnn=f"{scores['simplernn']:.4f}"))
+        "itself). It printed {printed}, a coin toss like our recorded SimpleRNN's {rnn:.4f}. "
+        "So the printed output does not match the script as shown: it looks like the output "
+        "of a different run, one that did evaluate the SimpleRNN. The lesson does not say "
+        "which.", pool=lesson.POOL.test_accuracy, printed=lesson.SIMPLE_RNN.test_accuracy,
+        rnn=scores["simplernn"]))
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     st.session_state.setdefault(EVAL_KEY, errata.EvalSpec.reviews)
     n = left.selectbox(_("Test reviews to score"), EVAL_SIZES,

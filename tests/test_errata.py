@@ -32,6 +32,7 @@ def test_recorded_scores_are_the_run_files():
                       "simplernn": pytest.approx(0.5061, abs=5e-5)}
 
 
+@pytest.mark.realdata
 @pytest.mark.slow
 def test_the_line_as_written_scores_the_pooling_model(lesson_imdb):
     result = errata.evaluate_both(errata.EvalSpec(reviews=400, seed=1), lesson_imdb)
@@ -51,6 +52,7 @@ def test_the_scored_rows_are_a_seeded_sample_of_both_labels():
 # --------------------------------------------------------------------------- 2. <END>
 
 
+@pytest.mark.realdata
 @pytest.mark.slow
 def test_id_3_never_occurs_in_the_real_reviews(lesson_imdb):
     count = errata.end_marker_count(lesson_imdb)
@@ -104,6 +106,7 @@ def test_numpy_steps_and_jacobians_match_keras():
     assert norms[-1] == pytest.approx(np.sqrt(7))  # ∂h_T/∂h_T = I
 
 
+@pytest.mark.realdata
 @pytest.mark.slow
 def test_the_recorded_simplernn_gradient_vanishes(lesson_imdb):
     if runs.lesson_record("simplernn") is None:
