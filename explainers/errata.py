@@ -64,13 +64,13 @@ ERRATA: tuple[Erratum, ...] = (
            "never print <END>.")),
     Erratum(
         "embedding", N_("The embedding does not have millions of parameters"),
-        N_("The embedding layer is said to have millions of parameters."),
+        N_("“The embedding layer has millions of parameters.”"),
         N_("Embedding(10000, 16) has 10,000 × 16 = 160,000 parameters, as the lesson's own "
            "model.summary() printed."),
         N_("an Embedding holds one row of d numbers per word: V × d, here 160,000.")),
     Erratum(
         "tanh", N_("tanh does not stop gradients from vanishing"),
-        N_("The lesson says tanh avoids exploding or vanishing gradients."),
+        N_("“tanh avoids exploding or vanishing gradients.”"),
         N_("tanh keeps h between −1 and 1, but its slope 1 − h² is at most 1, so every step "
            "back through time multiplies the gradient by diag(1 − h²)·Uᵀ, and it shrinks "
            "step after step; this is the vanishing gradient itself (the LSTM's gated cell "

@@ -53,14 +53,16 @@ def recorded_model(key: str) -> runs.TrainedModel:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def evaluated(spec: errata.EvalSpec) -> errata.EvalResult:
-    return errata.evaluate_both(spec, ui.imdb(presets.lesson_imdb()))
+def evaluated(spec: errata.EvalSpec, _imdb: data.ImdbData) -> errata.EvalResult:
+    """Both recorded models scored, once per server for each spec (IMDB is always the
+    lesson's encoding, so it does not key the cache)."""
+    return errata.evaluate_both(spec, _imdb)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def decays(k: int) -> dict[str, errata.Decay]:
-    imdb = ui.imdb(presets.lesson_imdb())
-    ids = imdb.x_test[k][: int(imdb.lengths["test"][k])]  # (words + START,) unpadded
+def decays(k: int, _imdb: data.ImdbData) -> dict[str, errata.Decay]:
+    """The recorded SimpleRNN's ||∂h_T/∂h_t|| on test review k, both paddings."""
+    ids = _imdb.x_test[k][: int(_imdb.lengths["test"][k])]  # (words + START,) unpadded
     model = recorded_model(lesson.SIMPLE_RNN.key).model
     return {padding: errata.state_decay(model, ids, padding) for padding in charts.PADDINGS}
 
@@ -115,10 +117,10 @@ def evaluate_demo() -> None:
                        format_func=lambda v: f"{v:,}", key=EVAL_KEY)
     done: dict = st.session_state.setdefault(EVALUATED_KEY, {})
     if right.button(_("Evaluate both models on {n:,} test reviews", n=n), key="errata_eval",
-                    disabled=n in done) and lesson_imdb() is not None:
+                    disabled=n in done) and (imdb := lesson_imdb()) is not None:
         with st.spinner(_("Scoring {n:,} reviews with each model…", n=n)):
             try:
-                done[n] = evaluated(errata.EvalSpec(reviews=n))
+                done[n] = evaluated(errata.EvalSpec(reviews=n), imdb)
             except runs.RunDamaged as error:
                 st.error(explain(error))
     if n in done:
@@ -140,8 +142,9 @@ def end_demo() -> None:
     a, b = st.columns(2)
     a.metric(_("Times id 3 occurs in {n:,} encoded reviews", n=count.reviews), f"{count.id3:,}")
     b.metric(_("Ids that are not <PAD>, for scale"), f"{count.tokens:,}")
-    k = int(st.number_input(_("Decode test review number (0-{last})", last=LAST_REVIEW), 0,
-                            LAST_REVIEW, key=END_REVIEW_KEY))
+    k = int(st.columns(3)[0].number_input(
+        _("Decode test review number (0-{last})", last=LAST_REVIEW), 0, LAST_REVIEW,
+        key=END_REVIEW_KEY))
     decoded = errata.decode_like_lesson(imdb.x_test[k], imdb.word_index)
     shown = decoded.tokens[max(0, decoded.words - 12): decoded.words + 6]
     st.caption(_("The lesson's decode_review on it, where its words end ({words} ids, then "
@@ -169,10 +172,10 @@ def tanh_demo() -> None:
     if runs.lesson_record(lesson.SIMPLE_RNN.key) is None:
         st.info(_("The recorded SimpleRNN run is not on this machine."))
         return
-    k = int(st.number_input(_("Test review number (0-{last})", last=LAST_REVIEW), 0,
-                            LAST_REVIEW, key=TANH_REVIEW_KEY))
+    k = int(st.columns(3)[0].number_input(_("Test review number (0-{last})", last=LAST_REVIEW),
+                                          0, LAST_REVIEW, key=TANH_REVIEW_KEY))
     with st.spinner(_("Differentiating the final state…")):
-        result = decays(k)
+        result = decays(k, imdb)
     ui.chart(charts.decay_figure(result), height=380)
     post, pre = result["post"], result["pre"]
     st.caption(_(
@@ -188,8 +191,8 @@ def stateful_demo() -> None:
     if found is None:
         ui.data_missing(data.shakespeare_missing_message())
         return
-    batch = int(st.number_input(_("Batch k (0-{last})", last=MAX_BATCH), 0, MAX_BATCH,
-                                key=BATCH_KEY))
+    batch = int(st.columns(3)[0].number_input(_("Batch k (0-{last})", last=MAX_BATCH), 0,
+                                              MAX_BATCH, key=BATCH_KEY))
     with st.spinner(_("Running the lesson's tf.data pipeline…")):
         rows = shuffled(str(found), batch)
     a, b = st.columns(2)

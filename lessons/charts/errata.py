@@ -15,6 +15,7 @@ from explainers import errata, params
 from lessons.i18n import N_, _
 
 COLOURS = {"post": "#d62728", "pre": "#1f77b4"}
+DASHES = {"post": "solid", "pre": "dot"}  # the two lines meet where both read <PAD>s
 PADDINGS = {"post": N_("padding='post' (as the lesson trained it): the words come first"),
             "pre": N_("padding='pre': the words come last")}
 
@@ -22,13 +23,14 @@ PADDINGS = {"post": N_("padding='post' (as the lesson trained it): the words com
 def decay_figure(decays: dict[str, errata.Decay]) -> go.Figure:
     """||∂h_T/∂h_t|| against t on a log axis, one line per padding; the words drawn thick."""
     fig = go.Figure()
-    for padding, decay in decays.items():
+    for padding, decay in reversed(decays.items()):  # 'post', the lesson's, drawn on top
         t = np.arange(1, len(decay.norms) + 1)  # (T,)
         first, last = decay.words
         words = slice(first, last + 1)
         fig.add_trace(go.Scatter(
             x=t, y=decay.norms, mode="lines", name=_(PADDINGS[padding]),
-            line={"color": COLOURS[padding], "width": 2}, legendgroup=padding,
+            line={"color": COLOURS[padding], "width": 2, "dash": DASHES[padding]},
+            legendgroup=padding,
             hovertemplate=_("step {t}: {norm}", t="%{x}", norm="%{y:.2e}") + "<extra></extra>"))
         fig.add_trace(go.Scatter(
             x=t[words], y=decay.norms[words], mode="markers", showlegend=False,
@@ -44,8 +46,12 @@ def decay_figure(decays: dict[str, errata.Decay]) -> go.Figure:
 
 def layers_table(layers: tuple[params.LayerCount, ...]) -> pd.DataFrame:
     """`single_lstm_model` as model.summary() lists it."""
-    return pd.DataFrame([{_("Layer"): f"{c.name} ({c.keras_class})", _("Output shape"):
-                          c.output_shape, _("Parameters"): params.fmt(c.params)} for c in layers])
+    def named(c: params.LayerCount) -> str:
+        wrapped = f"({c.directions[0].cell})" if c.directions else ""
+        return f"{c.name} ({c.keras_class}{wrapped})"
+
+    return pd.DataFrame([{_("Layer"): named(c), _("Output shape"): c.output_shape,
+                          _("Parameters"): params.fmt(c.params)} for c in layers])
 
 
 def formula_table(checks: tuple[errata.FormulaCheck, ...]) -> pd.DataFrame:
