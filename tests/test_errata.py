@@ -151,3 +151,8 @@ def test_only_the_four_block_formula_gives_the_printed_counts():
                                                                 (128, 98_816, 98_816)]
     assert [c.comment for c in checks] == [2 * (64 * 80 + 64), 2 * (64 * 192 + 64)]
     assert all(c.true == 4 * c.comment for c in checks)
+
+
+def test_every_erratum_has_a_glossary_entry():
+    errata_terms = [en for en, _zh, _meaning in lesson.GLOSSARY if en.startswith("erratum:")]
+    assert len(errata_terms) == len(errata.ERRATA)

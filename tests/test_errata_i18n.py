@@ -86,3 +86,13 @@ def test_in_chinese_the_closed_page_lists_all_six_in_chinese():
     labels = [e.label for e in at.expander]
     assert len(labels) == 6 and labels[1] == "2 · 并不存在 <END> 词元"
     assert chinese_share(at)[0] >= 0.9
+
+
+def test_without_data_every_erratum_says_what_is_missing(no_data):
+    at = open_link(PAGE, {"open": ALL}, "zh", TIMEOUT)
+    assert not at.exception, at.exception
+    missing = [w.value for w in at.warning]
+    assert len(missing) == 3  # <END> and tanh need IMDB, stateful needs Shakespeare
+    assert all("本机没有这份数据" in w for w in missing), missing
+    assert at.button(key="errata_eval")  # the recorded scores are shown, the button waits
+    assert chinese_share(at)[0] >= 0.9
