@@ -89,6 +89,10 @@ def test_in_chinese_the_closed_page_lists_all_six_in_chinese():
 
 
 def test_without_data_every_erratum_says_what_is_missing(no_data):
+    import streamlit as st
+
+    st.cache_resource.clear()  # no IMDB kept in memory by an earlier test's page
+    st.cache_data.clear()
     at = open_link(PAGE, {"open": ALL}, "zh", TIMEOUT)
     assert not at.exception, at.exception
     missing = [w.value for w in at.warning]
