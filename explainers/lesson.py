@@ -239,6 +239,24 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("character-level model", "字符级模型", N_("predicts the next character instead of the next "
      "word")),
     ("sentiment analysis", "情感分析", N_("is this review positive or negative?")),
+    # the lesson's mistakes, each shown on the page "The lesson's mistakes" (explainers.errata)
+    ("erratum: evaluating the wrong model", "勘误：评估了错误的模型",
+     N_("the lesson's SimpleRNN script calls model.evaluate, which is still the pooling model "
+        "(~0.87); only single_rnn_model.evaluate scores the SimpleRNN (~0.5)")),
+    ("erratum: <END> (id 3)", "勘误：<END>（编号 3）",
+     N_("Keras reserves id 3 as unused; no review contains it and nothing marks a review's "
+        "end: after the last word come only <PAD> zeros")),
+    ("erratum: embedding size", "勘误：嵌入层参数量",
+     N_("Embedding(10000, 16) has 10,000 × 16 = 160,000 parameters, not millions")),
+    ("erratum: tanh and vanishing gradients", "勘误：tanh 与梯度消失",
+     N_("tanh's slope is at most 1, so it does not prevent vanishing gradients; the gradient "
+        "still shrinks at every step back")),
+    ("erratum: stateful on shuffled windows", "勘误：打乱窗口上的有状态训练",
+     N_("stateful=True carries each row's state to the next batch, but after shuffle(10000) "
+        "that row is unrelated text, and the state is never reset")),
+    ("erratum: LSTM parameter formula", "勘误：LSTM 参数公式",
+     N_("an LSTM has 4(h(h+x)+h) parameters per direction, not the SimpleRNN's h(h+x)+h; "
+        "and single_lstm_model stacks two Bidirectional LSTM layers")),
 )
 
 # The lesson's sentences for the views that show them, so a reader can put the tutorial and

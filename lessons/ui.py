@@ -82,6 +82,8 @@ SECTIONS: dict[str, list[Lesson]] = {
     N_("Reference"): [
         Lesson("lessons/glossary.py", N_("Glossary & lesson numbers"), "📖",
                N_("Every term in English and Chinese, every number the lesson printed")),
+        Lesson("lessons/errata.py", N_("The lesson's mistakes"), "🩹",
+               N_("Six things the tutorial gets wrong, each shown on the real data")),
     ],
 }
 

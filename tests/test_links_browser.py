@@ -39,6 +39,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "char-rnn-on-shakespeare": {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "200",
                                 "seed": "7"},
     "glossary-lesson-numbers": {"term": "遗忘门"},
+    "the-lesson-s-mistakes": {"open": "embedding,lstm_formula", "review": "7", "batch": "5"},
 }
 assert {path for path in EXAMPLES if path} == {ui.url_path(lesson) for lesson in ui.lessons()}
 
@@ -103,7 +104,7 @@ def test_the_language_survives_a_reload_and_a_page_change(server):
         tab.reload()
         browser.wait_for_app(tab, PAGE_TIMEOUT_MS)
         heading.wait_for(timeout=PAGE_TIMEOUT_MS)
-        glossary = ui.lessons()[-1]
+        glossary = next(lesson for lesson in ui.lessons() if lesson.path == "lessons/glossary.py")
         tab.locator("[data-testid='stSidebar']").get_by_text("术语表与课程数字").click()
         tab.wait_for_url(f"**/{ui.url_path(glossary)}**", timeout=PAGE_TIMEOUT_MS)
         tab.get_by_role("heading", name="术语表与课程数字").wait_for(timeout=PAGE_TIMEOUT_MS)
