@@ -17,7 +17,7 @@ from lessons import echo, i18n
 from lessons.charts import text as charts
 
 LINKED = {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "40", "seed": "7",
-          "colour": "unit"}  # every field of the page's link
+          "colour": "unit", "mode": "top_k", "k": "4"}  # every field of the page's link
 
 
 def opened(query: dict[str, str], lang: str = "en") -> AppTest:
@@ -33,6 +33,7 @@ def test_a_link_opens_the_same_sampling_view():
     assert at.slider(key="gen_len").value == 40
     assert at.number_input(key="gen_seed").value == 7
     assert at.radio(key="gen_mode").value == "unit"
+    assert at.radio(key="gen_choose").value == "top_k" and at.slider(key="gen_k").value == 4
     coloured = html_blocks(at)[0]
     assert coloured.count("<span") == len(LINKED["prompt"]) + 40  # that prompt, that length
     assert "".join(re.findall(r">([^<]*)</span>", coloured)).startswith("JULIET:↵\nO Romeo")
@@ -52,16 +53,18 @@ def test_the_same_link_writes_the_same_text_in_both_languages():
 @needs_model
 def test_garbage_in_a_link_gives_the_defaults_and_a_note():
     at = opened({"prompt": "x" * (charsample.MAX_PROMPT + 1), "temp": "abc", "len": "99999",
-                 "seed": "-5", "colour": "<img src=x>"})
+                 "seed": "-5", "colour": "<img src=x>", "mode": "nucleus", "k": "0"})
     assert not at.exception, at.exception
     assert at.text_area(key="gen_prompt").value == "ROMEO:"
-    assert at.slider(key="gen_temp").value == pytest.approx(0.8)
+    assert at.slider(key="gen_temp").value == pytest.approx(lesson.CHAR.temperature)
     assert at.slider(key="gen_len").value == 300
     assert at.number_input(key="gen_seed").value == 42
     assert at.radio(key="gen_mode").value == "confidence"
+    assert at.radio(key="gen_choose").value == "sample"
+    assert at.slider(key="gen_k").value == charsample.DEFAULT_K
     note = link_notes(at)
     assert len(note) == 1 and all(name in note[0] for name in
-                                  ("prompt", "temp", "len", "seed", "colour"))
+                                  ("prompt", "temp", "len", "seed", "colour", "mode", "k"))
     assert html_blocks(at)[0].count("<span") == len("ROMEO:") + 300
 
 
