@@ -131,3 +131,18 @@ def test_chart_words_follow_the_reader(chinese):
     assert "单元 3" in charts.colour_legend(3, i18n._)
     loss = charts.loss_figure((), 6, i18n._)
     assert loss.layout.title.text == "每轮损失" and loss.layout.xaxis.title.text == "轮次"
+
+
+def test_temperature_words_follow_the_reader(chinese):
+    logits = np.log(np.array([0.5, 0.3, 0.1, 0.06, 0.04]))  # (vocab,)
+    gen = charsample.Generation(
+        text="ab ", n_prompt=1, prob=np.array([np.nan, 0.5, 0.2]),
+        top_ids=np.array([[0, 1, 2, 3, 4]] * 3), top_probs=np.full((3, 5), 0.2, np.float32),
+        hidden=None, temperature=0.5, seed=0, mode="top_k", k=2, logits=np.stack([logits] * 3))
+    fig = charts.temperature_figure(gen, ("\n", " ", "a", "b", "c"), _=i18n._)
+    assert fig.layout.title.text == "起始文本之后那个字符的 softmax(logits / T)"
+    assert [bar.name for bar in fig.data] == ["T = 1（课程）", "T = 0.5，top-2"]
+    assert list(fig.data[0].x)[:2] == ["↵ 换行", "␣ 空格"]
+    assert sum(p > 0 for p in fig.data[1].y) == 2  # top-2: nothing beyond the two best
+    said = [i18n._(label) for label in charsample.MODES.values()]
+    assert all(len(CJK.findall(label)) >= 2 for label in said) and len(set(said)) == 3

@@ -55,9 +55,10 @@ def choose(prefix: str) -> Choice:
     temperature = left.slider(_("Temperature T"), *TEMPERATURES, step=0.05, key=f"{prefix}_temp",
                               disabled=mode == "greedy")
     k = right.slider(_("k (top-k only)"), *KS, key=f"{prefix}_k", disabled=mode != "top_k")
-    st.caption(_("T divides the logits before the softmax: low = safe, repetitive text; high = "
-                 "wilder, more misspellings. The default T = 1 is the lesson's: it samples "
-                 "`tf.random.categorical` from the raw logits, the model's own probabilities."))
+    st.caption(_("Divides the logits before the softmax: low = safe, repetitive text; 1 = the "
+                 "model's own probabilities; high = wilder, more misspellings."))
+    st.caption(_("The default T = 1 is the lesson's: it samples `tf.random.categorical` from the "
+                 "raw logits."))
     return Choice(mode, float(temperature), int(k))
 
 
