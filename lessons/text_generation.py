@@ -67,8 +67,9 @@ def shakespeare(where: str | None, stamp: float) -> str:
     return data.load_shakespeare(where, download=False)
 
 
-def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> None:
-    """Coloured text (the main picture), the colouring choice and the top-5 chart."""
+def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> int:
+    """Coloured text (the main picture), the colouring choice and the top-5 chart; returns
+    the position inspected."""
     shown = st.container()  # the text and its legend, drawn once the widgets below are read
     mode = st.radio(_("Colour the text by"), tuple(COLOURINGS), horizontal=True,
                     format_func=lambda code: _(COLOURINGS[code]), key="gen_mode")
@@ -96,6 +97,7 @@ def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> Non
     st.markdown(_("After reading {context} the model expects:",
                   context=charts.code_span("…" + context)))
     ui.chart(charts.top_k_figure(gen, vocab.chars, position, _), height=320)
+    return position
 
 
 def controls(loaded: chargen.ShippedModel) -> tuple[str, int, int, sampler.Choice]:
@@ -149,9 +151,9 @@ def shipped_section() -> chargen.ShippedModel | None:
         except chargen.CharError as error:
             (st.warning if error.code == "empty_prompt" else st.error)(explain(error))
             return loaded
-        show_generation(gen, loaded.vocab)
+        position = show_generation(gen, loaded.vocab)
     st.subheader(_("Temperature, greedy and top-k"))
-    ui.chart(charts.temperature_figure(gen, loaded.vocab.chars, _=_), height=340)
+    ui.chart(charts.temperature_figure(gen, loaded.vocab.chars, position, _=_), height=340)
     sampler.side_by_side(lambda choice: shipped_generation(  # same prompt and seed, T varies
         prompt, sampler.SIDE_CHARS, seed, str(paths.ASSETS), version, choice).text, how)
     return loaded

@@ -139,8 +139,9 @@ def test_temperature_words_follow_the_reader(chinese):
         text="ab ", n_prompt=1, prob=np.array([np.nan, 0.5, 0.2]),
         top_ids=np.array([[0, 1, 2, 3, 4]] * 3), top_probs=np.full((3, 5), 0.2, np.float32),
         hidden=None, temperature=0.5, seed=0, mode="top_k", k=2, logits=np.stack([logits] * 3))
-    fig = charts.temperature_figure(gen, ("\n", " ", "a", "b", "c"), _=i18n._)
-    assert fig.layout.title.text == "起始文本之后那个字符的 softmax(logits / T)"
+    fig = charts.temperature_figure(gen, ("\n", " ", "a", "b", "c"), 1, _=i18n._)
+    assert fig.layout.title.text == "位置 1 之后那个字符的 softmax(logits / T)"
+    assert fig.layout.title.subtitle.text.startswith("灰色：模型自己的概率")
     assert [bar.name for bar in fig.data] == ["T = 1（课程）", "T = 0.5，top-2"]
     assert list(fig.data[0].x)[:2] == ["↵ 换行", "␣ 空格"]
     assert sum(p > 0 for p in fig.data[1].y) == 2  # top-2: nothing beyond the two best

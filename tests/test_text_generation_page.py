@@ -118,6 +118,9 @@ def test_temperature_taught_the_lessons_t_three_temperatures_and_one_step():
         "T = 1 (the lesson)"]
     assert len(bars["T = 1"]) == 15 and bars["T = 1"] == sorted(bars["T = 1"], reverse=True)
 
+    at.slider(key="gen_pos_306").set_value(100).run()  # the chart follows the framed char
+    title = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["title"]["text"]
+    assert title.endswith("after position 100") and next_char_chart(at) != bars
     at.slider(key="gen_temp").set_value(0.5).run()  # colder: the favourite grows
     cold = next_char_chart(at)
     assert cold["T = 0.5"][0] > cold["T = 1 (the lesson)"][0]

@@ -100,11 +100,11 @@ def top_k_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int,
     return fig
 
 
-def temperature_figure(gen: charsample.Generation, chars: tuple[str, ...], shown: int = 15,
-                       _: Say = english) -> go.Figure:
-    """The distribution the character after the prompt is drawn from, at the generation's
-    settings, beside softmax(logits) at T = 1 (the lesson's), for the `shown` likeliest."""
-    logits = gen.logits[gen.n_prompt - 1]  # (vocab,) raw scores after the prompt's last char
+def temperature_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int,
+                       shown: int = 15, _: Say = english) -> go.Figure:
+    """What the character after position t is drawn from at the generation's settings, beside
+    softmax(logits) at T = 1 (the lesson's), for the `shown` likeliest."""
+    logits = gen.logits[t]  # (vocab,) the raw scores after reading character t
     lesson_p = charsample.distribution(logits, lesson.CHAR.temperature)  # (vocab,)
     mode, k = gen.mode, gen.k or charsample.DEFAULT_K
     drawn = charsample.distribution(logits, gen.temperature, mode, k)  # (vocab,)
@@ -119,9 +119,12 @@ def temperature_figure(gen: charsample.Generation, chars: tuple[str, ...], shown
         go.Bar(x=labels, y=drawn, name=name, marker_color="#1f77b4",
                text=[f"{p:.0%}" for p in drawn], textposition="outside")])
     fig.update_layout(
-        barmode="group", legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
-                                 "yanchor": "bottom"},
-        title=_("softmax(logits / T) for the character after the seed text"),
+        barmode="group", margin={"t": 120},
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        title={"text": _("softmax(logits / T) for the character after position {t}", t=t),
+               "subtitle": {"text": _("Grey: the model's own odds (T = 1); blue: what this "
+                                      "setting draws from. Move “Position to inspect” into a "
+                                      "word to see T reshape less certain odds.")}},
         yaxis={"title": _("probability"), "range": [0, 1.1], "tickformat": ".0%"},
         xaxis={"title": _("next character"), "type": "category"})
     return fig
