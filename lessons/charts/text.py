@@ -119,13 +119,15 @@ def temperature_figure(gen: charsample.Generation, chars: tuple[str, ...], t: in
         go.Bar(x=labels, y=drawn, name=name, marker_color="#1f77b4",
                text=[f"{p:.0%}" for p in drawn], textposition="outside")])
     fig.update_layout(
-        barmode="group", margin={"t": 120},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        barmode="group", margin={"t": 110},
+        legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right", "yanchor": "bottom"},
         title={"text": _("softmax(logits / T) for the character after position {t}", t=t),
+               "yref": "container", "y": 0.97, "yanchor": "top",
                "subtitle": {"text": _("Grey: the model's own odds (T = 1); blue: what this "
                                       "setting draws from. Move “Position to inspect” into a "
                                       "word to see T reshape less certain odds.")}},
-        yaxis={"title": _("probability"), "range": [0, 1.1], "tickformat": ".0%"},
+        yaxis={"title": _("probability"), "range": [0, 1.22], "tickformat": ".0%",
+               "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]},
         xaxis={"title": _("next character"), "type": "category"})
     return fig
 
