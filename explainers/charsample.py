@@ -30,7 +30,7 @@ from explainers.i18n import N_
 
 TOP_K = 5  # next-character candidates kept per step (the page's bar chart)
 MAX_PROMPT = 2_000  # characters of seed text read before sampling (bounded work per request)
-MAX_GENERATE = 2_000  # characters generated per request (about 0.5 s on a 2-core CPU)
+MAX_GENERATE = 2_000  # characters generated per request (0.2-1 s on a busy 2-core CPU)
 MODES = {  # stable code (a widget's option) -> how the next character is chosen
     "sample": N_("sample from softmax(logits / T), as the lesson does"),
     "greedy": N_("greedy: always the likeliest character"),
