@@ -3,12 +3,14 @@
 Sampling runs the RNN one character at a time with the state carried from step to step.
 This module calls the trained layer's own cell (`layer.cell`) on one character at a time,
 so a model trained on windows of any length (not `stateful`) generates text of any length,
-and a test checks that its per-step logits equal the full-sequence model's outputs. The
-lesson samples with `tf.random.categorical(logits)`, that is at temperature 1; here the
-stateless twin `tf.random.stateless_categorical` draws from softmax(logits / temperature)
-with the seed `(seed, step)` (at temperature 1 the lesson's distribution), so a seed gives
-the same text every time without touching TensorFlow's global seed, which other sessions of
-the server share.
+and a test checks that its per-step logits equal the full-sequence model's outputs.
+
+The lesson samples `tf.random.categorical(predictions)` from the raw logits: temperature
+T = 1 (`lesson.CHAR.temperature`), the page's default. Here three ways to choose (MODES):
+the lesson's draw from softmax(logits / T), greedy (always the argmax) and top-k (a draw
+among the k likeliest only). Draws use the stateless twin `tf.random.stateless_categorical`
+with the seed `(seed, step)`, so a seed gives the same text every time without touching
+TensorFlow's global seed, which other sessions of the server share.
 
 `units_tracking` finds the hidden units whose activation follows a feature of the text
 (upper case, line position, ...), as Karpathy's char-RNN post reads its units.
@@ -23,12 +25,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explainers import chargen
+from explainers import chargen, lesson
 from explainers.i18n import N_
 
 TOP_K = 5  # next-character candidates kept per step (the page's bar chart)
 MAX_PROMPT = 2_000  # characters of seed text read before sampling (bounded work per request)
-MAX_GENERATE = 2_000  # characters generated per request (about 2 s on a laptop CPU)
+MAX_GENERATE = 2_000  # characters generated per request (0.2-1 s on a busy 2-core CPU)
+MODES = {  # stable code (a widget's option) -> how the next character is chosen
+    "sample": N_("sample from softmax(logits / T), as the lesson does"),
+    "greedy": N_("greedy: always the likeliest character"),
+    "top_k": N_("top-k: sample among the k likeliest only"),
+}
+DEFAULT_K = 10  # top-k's default: a handful of plausible letters, none of the absurd tail
 
 
 # --------------------------------------------------------------------------- sampling
@@ -39,9 +47,10 @@ class Generation:
     """Text the model read (the prompt) and wrote, with what it predicted at each step.
 
     Position t is the t-th character of `text`; after reading it the model predicted the
-    next character: `top_ids[t]`/`top_probs[t]` are its TOP_K best guesses, `hidden[t]` its
-    hidden state (h) then. `prob[t]` is the probability the model gave to character t
-    before seeing it (NaN for the very first character, which nothing predicted).
+    next character: `logits[t]` are its raw scores (T = 1), `top_ids[t]`/`top_probs[t]` its
+    TOP_K best guesses, `hidden[t]` its hidden state (h) then. `prob[t]` is the probability
+    the model gave to character t before seeing it (NaN for the very first character, which
+    nothing predicted).
     """
 
     text: str
@@ -52,18 +61,35 @@ class Generation:
     hidden: np.ndarray | None  # (T, units), when asked for
     temperature: float
     seed: int
+    mode: str = "sample"  # a code of MODES
+    k: int | None = None  # top-k's k (None in the other modes)
+    logits: np.ndarray | None = None  # (T, vocab)
 
     @property
     def generated(self) -> str:
         return self.text[self.n_prompt:]
 
 
-class Stepper:
-    """One character in, logits for the next out, the recurrent state carried in between.
+def _choose(logits, temperature, k, greedy, seed_pair):
+    """The next id from logits (1, vocab): argmax when `greedy`, else one seeded draw from
+    softmax(logits / temperature) over the k likeliest (k = vocab: all, the lesson's way).
+    TensorFlow ops, so the generating graph and `sample_next` draw the very same way."""
+    import tensorflow as tf
 
-    Calls the model's own Embedding, `rnn.cell` and Dense inside one `tf.function` (about
-    0.3 ms a step on a CPU, against 20 ms eagerly), and draws the next character in the same
-    call with `tf.random.stateless_categorical(logits / temperature, seed=(seed, step))`.
+    kth = tf.math.top_k(logits, k).values[:, -1:]  # (1, 1): the k-th largest logit
+    kept = tf.where(logits >= kth, logits, tf.constant(-np.inf, logits.dtype))  # (1, vocab)
+    draw = tf.random.stateless_categorical(kept / temperature, 1, seed=seed_pair)  # (1, 1)
+    best = tf.argmax(logits, axis=1)  # (1,)
+    return tf.cast(tf.where(greedy, best[0], draw[0, 0]), tf.int32)
+
+
+class Writer:
+    """Reads a prompt and writes characters in one compiled loop, the state carried along.
+
+    One `tf.function` holds a `tf.while_loop` whose body calls the model's own Embedding,
+    `rnn.cell` and Dense on one character, then `_choose`s the next (while the prompt lasts,
+    its next character is read instead). One call writes 1,000 characters: no Python, and
+    no TensorFlow call overhead, per character.
     """
 
     def __init__(self, model):
@@ -74,74 +100,106 @@ class Stepper:
         self.cell = self.rnn.cell
         sizes = self.cell.state_size
         self.state_sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
-        self._step = tf.function(self._graph_step, reduce_retracing=True, autograph=False)
+        self.vocab = int(self.dense.units)
+        self._run = tf.function(self._graph_run, reduce_retracing=True, autograph=False)
 
-    def _graph_step(self, char_id, state, temperature, seed):
+    def _graph_run(self, prompt, length, temperature, k, greedy, seed):
         tf = self._tf
-        x = self.embedding(tf.reshape(char_id, (1,)))  # (1, E)
-        h, new_state = self.cell(x, state, training=False)  # (1, units)
-        if not isinstance(new_state, (list, tuple)):
-            new_state = [new_state]
-        logits = self.dense(h)  # (1, vocab)
-        draw = tf.random.stateless_categorical(logits / temperature, 1, seed=seed)  # (1, 1)
-        return logits[0], h[0], list(new_state), draw[0, 0]
+        n = tf.shape(prompt)[0]
+        total = n + length
 
-    def initial_state(self) -> list:
-        return [self._tf.zeros((1, n)) for n in self.state_sizes]
+        def body(t, char, state, ids, logits_seq, hidden_seq):
+            x = self.embedding(tf.reshape(char, (1,)))  # (1, E)
+            h, new_state = self.cell(x, state, training=False)  # (1, units)
+            new_state = list(new_state) if isinstance(new_state, (list, tuple)) else [new_state]
+            logits = self.dense(h)  # (1, vocab)
+            seed_pair = tf.stack([seed, tf.cast(t, tf.int64)])
+            drawn = _choose(logits, temperature, k, greedy, seed_pair)
+            nxt = tf.where(t + 1 < n, prompt[tf.minimum(t + 1, n - 1)], drawn)
+            return (t + 1, nxt, new_state, ids.write(t + 1, nxt), logits_seq.write(t, logits[0]),
+                    hidden_seq.write(t, h[0]))
 
-    def step(self, char_id: int, state: list, temperature: float = 1.0, seed: int = 0,
-             step: int = 0):
-        """(logits (vocab,), hidden h (units,), new state, sampled next id)."""
+        state = [tf.zeros((1, size)) for size in self.state_sizes]
+        ids = tf.TensorArray(tf.int32, size=total + 1).write(0, prompt[0])
+        logits_seq = tf.TensorArray(tf.float32, size=total)
+        hidden_seq = tf.TensorArray(tf.float32, size=total)
+        loop = tf.while_loop(lambda t, *rest: t < total, body,
+                             (tf.constant(0), prompt[0], state, ids, logits_seq, hidden_seq))
+        return loop[3].stack()[:total], loop[4].stack(), loop[5].stack()
+
+    def run(self, prompt_ids, length: int, temperature: float = 1.0, k: int | None = None,
+            greedy: bool = False, seed: int = 0):
+        """(ids (T,), logits (T, vocab), hidden (T, units)) for the prompt + `length` more."""
         tf = self._tf
-        logits, h, new_state, draw = self._step(
-            tf.constant(char_id, tf.int32), state, tf.constant(temperature, tf.float32),
-            tf.constant([seed, step], tf.int64),
-        )
-        return logits, h, new_state, int(draw)
+        k = self.vocab if k is None else min(max(int(k), 1), self.vocab)
+        ids, logits, hidden = self._run(
+            tf.constant(np.asarray(prompt_ids).reshape(-1), tf.int32), tf.constant(length),
+            tf.constant(temperature, tf.float32), tf.constant(k), tf.constant(greedy),
+            tf.constant(seed, tf.int64))
+        return ids.numpy(), logits.numpy(), hidden.numpy()
 
 
-_STEPPERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its Stepper
-_STEPPERS_LOCK = threading.Lock()
+_WRITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its Writer
+_WRITERS_LOCK = threading.Lock()
 
 
-def stepper_for(model) -> Stepper:
-    """The model's Stepper, traced once and reused (per model object, so per session)."""
-    with _STEPPERS_LOCK:
-        if model not in _STEPPERS:
-            _STEPPERS[model] = Stepper(model)
-        return _STEPPERS[model]
+def writer_for(model) -> Writer:
+    """The model's Writer, traced once and reused (per model object, so per session)."""
+    with _WRITERS_LOCK:
+        if model not in _WRITERS:
+            _WRITERS[model] = Writer(model)
+        return _WRITERS[model]
 
 
 def stepwise_logits(model, ids: np.ndarray) -> np.ndarray:
     """Logits after each character of `ids`, computed one step at a time: (T, vocab)."""
-    stepper = stepper_for(model)
-    state, out = stepper.initial_state(), []
-    for i in np.asarray(ids).reshape(-1):
-        logits, _, state, _ = stepper.step(int(i), state)
-        out.append(logits.numpy())
-    return np.stack(out)
+    return writer_for(model).run(ids, 0)[1]
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max()
-    e = np.exp(z)
-    return e / e.sum()
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """softmax(logits / temperature) over the last axis."""
+    z = np.asarray(logits, np.float64) / temperature
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
 
 
-def sample_next(logits, temperature: float, seed: int, step: int) -> int:
-    """One draw from softmax(logits / temperature), as `generate` draws it at `step`.
+def distribution(logits: np.ndarray, temperature: float = 1.0, mode: str = "sample",
+                 k: int = DEFAULT_K) -> np.ndarray:
+    """What the next character is drawn from, (vocab,): softmax(logits / T); for top-k the
+    same renormalised over the k likeliest; for greedy all on the argmax."""
+    logits = np.asarray(logits, np.float64)  # (vocab,)
+    if mode == "greedy" or temperature <= 0:
+        return np.eye(len(logits))[np.argmax(logits)]
+    if mode == "top_k":
+        kth = np.sort(logits)[-min(max(k, 1), len(logits))]
+        logits = np.where(logits >= kth, logits, -np.inf)
+    return softmax(logits, temperature)
+
+
+def sample_next(logits, temperature: float, seed: int, step: int, mode: str = "sample",
+                k: int = DEFAULT_K) -> int:
+    """One choice from `logits` (vocab,), exactly as `generate` makes it at `step`.
 
     Temperature divides the logits before the softmax: below 1 the likeliest characters
     grow likelier (safer, more repetitive text), above 1 the distribution flattens (more
-    surprising, more misspelt); temperature <= 0 means always the likeliest (argmax).
+    surprising, more misspelt). Greedy (or temperature <= 0) always takes the likeliest;
+    top-k draws among the k likeliest only.
     """
     import tensorflow as tf
 
-    if temperature <= 0:
-        return int(np.argmax(np.asarray(logits)))
-    scaled = tf.reshape(tf.cast(logits, tf.float32), (1, -1)) / temperature  # (1, vocab)
-    seed_pair = tf.constant([seed, step], tf.int64)
-    return int(tf.random.stateless_categorical(scaled, 1, seed=seed_pair)[0, 0])
+    check_mode(mode)
+    row = tf.reshape(tf.cast(logits, tf.float32), (1, -1))  # (1, vocab)
+    greedy = mode == "greedy" or temperature <= 0
+    vocab = int(row.shape[1])
+    kept = min(max(int(k), 1), vocab) if mode == "top_k" else vocab
+    scale = tf.constant(1.0 if greedy else temperature, tf.float32)
+    pair = tf.constant([seed, step], tf.int64)
+    return int(_choose(row, scale, tf.constant(kept), tf.constant(greedy), pair))
+
+
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown sampling mode {mode!r}; one of {', '.join(MODES)}")
 
 
 def generate(
@@ -149,51 +207,37 @@ def generate(
     vocab: chargen.CharVocab,
     prompt: str,
     length: int = 300,
-    temperature: float = 0.8,
+    temperature: float = lesson.CHAR.temperature,
     seed: int = 0,
     record_hidden: bool = True,
-    on_step: Callable[[int, int], None] | None = None,
+    mode: str = "sample",
+    k: int = DEFAULT_K,
 ) -> Generation:
-    """Read `prompt`, then write `length` characters one at a time (see the module docstring).
+    """Read `prompt`, then write `length` characters one at a time (see the module docstring):
+    `mode` is a code of MODES (temperature <= 0 also means greedy); `k` counts for top-k only.
 
     Raises chargen.CharError (a ValueError) for an empty prompt, unknown characters or
     lengths past the limits.
     """
+    check_mode(mode)
     if not prompt:
         raise chargen.CharError("empty_prompt")
     if len(prompt) > MAX_PROMPT:
         raise chargen.CharError("long_prompt", chars=len(prompt), limit=MAX_PROMPT)
     if not 0 <= length <= MAX_GENERATE:
         raise chargen.CharError("bad_length", length=length, limit=MAX_GENERATE)
-    ids = list(vocab.encode(prompt))
-    stepper = stepper_for(model)
-    state = stepper.initial_state()
-    greedy = temperature <= 0
-    total = len(ids) + length
-    probs, tops, top_p, hidden = [np.nan], [], [], []
-    t = 0
-    while t < total:
-        logits, h, state, draw = stepper.step(
-            ids[t], state, 1.0 if greedy else temperature, seed, t)
-        logits = logits.numpy()  # (vocab,)
-        p = _softmax(logits)  # (vocab,)
-        best = np.argsort(-p)[:TOP_K]
-        tops.append(best)
-        top_p.append(p[best])
-        if record_hidden:
-            hidden.append(h.numpy())
-        if t + 1 < total:
-            if t + 1 >= len(ids):
-                ids.append(int(np.argmax(logits)) if greedy else draw)
-            probs.append(float(p[ids[t + 1]]))
-        t += 1
-        if on_step is not None:
-            on_step(t, total)
+    greedy = mode == "greedy" or temperature <= 0
+    ids, logits, hidden = writer_for(model).run(  # (T,), (T, vocab), (T, units)
+        vocab.encode(prompt), length, 1.0 if greedy else temperature,
+        k if mode == "top_k" else None, greedy, seed)
+    p = softmax(logits)  # (T, vocab): the model's own probabilities, T = 1
+    best = np.argsort(-p, axis=1, kind="stable")[:, :TOP_K]  # (T, TOP_K)
+    came = p[np.arange(len(ids) - 1), ids[1:]]  # (T - 1,)
     return Generation(
-        text=vocab.decode(ids), n_prompt=len(prompt), prob=np.asarray(probs),
-        top_ids=np.asarray(tops), top_probs=np.asarray(top_p, dtype=np.float32),
-        hidden=np.asarray(hidden, dtype=np.float32) if record_hidden else None,
-        temperature=temperature, seed=seed,
+        text=vocab.decode(ids), n_prompt=len(prompt), prob=np.concatenate([[np.nan], came]),
+        top_ids=best, top_probs=np.take_along_axis(p, best, 1).astype(np.float32),
+        hidden=hidden if record_hidden else None, temperature=temperature, seed=seed,
+        mode="greedy" if greedy else mode, k=k if mode == "top_k" else None, logits=logits,
     )
 
 

@@ -20,20 +20,20 @@ from explainers import cells, chargen, charsample, chartrain, data, lesson, live
 from lessons import links, ui
 from lessons.charts import text as charts
 from lessons.i18n import N_, _, explain
-from lessons.widgets import jobs
+from lessons.widgets import jobs, sampler
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 DEFAULT_PROMPT = "ROMEO:"
-SAMPLING = {"gen_prompt": DEFAULT_PROMPT, "gen_temp": 0.8, "gen_len": 300, "gen_seed": 42,
-            "gen_mode": "confidence"}  # the shipped model's sampling widgets: key -> default
-TEMPERATURES, LENGTHS = (0.1, 2.0), (20, 1_000)  # near-greedy to near-random; a line to a page
+SAMPLING = {"gen_prompt": DEFAULT_PROMPT, "gen_len": 300, "gen_seed": 42,
+            "gen_mode": "confidence"}  # the shipped model's other widgets: key -> default
+TEMPERATURES, LENGTHS = sampler.TEMPERATURES, (20, 1_000)  # lengths: a line to a page
 SEEDS = (0, 2**31 - 1)
 COLOURINGS = {"confidence": N_("confidence"), "unit": N_("a hidden unit")}  # colour the text by
 LINK = links.Link(  # the prompt: all the text area takes, so every view has a working link
     links.text("prompt", "gen_prompt", charsample.MAX_PROMPT),
     links.number("len", "gen_len", *LENGTHS),
-    links.number("temp", "gen_temp", *TEMPERATURES, float),
-    links.number("seed", "gen_seed", *SEEDS), links.choice("colour", "gen_mode", (*COLOURINGS,)))
+    links.number("seed", "gen_seed", *SEEDS), links.choice("colour", "gen_mode", (*COLOURINGS,)),
+    *sampler.link_fields("gen"))  # how each next character is chosen: mode, temp, k
 SUBSETS = [20_000, 50_000, 100_000, 200_000, 500_000, lesson.CHAR.text_chars]  # characters
 UNITS = [32, 64, 128, 256, 512]
 BATCHES = [16, 32, 64, 128]
@@ -49,10 +49,11 @@ def shipped(folder: str, version: float) -> chargen.ShippedModel:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)  # ≤ 3 MB each
-def shipped_generation(prompt: str, length: int, temperature: float, seed: int, folder: str,
-                       version: float) -> charsample.Generation:
+def shipped_generation(prompt: str, length: int, seed: int, folder: str, version: float,
+                       how: sampler.Choice) -> charsample.Generation:
     loaded = shipped(folder, version)
-    return charsample.generate(loaded.model, loaded.vocab, prompt, length, temperature, seed)
+    return charsample.generate(loaded.model, loaded.vocab, prompt, length, how.temperature,
+                               seed, mode=how.mode, k=how.k)
 
 
 @st.cache_data(show_spinner=False)
@@ -66,8 +67,9 @@ def shakespeare(where: str | None, stamp: float) -> str:
     return data.load_shakespeare(where, download=False)
 
 
-def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> None:
-    """Coloured text (the main picture), the colouring choice and the top-5 chart."""
+def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> int:
+    """Coloured text (the main picture), the colouring choice and the top-5 chart; returns
+    the position inspected."""
     shown = st.container()  # the text and its legend, drawn once the widgets below are read
     mode = st.radio(_("Colour the text by"), tuple(COLOURINGS), horizontal=True,
                     format_func=lambda code: _(COLOURINGS[code]), key="gen_mode")
@@ -95,18 +97,17 @@ def show_generation(gen: charsample.Generation, vocab: chargen.CharVocab) -> Non
     st.markdown(_("After reading {context} the model expects:",
                   context=charts.code_span("…" + context)))
     ui.chart(charts.top_k_figure(gen, vocab.chars, position, _), height=320)
+    return position
 
 
-def controls(loaded: chargen.ShippedModel) -> tuple[str, float, int, int]:
+def controls(loaded: chargen.ShippedModel) -> tuple[str, int, int, sampler.Choice]:
     """The seed text and sampling settings, the lesson's sentence and the model with every
-    character it knows; returns (prompt, temperature, length, seed)."""
+    character it knows; returns (prompt, length, seed, how each character is chosen)."""
     for key, value in SAMPLING.items():
         st.session_state.setdefault(key, value)
     prompt = st.text_area(_("Seed text"), max_chars=charsample.MAX_PROMPT, height=100,
                           key="gen_prompt")
-    temperature = st.slider(_("Temperature"), *TEMPERATURES, step=0.05, key="gen_temp")
-    st.caption(_("Divides the logits before the softmax: low = safe, repetitive text; 1 = the "
-                 "model's own probabilities; high = wilder, more misspellings."))
+    how = sampler.choose("gen")
     length = st.slider(_("Characters to write"), *LENGTHS, step=10, key="gen_len")
     seed = st.number_input(_("Seed"), *SEEDS, key="gen_seed",
                            help=_("The same seed, prompt and settings write the same text."))
@@ -121,7 +122,7 @@ def controls(loaded: chargen.ShippedModel) -> tuple[str, float, int, int]:
     st.code("".join(charts.shown_char(c) for c in vocab.chars), language=None, wrap_lines=True)
     st.caption(_("Show, then explain: those are all the symbols it can read or write, sorted; a "
                  "character's id is its place in that list (↵ = new line, ␣ = space)."))
-    return prompt, float(temperature), int(length), int(seed)
+    return prompt, int(length), int(seed), how
 
 
 def shipped_section() -> chargen.ShippedModel | None:
@@ -142,16 +143,19 @@ def shipped_section() -> chargen.ShippedModel | None:
         return None
     picture, beside = st.columns([2, 1], gap="large")
     with beside:
-        prompt, temperature, length, seed = controls(loaded)
+        prompt, length, seed, how = controls(loaded)
     with picture:
         try:
             with st.spinner(_("Writing, one character at a time…")):
-                gen = shipped_generation(prompt, length, temperature, seed, str(paths.ASSETS),
-                                         version)
+                gen = shipped_generation(prompt, length, seed, str(paths.ASSETS), version, how)
         except chargen.CharError as error:
             (st.warning if error.code == "empty_prompt" else st.error)(explain(error))
-        else:
-            show_generation(gen, loaded.vocab)
+            return loaded
+        position = show_generation(gen, loaded.vocab)
+    st.subheader(_("Temperature, greedy and top-k"))
+    ui.chart(charts.temperature_figure(gen, loaded.vocab.chars, position, _=_), height=340)
+    sampler.side_by_side(lambda choice: shipped_generation(  # same prompt and seed, T varies
+        prompt, sampler.SIDE_CHARS, seed, str(paths.ASSETS), version, choice).text, how)
     return loaded
 
 

@@ -115,6 +115,56 @@ def test_low_temperature_approaches_argmax(tiny_models, vocab):
     assert 0.2 < np.mean(np.equal(warm, 2)) < 0.6  # softmax gives ~0.45 to index 2
 
 
+def test_the_default_temperature_is_the_lessons():
+    import inspect
+
+    default = inspect.signature(charsample.generate).parameters["temperature"].default
+    assert default == lesson.CHAR.temperature == 1.0  # tf.random.categorical on raw logits
+
+
+def test_greedy_is_deterministic_and_takes_the_argmax(tiny_models, vocab):
+    model = tiny_models["lstm"]
+    runs = [charsample.generate(model, vocab, "Sp", 30, 1.0, seed=s, record_hidden=False,
+                                mode="greedy") for s in (1, 2, 3)]
+    assert len({r.text for r in runs}) == 1 and runs[0].mode == "greedy"
+    ids = vocab.encode(runs[0].text)
+    logits = charsample.stepwise_logits(model, ids)  # (T, vocab)
+    np.testing.assert_array_equal(ids[2:], logits[1:-1].argmax(1))  # every written character
+    assert charsample.sample_next(logits[5], 1.0, 9, 5, mode="greedy") == logits[5].argmax()
+    sampled = charsample.generate(model, vocab, "Sp", 30, 1.0, seed=1, record_hidden=False)
+    assert sampled.text != runs[0].text  # sampling at T = 1 is not the argmax
+
+
+def test_top_k_never_writes_outside_the_k_likeliest(tiny_models, vocab):
+    model, k = tiny_models["gru"], 3
+    gen = charsample.generate(model, vocab, "All:", 120, 50.0, seed=4, record_hidden=False,
+                              mode="top_k", k=k)  # T = 50: nearly uniform over what is kept
+    ids = vocab.encode(gen.text)
+    ranks = np.argsort(-gen.logits, axis=1)[:, :k]  # (T, k) the k best after each character
+    written = range(gen.n_prompt - 1, len(ids) - 1)
+    assert all(ids[t + 1] in ranks[t] for t in written) and gen.k == k
+    assert len({ids[t + 1] for t in written}) > 3  # it did draw, from more than one place
+    for t in written:  # sample_next chooses exactly as generate did
+        assert charsample.sample_next(gen.logits[t], 50.0, 4, t, "top_k", k) == ids[t + 1]
+    wide = charsample.generate(model, vocab, "All:", 120, 50.0, seed=4, record_hidden=False)
+    ranks_all = np.argsort(-wide.logits, axis=1)[:, :k]
+    wide_ids = vocab.encode(wide.text)
+    assert any(wide_ids[t + 1] not in ranks_all[t] for t in written)  # without k it does
+
+
+def test_the_distributions_drawn_from():
+    logits = np.array([1.0, 3.0, 2.0, -1.0])
+    p1 = charsample.distribution(logits, 1.0)
+    np.testing.assert_allclose(p1, np.exp(logits) / np.exp(logits).sum())
+    cold, hot = charsample.distribution(logits, 0.5), charsample.distribution(logits, 2.0)
+    assert cold[1] > p1[1] > hot[1] and cold[3] < p1[3] < hot[3]  # sharper, flatter
+    top2 = charsample.distribution(logits, 1.0, "top_k", 2)
+    np.testing.assert_allclose(top2, [0, np.e / (np.e + 1), 1 / (np.e + 1), 0])
+    np.testing.assert_array_equal(charsample.distribution(logits, 1.0, "greedy"), [0, 1, 0, 0])
+    with pytest.raises(ValueError, match="mode"):
+        charsample.sample_next(logits, 1.0, 0, 0, mode="nucleus")
+
+
 def test_generate_refuses_bad_input(tiny_models, vocab):
     model = tiny_models["gru"]
     with pytest.raises(ValueError, match="empty"):

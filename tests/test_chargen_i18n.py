@@ -17,7 +17,7 @@ from lessons import echo, i18n
 from lessons.charts import text as charts
 
 LINKED = {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "40", "seed": "7",
-          "colour": "unit"}  # every field of the page's link
+          "colour": "unit", "mode": "top_k", "k": "4"}  # every field of the page's link
 
 
 def opened(query: dict[str, str], lang: str = "en") -> AppTest:
@@ -33,6 +33,7 @@ def test_a_link_opens_the_same_sampling_view():
     assert at.slider(key="gen_len").value == 40
     assert at.number_input(key="gen_seed").value == 7
     assert at.radio(key="gen_mode").value == "unit"
+    assert at.radio(key="gen_choose").value == "top_k" and at.slider(key="gen_k").value == 4
     coloured = html_blocks(at)[0]
     assert coloured.count("<span") == len(LINKED["prompt"]) + 40  # that prompt, that length
     assert "".join(re.findall(r">([^<]*)</span>", coloured)).startswith("JULIET:↵\nO Romeo")
@@ -52,16 +53,18 @@ def test_the_same_link_writes_the_same_text_in_both_languages():
 @needs_model
 def test_garbage_in_a_link_gives_the_defaults_and_a_note():
     at = opened({"prompt": "x" * (charsample.MAX_PROMPT + 1), "temp": "abc", "len": "99999",
-                 "seed": "-5", "colour": "<img src=x>"})
+                 "seed": "-5", "colour": "<img src=x>", "mode": "nucleus", "k": "0"})
     assert not at.exception, at.exception
     assert at.text_area(key="gen_prompt").value == "ROMEO:"
-    assert at.slider(key="gen_temp").value == pytest.approx(0.8)
+    assert at.slider(key="gen_temp").value == pytest.approx(lesson.CHAR.temperature)
     assert at.slider(key="gen_len").value == 300
     assert at.number_input(key="gen_seed").value == 42
     assert at.radio(key="gen_mode").value == "confidence"
+    assert at.radio(key="gen_choose").value == "sample"
+    assert at.slider(key="gen_k").value == charsample.DEFAULT_K
     note = link_notes(at)
     assert len(note) == 1 and all(name in note[0] for name in
-                                  ("prompt", "temp", "len", "seed", "colour"))
+                                  ("prompt", "temp", "len", "seed", "colour", "mode", "k"))
     assert html_blocks(at)[0].count("<span") == len("ROMEO:") + 300
 
 
@@ -128,3 +131,19 @@ def test_chart_words_follow_the_reader(chinese):
     assert "单元 3" in charts.colour_legend(3, i18n._)
     loss = charts.loss_figure((), 6, i18n._)
     assert loss.layout.title.text == "每轮损失" and loss.layout.xaxis.title.text == "轮次"
+
+
+def test_temperature_words_follow_the_reader(chinese):
+    logits = np.log(np.array([0.5, 0.3, 0.1, 0.06, 0.04]))  # (vocab,)
+    gen = charsample.Generation(
+        text="ab ", n_prompt=1, prob=np.array([np.nan, 0.5, 0.2]),
+        top_ids=np.array([[0, 1, 2, 3, 4]] * 3), top_probs=np.full((3, 5), 0.2, np.float32),
+        hidden=None, temperature=0.5, seed=0, mode="top_k", k=2, logits=np.stack([logits] * 3))
+    fig = charts.temperature_figure(gen, ("\n", " ", "a", "b", "c"), 1, _=i18n._)
+    assert fig.layout.title.text == "位置 1 之后那个字符的 softmax(logits / T)"
+    assert fig.layout.title.subtitle.text.startswith("灰色：模型自己的概率")
+    assert [bar.name for bar in fig.data] == ["T = 1（课程）", "T = 0.5，top-2"]
+    assert list(fig.data[0].x)[:2] == ["↵ 换行", "␣ 空格"]
+    assert sum(p > 0 for p in fig.data[1].y) == 2  # top-2: nothing beyond the two best
+    said = [i18n._(label) for label in charsample.MODES.values()]
+    assert all(len(CJK.findall(label)) >= 2 for label in said) and len(set(said)) == 3

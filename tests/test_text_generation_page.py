@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import chartrain, live, paths
+from explainers import chartrain, lesson, live, paths
 from lessons.charts import text as charts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +49,7 @@ def test_shipped_model_generates_from_the_prompt():
     assert at.text_area(key="gen_prompt").value == "ROMEO:"
     coloured = html_blocks(at)
     assert len(coloured) == 1 and coloured[0].count("<span") == len("ROMEO:") + 300
-    assert len(at.get("plotly_chart")) == 1  # the top-5 bar chart
+    assert len(at.get("plotly_chart")) == 2  # the top-5 bar chart, softmax(logits / T)
     assert "16,640" in all_text(at) and "1,311,744" in all_text(at)  # the lesson's summary
     assert len(at.info) >= 1  # the closing "what to notice"
 
@@ -83,6 +86,63 @@ def test_unknown_characters_and_markup_get_a_clear_message():
 
     at.text_area(key="gen_prompt").set_value("JULIET:\n'Tis & so").run()
     assert not at.error and "&amp;" in html_blocks(at)[0]
+
+
+def written_text(at: AppTest) -> str:
+    """The coloured text as characters (unescaped, new lines without their ↵ sign)."""
+    spans = re.findall(r">([^<]*)</span>", html_blocks(at)[0])
+    return html.unescape("".join(spans)).replace("↵\n", "\n")
+
+
+def next_char_chart(at: AppTest) -> dict[str, list[float]]:
+    """The softmax(logits / T) chart: each trace's name -> its bars."""
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    return {trace["name"]: trace["y"] for trace in spec["data"]}
+
+
+@needs_model
+def test_temperature_taught_the_lessons_t_three_temperatures_and_one_step():
+    at = page().run()
+    assert not at.exception, at.exception
+    assert at.slider(key="gen_temp").value == lesson.CHAR.temperature == 1.0  # the lesson's T
+    assert at.radio(key="gen_choose").value == "sample" and at.slider(key="gen_k").disabled
+    sides = [c.value for c in at.code if c.value.startswith("ROMEO:")]
+    assert len(sides) == 3 and len(set(sides)) == 3
+    assert all(len(side) == len("ROMEO:") + 200 for side in sides)
+    headers = [m.value for m in at.markdown if m.value.startswith("**T = ")]
+    assert headers == ["**T = 0.5**", "**T = 1** (the lesson's)", "**T = 1.5**"]
+    # the same seed draws step t with (seed, t): at the same T the side text is a prefix
+    assert written_text(at).startswith(sides[1])
+    bars = next_char_chart(at)
+    assert list(bars) == ["T = 1 (the lesson)", "T = 1"] and bars["T = 1"] == bars[
+        "T = 1 (the lesson)"]
+    assert len(bars["T = 1"]) == 15 and bars["T = 1"] == sorted(bars["T = 1"], reverse=True)
+
+    at.slider(key="gen_pos_306").set_value(100).run()  # the chart follows the framed char
+    title = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["title"]["text"]
+    assert title.endswith("after position 100") and next_char_chart(at) != bars
+    at.slider(key="gen_temp").set_value(0.5).run()  # colder: the favourite grows
+    cold = next_char_chart(at)
+    assert cold["T = 0.5"][0] > cold["T = 1 (the lesson)"][0]
+    assert not written_text(at).startswith(sides[1])
+
+
+@needs_model
+def test_greedy_and_top_k_on_the_page():
+    at = page().run()
+    at.radio(key="gen_choose").set_value("greedy").run()
+    assert not at.exception and at.slider(key="gen_temp").disabled
+    greedy = written_text(at)
+    assert next_char_chart(at)["greedy (argmax)"][0] == 1.0  # all on the likeliest
+    at.number_input(key="gen_seed").set_value(7).run()
+    assert written_text(at) == greedy  # no draw, so the seed changes nothing
+    at.radio(key="gen_choose").set_value("top_k").run()
+    at.slider(key="gen_k").set_value(3).run()
+    assert not at.exception and not at.slider(key="gen_k").disabled
+    drawn = next_char_chart(at)["T = 1, top-3"]
+    assert sum(p > 0 for p in drawn) == 3 and sum(drawn) == pytest.approx(1.0)
+    headers = [m.value for m in at.markdown if m.value.startswith("**Three temperatures")]
+    assert "top-k" in headers[0]  # the side-by-side texts are drawn the same way
 
 
 def test_page_without_model_or_data_still_explains(no_data, monkeypatch, tmp_path):

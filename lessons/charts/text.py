@@ -1,4 +1,4 @@
-"""The char-RNN page's drawings: coloured text, the next-character chart, the loss curve.
+"""The char-RNN page's drawings: coloured text, next-character charts, the loss curve.
 
 Every character of the text is HTML-escaped before it is drawn (the text may be typed by a
 user); the figures are Plotly, styled by the page through `ui.chart`. Their words are English
@@ -97,6 +97,38 @@ def top_k_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int,
         yaxis={"title": _("probability"), "range": [0, 1.1], "tickformat": ".0%"},
         xaxis={"title": _("next character"), "type": "category"},
     )
+    return fig
+
+
+def temperature_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int,
+                       shown: int = 15, _: Say = english) -> go.Figure:
+    """What the character after position t is drawn from at the generation's settings, beside
+    softmax(logits) at T = 1 (the lesson's), for the `shown` likeliest."""
+    logits = gen.logits[t]  # (vocab,) the raw scores after reading character t
+    lesson_p = charsample.distribution(logits, lesson.CHAR.temperature)  # (vocab,)
+    mode, k = gen.mode, gen.k or charsample.DEFAULT_K
+    drawn = charsample.distribution(logits, gen.temperature, mode, k)  # (vocab,)
+    order = np.argsort(-lesson_p, kind="stable")[:shown]  # dividing by T keeps the order
+    lesson_p, drawn = lesson_p[order].tolist(), drawn[order].tolist()  # (shown,) each
+    labels = [shown_char(chars[i], True, _) for i in order]
+    name = (_("greedy (argmax)") if mode == "greedy" else
+            _("T = {t:g}, top-{k}", t=gen.temperature, k=k) if mode == "top_k" else
+            _("T = {t:g}", t=gen.temperature))
+    fig = go.Figure([
+        go.Bar(x=labels, y=lesson_p, name=_("T = 1 (the lesson)"), marker_color="#bbb"),
+        go.Bar(x=labels, y=drawn, name=name, marker_color="#1f77b4",
+               text=[f"{p:.0%}" for p in drawn], textposition="outside")])
+    fig.update_layout(
+        barmode="group", margin={"t": 110},
+        legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        title={"text": _("softmax(logits / T) for the character after position {t}", t=t),
+               "yref": "container", "y": 0.97, "yanchor": "top",
+               "subtitle": {"text": _("Grey: the model's own odds (T = 1); blue: what this "
+                                      "setting draws from. Move “Position to inspect” into a "
+                                      "word to see T reshape less certain odds.")}},
+        yaxis={"title": _("probability"), "range": [0, 1.22], "tickformat": ".0%",
+               "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]},
+        xaxis={"title": _("next character"), "type": "category"})
     return fig
 
 
