@@ -288,6 +288,12 @@ SAYINGS: dict[str, str] = {
                         "joins what the two directions saw."),
     "transfer": N_("Transfer learning puts pretrained word vectors into the Embedding layer, "
                    "then freezes them or lets them keep training."),
+    "ids": N_("Every word becomes its id in the vocabulary, counted from 3: 0 is kept for "
+              "padding, 1 marks the start of a review and 2 stands for a word outside the "
+              "vocabulary; then every review is padded to the same length of 500."),
+    "word_order": N_("Averaging the word vectors throws the order of the words away, so the "
+                     "model cannot tell \"not good, bad\" from \"not bad, good\": the lesson "
+                     "turns to recurrent networks, which read the words one after another."),
     "sampling": N_("To generate text the lesson samples the next character from the model's "
                    "prediction with tf.random.categorical, feeds it back in, and repeats."),
 }

@@ -197,6 +197,7 @@ def chars_section() -> None:
 
 st.title(_(TITLE))
 st.write(_(INTRO))
+ui.lesson_says("ids")
 LINK.restore()
 panel, stage = st.columns([1, 2], gap="large")
 with panel:

@@ -157,6 +157,7 @@ def negation_section(seed: int) -> None:
 
 st.title(_(TITLE))
 st.write(_(INTRO))
+ui.lesson_says("word_order")
 LINK.restore()
 panel, stage = st.columns([1, 2], gap="large")
 with panel:
