@@ -30,7 +30,7 @@ EPOCHS = (3, 30)  # the slider's range: the random embedding needs ~10 to level 
 TRAIN_LABEL = N_("Train the four ways")
 BODY_NAMES = {models.POOL: N_("average pooling (the lesson's)"), "lstm": N_("LSTM")}
 ORDER = tuple(transfer.WAYS)  # the order run_transfer trains them in
-CURVES_HEIGHT = 420  # px (x1.3 in projector mode): the curves under the settings, first screen
+CURVES_HEIGHT = 380  # px (x1.3 in projector mode): the curves under the settings, first screen
 
 LINK = links.Link(  # ?source=lesson&body=lstm&reviews=500&epochs=10
     links.choice("source", SOURCE_KEY, tuple(transfer.SOURCES)),
@@ -101,9 +101,6 @@ def settings_section() -> tuple[transfer.TransferConfig, DeltaGenerator]:
                                      epochs=epochs)
     cols[2].metric(_("Expected time, all four"),
                    _("~{seconds:.0f} s", seconds=transfer.estimate_seconds(config)))
-    st.caption(_("Validation: {validation:,} fixed training reviews the models never train on; "
-                 "test: the first {test:,} test reviews.", validation=config.validation_reviews,
-                 test=config.test_reviews))
     return config, cols[3]
 
 
@@ -204,6 +201,9 @@ def results_section(config: transfer.TransferConfig,
 def ways_section(config: transfer.TransferConfig, vocab_size: int, dim: int) -> None:
     """The small model and its four ways."""
     small = models.describe(transfer.model_config(config, "random", vocab_size, dim))
+    st.caption(_("Validation: {validation:,} fixed training reviews the models never train on; "
+                 "test: the first {test:,} test reviews.", validation=config.validation_reviews,
+                 test=config.test_reviews))
     st.markdown(_(
         "The small model is **{model}**, with <PAD> masked. Its Embedding comes from the "
         "source; every layer after it is new. The four ways differ only in that Embedding:\n"

@@ -229,3 +229,31 @@ def test_the_ways_are_named_in_the_readers_language(monkeypatch):
     lessons = [i18n._(name) for name in transfer.WAY_NAMES["lesson"].values()]
     assert lessons == ["随机嵌入，从零学起", "课程的嵌入，冻结", "课程的嵌入，先冻结，再微调",
                        "课程的嵌入，微调"]
+
+
+def test_transfer_results_are_shown_in_chinese(real_imdb):
+    """Results kept in the session (as a finished job leaves them) drawn in Chinese: each
+    way's name, the table's headers, the curves' title and the unfrozen way's marker."""
+    import json
+
+    from language import chinese_share
+
+    config = transfer.TransferConfig()
+    history = {"loss": [0.6, 0.5], "accuracy": [0.6, 0.7], "val_loss": [0.6, 0.55],
+               "val_accuracy": [0.58, 0.66]}
+    found = {way: transfer.WayResult(way, history, 0.7, 0.5, 3.0, 289, 160_000,
+                                     start=stage.start)
+             for way, stage in zip(transfer.WAYS, transfer.schedule(config), strict=True)}
+    at = AppTest.from_file(str(PAGES / "transfer_learning.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "zh"
+    at.session_state["transfer_results"] = {config: found}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.label for m in at.metric][1:] == [
+        "随机嵌入，从零学起", "课程的嵌入，冻结", "课程的嵌入，先冻结，再微调", "课程的嵌入，微调"]
+    assert "嵌入层的变化（平均 |Δ|）" in at.dataframe[0].value.columns
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["title"]["text"].startswith("每轮的准确率")
+    assert any(a["text"] == "在此解冻" for a in layout["annotations"])
+    share, _english = chinese_share(at)
+    assert share >= 0.9 and not at.button  # all four trained: nothing to start
