@@ -171,6 +171,7 @@ def test_transfer_trains_four_ways_and_keeps_results(real_imdb):
     assert len(at.dataframe[0].value) == 4
     (found,) = at.session_state["transfer_results"].values()
     assert found["frozen"].moved_most == 0.0 < found["unfrozen"].moved  # frozen, then not
+    assert found["frozen"].test_accuracy > found["random"].test_accuracy  # the lesson's way
     at.slider(key="transfer_epochs").set_value(4).run()
     at.slider(key="transfer_epochs").set_value(3).run()  # back to the trained config:
     assert not at.button and len(at.metric) == 5  # shown, not retrained

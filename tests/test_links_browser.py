@@ -24,7 +24,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "why-embeddings": {"dim": "32", "word": "plot", "compare": "king queen banana"},
     "glove-explorer": {"view": "map", "word": "paris", "k": "7"},
     "learned-embeddings": {"model": "shipped", "words": "awful,great", "map": "200"},
-    "transfer-learning": {"reviews": "2000", "epochs": "5"},
+    "transfer-learning": {"source": "glove", "body": "lstm", "reviews": "2000", "epochs": "5"},
     "sentiment-lab-train-live": {"preset": "SimpleRNN done right", "epochs": "2",
                                  "units": "16"},
     "inside-a-simplernn": {"sentence": "I did not like it at all", "seed": "7", "t": "4"},
