@@ -1,4 +1,4 @@
-"""Learned embeddings and transfer learning: a sentiment model's own word vectors vs GloVe.
+"""Learned embeddings and transfer learning: a model's own word vectors vs pretrained ones.
 
 Learned embeddings: the rows of a trained model's Embedding matrix are word vectors too, so
 `learned_vectors` wraps them in the same `WordVectors` class as GloVe (cosine neighbours,
@@ -6,12 +6,15 @@ PCA). How a word "pushes" the prediction is measured the same way for any model 
 LSTM, ...): the model's P(positive) for a review made of that word alone, minus its
 P(positive) for a review made of one unknown word (<UNK>), the neutral baseline.
 
-Transfer learning (the lesson's last section): the same small model trained three ways on a
+Transfer learning (the lesson's last section): the same small model trained four ways on a
 small subset of IMDB: (1) a random Embedding learned from scratch, (2) an Embedding
-initialised from GloVe and frozen, (3) initialised from GloVe and fine-tuned. The model is
-the lesson's GlobalAveragePooling1D classifier with a 50-wide Embedding (GloVe's width) and
-<PAD> masked, so the average is over the review's words only. Training goes through
-`training.train`; the models are built by `models.build_model`.
+initialised from pretrained vectors and frozen, (3) the same model after (2), unfrozen and
+fine-tuned with a lower learning rate (the two phases of the Keras transfer-learning guide),
+(4) initialised from the pretrained vectors and fine-tuned from the start. The pretrained
+vectors are GloVe's or the lesson's own pooling model's (`explainers.pretrained` makes the
+matrix); the small model is the lesson's GlobalAveragePooling1D classifier or an LSTM, with
+<PAD> masked, so it reads the review's words only. Training goes through `training.train`;
+the models are built by `models.build_model`.
 
 What a page shows is English marked with `N_` (the ways' names, `TransferProblem`'s messages),
 so the page can say it in the reader's language.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -34,13 +37,32 @@ SENTIMENT_WORDS = (  # the words the page compares, in the order it shows them
     "great", "excellent", "wonderful", "awful", "terrible", "boring", "worst", "funny",
 )
 QUICK_TEST_REVIEWS = 5_000  # test reviews the quick model is scored on
-SECONDS_PER_BATCH = 0.015  # measured on 2 busy CPU cores, the pooling model, batch 32
+SECONDS_PER_BATCH = {  # body -> measured on 2 busy CPU cores, batch 32, reviews cut to length
+    models.POOL: 0.015,
+    "lstm": 0.2,  # the LSTM steps through every word: ~10x the pooling model
+}
 SECONDS_PER_MODEL = 3  # building, tracing and testing each model
-WAYS = {  # way -> how the page names it
+BODIES = tuple(SECONDS_PER_BATCH)  # the small model's body: the lesson's pooling, or an LSTM
+SOURCES = {  # where the pretrained Embedding comes from (explainers.pretrained) -> its name
+    "lesson": N_("the lesson's own embedding"),
+    "glove": N_("GloVe 50-d"),
+}
+WAYS = {  # way -> how the page names it with GloVe as the source; the order they train in
     "random": N_("Random embedding, learned from scratch"),
     "frozen": N_("GloVe, frozen"),
+    "unfrozen": N_("GloVe, frozen, then fine-tuned"),
     "finetuned": N_("GloVe, fine-tuned"),
 }
+WAY_NAMES = {  # source -> way -> its name
+    "glove": WAYS,
+    "lesson": {
+        "random": WAYS["random"],
+        "frozen": N_("The lesson's embedding, frozen"),
+        "unfrozen": N_("The lesson's embedding, frozen, then fine-tuned"),
+        "finetuned": N_("The lesson's embedding, fine-tuned"),
+    },
+}
+CONTINUES = {"unfrozen": "frozen"}  # way -> the way whose trained model it goes on training
 MOST_TRAIN_REVIEWS = 20_000  # leaves 5,000 of IMDB's 25,000 for validation
 MESSAGES = {  # TransferProblem code -> the English message, filled with its parameters
     "train_reviews": N_("Train on 1 to {most:,} reviews, not {n:,}."),
@@ -189,20 +211,27 @@ def quick_model(config: QuickConfig, reporter: live.Reporter = live.QUIET) -> Qu
 
 @dataclass(frozen=True)
 class TransferConfig:
-    train_reviews: int = 1_000  # scarce data, where pretraining should help; ~30 s for all three
-    epochs: int = 15  # enough for the random embedding to reach its plateau on 2,000 reviews
+    source: str = "lesson"  # the lesson's way: the embedding of its own bigger task
+    body: str = models.POOL  # the lesson's pooling model; "lstm" reads the words in order
+    train_reviews: int = 1_000  # scarce data, where pretraining should help; ~30 s for all
+    epochs: int = 10  # the random embedding has levelled off by then on 1,000 reviews
+    fine_tune_epochs: int = 5  # the second phase, after the frozen one, for "unfrozen"
     batch_size: int = 32  # small batches: more updates per epoch when data is scarce
     learning_rate: float = 1e-3  # Adam's default, the lesson's optimizer
+    fine_tune_rate: float = 1e-4  # a tenth: the guide's low rate, to nudge, not overwrite
     validation_reviews: int = 1_000  # fixed, from the end of the training split
     test_reviews: int = 5_000  # a fixed slice of the test split: fast, and +-0.7 % at 95 %
     dense_units: int = 16  # a small head: few parameters to overfit with
+    lstm_units: int = 32  # a small LSTM, for the same reason
     seed: int = 0  # weights and shuffling
 
     def __post_init__(self) -> None:
         if not 1 <= self.train_reviews <= MOST_TRAIN_REVIEWS:
             raise TransferProblem("train_reviews", most=MOST_TRAIN_REVIEWS, n=self.train_reviews)
-        if self.epochs < 1:
-            raise TransferProblem("epochs", epochs=self.epochs)
+        if min(self.epochs, self.fine_tune_epochs) < 1:
+            raise TransferProblem("epochs", epochs=min(self.epochs, self.fine_tune_epochs))
+        if self.source not in SOURCES or self.body not in BODIES:
+            raise ValueError(f"source must be in {tuple(SOURCES)} and body in {BODIES}")
 
 
 def check_fits(config: TransferConfig, available: int) -> None:
@@ -212,6 +241,40 @@ def check_fits(config: TransferConfig, available: int) -> None:
     if need > available:
         raise TransferProblem("too_few_reviews", have=available, need=need,
                               train=config.train_reviews, validation=config.validation_reviews)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One way's training within the whole job."""
+
+    way: str
+    offset: int  # epochs of the job before it: its live reports are numbered on after them
+    epochs: int
+    start: int  # epochs its model had trained before (in the way it continues), for curves
+
+
+def schedule(config: TransferConfig) -> tuple[Stage, ...]:
+    """The ways in the order they train: "unfrozen" goes on from "frozen"'s model."""
+    stages, offset = [], 0
+    for way in WAYS:
+        epochs = config.fine_tune_epochs if way in CONTINUES else config.epochs
+        start = config.epochs if way in CONTINUES else 0
+        stages.append(Stage(way, offset, epochs, start))
+        offset += epochs
+    return tuple(stages)
+
+
+def total_epochs(config: TransferConfig) -> int:
+    return sum(stage.epochs for stage in schedule(config))
+
+
+def stage_at(config: TransferConfig, epoch: int) -> tuple[Stage, int]:
+    """The stage training the job's epoch `epoch` (0-based) and that epoch's number in it."""
+    stages = schedule(config)
+    for stage in stages:
+        if epoch < stage.offset + stage.epochs:
+            return stage, epoch - stage.offset
+    return stages[-1], stages[-1].epochs - 1
 
 
 @dataclass
@@ -224,6 +287,9 @@ class WayResult:
     trainable: int  # trainable parameters
     frozen: int  # parameters kept fixed
     stopped: bool = False  # Stop ended its training; scored as trained so far
+    start: int = 0  # epochs trained before its own (by the way it continues)
+    moved: float = 0.0  # mean |change| of the Embedding's weights during its own epochs
+    moved_most: float = 0.0  # the largest change of one weight (0.0: exactly unchanged)
 
 
 def glove_matrix(vocabulary: data.Vocabulary, glove: WordVectors) -> tuple[np.ndarray, float]:
@@ -233,9 +299,20 @@ def glove_matrix(vocabulary: data.Vocabulary, glove: WordVectors) -> tuple[np.nd
 
 def model_config(config: TransferConfig, way: str, vocab_size: int, dim: int):
     return models.ModelConfig(
-        vocab_size=vocab_size, embed_dim=dim, mask_zero=True, body="pool",
-        dense_units=config.dense_units, trainable_embedding=way != "frozen",
+        vocab_size=vocab_size, embed_dim=dim, mask_zero=True, body=config.body,
+        units=config.lstm_units, dense_units=config.dense_units,
+        trainable_embedding=way not in ("frozen", *CONTINUES),
     )
+
+
+def unfreeze(model, learning_rate: float) -> None:
+    """The guide's second phase: the Embedding may train from now on, at `learning_rate`.
+    Keras applies a change of `trainable` when the model is compiled, so it compiles again."""
+    import keras
+
+    model.get_layer("embedding").trainable = True
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                  loss=model.loss, metrics=["accuracy"])
 
 
 def run_transfer(
@@ -246,11 +323,12 @@ def run_transfer(
     ways: Sequence[str] = tuple(WAYS),
     reporter: live.Reporter = live.QUIET,
 ) -> dict[str, WayResult]:
-    """Train the three ways on the first `train_reviews` training reviews; test each.
+    """Train the ways on the first `train_reviews` training reviews; test each.
 
-    Way i reports its epochs as i * epochs + 1, 2, ..., each noted with the way's key, so
-    one live job shows the three one after another. After Stop, the way being trained is
-    scored as trained so far and the ways after it are left out.
+    `matrix` (vocab_size, dim) is the pretrained Embedding. Each way reports its epochs
+    numbered on after the ways before it (`schedule`), each noted with the way's key, so one
+    live job shows them one after another. After Stop, the way being trained is scored as
+    trained so far and the ways after it are left out.
     """
     check_fits(config, len(imdb.x_train))
     n, n_val = config.train_reviews, config.validation_reviews
@@ -259,46 +337,54 @@ def run_transfer(
     lengths = np.concatenate([imdb.lengths["train"][:n], imdb.lengths["train"][-n_val:]])
     x_test = imdb.x_test[:config.test_reviews]  # (test_reviews, maxlen)
     y_test = imdb.y_test[:config.test_reviews]
-    train_config = training.TrainConfig(
+    first = training.TrainConfig(
         epochs=config.epochs, batch_size=config.batch_size,
         learning_rate=config.learning_rate, validation_split=n_val / (n + n_val),
         bucketing=True, seed=config.seed,
     )
+    second = replace(first, epochs=config.fine_tune_epochs, learning_rate=config.fine_tune_rate)
     vocab_size, dim = matrix.shape
-    results = {}
-    for i, way in enumerate(ways):
+    results, trained = {}, {}
+    for i, stage in enumerate(s for s in schedule(config) if s.way in ways):
+        way = stage.way
         if i and reporter.should_stop():  # Stop came during an earlier way: end with it
             break
         began = time.perf_counter()
-        spec = model_config(config, way, vocab_size, dim)
-        model = models.build_model(
-            spec, seed=config.seed, embedding_matrix=None if way == "random" else matrix,
-            learning_rate=config.learning_rate,
-        )
-        part = live.Part(reporter, i * config.epochs, way)
-        fitted = training.train(model, x, y, train_config, lengths=lengths, reporter=part)
+        base = CONTINUES.get(way)
+        if base is not None:
+            if base not in trained:
+                continue  # nothing to go on from
+            model = trained[base]
+            unfreeze(model, config.fine_tune_rate)
+        else:
+            model = models.build_model(
+                model_config(config, way, vocab_size, dim), seed=config.seed,
+                embedding_matrix=None if way == "random" else matrix,
+                learning_rate=config.learning_rate,
+            )
+        before = embedding_weights(model)  # (vocab_size, dim)
+        part = live.Part(reporter, stage.offset, way)
+        fitted = training.train(model, x, y, second if base else first, lengths=lengths,
+                                reporter=part)
         scores = training.evaluate(model, x_test, y_test, reporter=part)
+        moved = np.abs(embedding_weights(model) - before)  # (vocab_size, dim)
+        spec = model_config(config, "finetuned" if base else way, vocab_size, dim)
         total = models.parameter_count(spec)
         trainable = models.trainable_parameter_count(spec)
         results[way] = WayResult(
             way, fitted.history, scores["accuracy"], scores["loss"],
             time.perf_counter() - began, trainable, total - trainable, fitted.stopped,
+            stage.start, float(moved.mean()), float(moved.max()),
         )
+        if way in CONTINUES.values():
+            trained[way] = model  # the next way goes on training it
     return results
 
 
-def train_three_ways(config: TransferConfig,
-                     reporter: live.Reporter = live.QUIET) -> dict[str, WayResult]:
-    """`run_transfer` as a live job's work: it loads IMDB and GloVe itself."""
-    imdb = data.load_imdb(data.ImdbConfig())
-    matrix, _coverage = glove_matrix(imdb.vocabulary, embeddings.load_glove().vectors)
-    return run_transfer(config, imdb, matrix, reporter=reporter)
-
-
 def estimate_seconds(config: TransferConfig) -> float:
-    """Rough wall time of training and testing all three ways, to plan a lesson with."""
-    batches = len(WAYS) * config.epochs * math.ceil(config.train_reviews / config.batch_size)
-    return batches * SECONDS_PER_BATCH + len(WAYS) * SECONDS_PER_MODEL
+    """Rough wall time of training and testing all the ways, to plan a lesson with."""
+    batches = total_epochs(config) * math.ceil(config.train_reviews / config.batch_size)
+    return batches * SECONDS_PER_BATCH[config.body] + len(WAYS) * SECONDS_PER_MODEL
 
 
 @dataclass(frozen=True)

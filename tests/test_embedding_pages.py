@@ -157,7 +157,7 @@ def test_transfer_without_imdb_says_so(no_data):
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
+def test_transfer_trains_four_ways_and_keeps_results(real_imdb):
     at = run("transfer_learning.py")
     at.slider(key="transfer_reviews").set_value(500).run()
     at.slider(key="transfer_epochs").set_value(3).run()
@@ -167,11 +167,14 @@ def test_transfer_trains_three_ways_and_keeps_results(real_imdb):
     finish_job(at, "transfer_job")
     assert not at.error
     accuracies = {m.label: m.value for m in at.metric}
-    assert len(accuracies) == 4  # the time estimate and three test accuracies
-    assert len(at.dataframe[0].value) == 3
+    assert len(accuracies) == 5  # the time estimate and four test accuracies
+    assert len(at.dataframe[0].value) == 4
+    (found,) = at.session_state["transfer_results"].values()
+    assert found["frozen"].moved_most == 0.0 < found["unfrozen"].moved  # frozen, then not
+    assert found["frozen"].test_accuracy > found["random"].test_accuracy  # the lesson's way
     at.slider(key="transfer_epochs").set_value(4).run()
     at.slider(key="transfer_epochs").set_value(3).run()  # back to the trained config:
-    assert not at.button and len(at.metric) == 4  # shown, not retrained
+    assert not at.button and len(at.metric) == 5  # shown, not retrained
 
 
 @pytest.mark.realdata
@@ -180,14 +183,14 @@ def test_transfer_stop_keeps_what_was_trained(real_imdb):
     at = run("transfer_learning.py")
     at.slider(key="transfer_epochs").set_value(30).run()
     at.button(key="transfer_train").click().run()
-    at.button(key="transfer_stop").click().run()  # seconds into the first of 90 epochs
+    at.button(key="transfer_stop").click().run()  # seconds into the first of 95 epochs
     assert at.session_state["transfer_job"].snapshot().stopping
     finish_job(at, "transfer_job")
     (found,) = at.session_state["transfer_results"].values()
     assert list(found) == ["random"] and found["random"].stopped  # the others never began
     assert len(found["random"].history["val_accuracy"]) < 30
     assert any("You stopped the training" in w.value for w in at.warning)
-    assert [b.label for b in at.button] == ["Train the three ways"]  # to train them all
+    assert [b.label for b in at.button] == ["Train the four ways"]  # to train them all
 
 
 def tiny_run(name: str) -> str:

@@ -26,7 +26,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "why-embeddings": {"dim": "32", "word": "plot", "compare": "king queen banana"},
     "glove-explorer": {"view": "map", "word": "paris", "k": "7"},
     "learned-embeddings": {"model": "shipped", "words": "awful,great", "map": "200"},
-    "transfer-learning": {"reviews": "2000", "epochs": "5"},
+    "transfer-learning": {"source": "glove", "body": "lstm", "reviews": "2000", "epochs": "5"},
     "why-word-order-matters": {"review": "194", "seed": "5"},
     "sentiment-lab-train-live": {"preset": "SimpleRNN done right", "epochs": "2",
                                  "units": "16"},

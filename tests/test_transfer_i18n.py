@@ -132,29 +132,62 @@ def test_learned_embeddings_in_chinese_echoes_an_unknown_word_safely(shipped):
 
 
 def test_a_transfer_link_opens_its_settings(real_imdb):
-    at = opened("transfer_learning.py", reviews="2000", epochs="5")
+    at = opened("transfer_learning.py", source="glove", body="lstm", reviews="2000",
+                epochs="5")
+    assert at.radio(key="transfer_source").value == "glove"
+    assert at.radio(key="transfer_body").value == "lstm"
     assert at.slider(key="transfer_reviews").value == 2_000
     assert at.slider(key="transfer_epochs").value == 5
-    seconds = transfer.estimate_seconds(transfer.TransferConfig(train_reviews=2_000, epochs=5))
+    seconds = transfer.estimate_seconds(transfer.TransferConfig(
+        source="glove", body="lstm", train_reviews=2_000, epochs=5))
     assert at.metric[0].value == f"~{seconds:.0f} s"
     assert any("these 2,000 training reviews" in m.value for m in at.markdown)
+    assert any("→ LSTM(32) →" in m.value for m in at.markdown)  # the small model's body
     assert not link_notes(at)
-    assert (at.query_params["reviews"], at.query_params["epochs"]) == ("2000", "5")
+    assert {k: at.query_params[k] for k in ("source", "body", "reviews", "epochs")} == {
+        "source": "glove", "body": "lstm", "reviews": "2000", "epochs": "5"}
+
+
+def test_a_link_to_the_lessons_way_shows_what_it_keeps_and_drops(real_imdb):
+    at = opened("transfer_learning.py", source="lesson", body="pool", reviews="500")
+    assert at.radio(key="transfer_source").value == "lesson"
+    (table,) = [t.value for t in at.table]
+    assert list(table.iloc[:, 0]) == ["Embedding(10000, 16)", "AveragePooling", "Dense(64)",
+                                      "Dense(1)"]
+    assert list(table.iloc[:, 1]) == ["kept: its weights copied"] + ["dropped"] * 3
+    assert any("include these 500 training reviews" in m.value for m in at.markdown)
 
 
 def test_a_garbage_transfer_link_gives_the_defaults(real_imdb):
-    at = opened("transfer_learning.py", reviews="750", epochs="abc")
+    at = opened("transfer_learning.py", source="<img src=x>", body="gru", reviews="750",
+                epochs="abc")
+    assert at.radio(key="transfer_source").value == transfer.TransferConfig.source
+    assert at.radio(key="transfer_body").value == transfer.TransferConfig.body
     assert at.slider(key="transfer_reviews").value == transfer.TransferConfig.train_reviews
     assert at.slider(key="transfer_epochs").value == transfer.TransferConfig.epochs
     (note,) = link_notes(at)
-    assert "reviews" in note and "epochs" in note
+    assert all(name in note for name in ("source", "body", "reviews", "epochs"))
+    assert "<img" not in "".join(m.value for m in at.markdown)
+
+
+def test_without_the_recorded_lesson_run_the_page_says_so_in_chinese(real_imdb, monkeypatch):
+    from explainers import pretrained
+
+    monkeypatch.setattr(pretrained, "LESSON_RUN", "no-such-run")
+    at = opened("transfer_learning.py", lang="zh")
+    (info,) = [i.value for i in at.info if "assets/" in i.value]
+    assert "没有课程池化模型的训练记录" in info and "GloVe" in info
+    assert not at.button and not at.error  # nothing to start that could only fail
+    glove = opened("transfer_learning.py", source="glove", lang="zh")
+    assert [b.label for b in glove.button] == ["用四种方式训练"]  # GloVe still works
 
 
 def test_transfer_quotes_the_lesson_and_names_the_ways_in_chinese(real_imdb):
     at = opened("transfer_learning.py", lang="zh")
     assert any("📘" in m.value for m in at.markdown)  # ui.lesson_says("transfer")
     assert at.title[0].value == "迁移学习"
-    assert [b.label for b in at.button] == ["用三种方式训练"]
+    assert [b.label for b in at.button] == ["用四种方式训练"]
+    assert at.radio(key="transfer_source").options == ["课程自己的嵌入", "GloVe 50 维"]
     assert at.slider(key="transfer_reviews").label == "训练影评数"
 
 
@@ -193,3 +226,34 @@ def test_the_ways_are_named_in_the_readers_language(monkeypatch):
     monkeypatch.setattr(i18n, "is_chinese", lambda: True)
     names = [i18n._(transfer.WAYS[way]) for way in ("random", "frozen", "finetuned")]
     assert names == ["随机嵌入，从零学起", "GloVe，冻结", "GloVe，微调"]
+    lessons = [i18n._(name) for name in transfer.WAY_NAMES["lesson"].values()]
+    assert lessons == ["随机嵌入，从零学起", "课程的嵌入，冻结", "课程的嵌入，先冻结，再微调",
+                       "课程的嵌入，微调"]
+
+
+def test_transfer_results_are_shown_in_chinese(real_imdb):
+    """Results kept in the session (as a finished job leaves them) drawn in Chinese: each
+    way's name, the table's headers, the curves' title and the unfrozen way's marker."""
+    import json
+
+    from language import chinese_share
+
+    config = transfer.TransferConfig()
+    history = {"loss": [0.6, 0.5], "accuracy": [0.6, 0.7], "val_loss": [0.6, 0.55],
+               "val_accuracy": [0.58, 0.66]}
+    found = {way: transfer.WayResult(way, history, 0.7, 0.5, 3.0, 289, 160_000,
+                                     start=stage.start)
+             for way, stage in zip(transfer.WAYS, transfer.schedule(config), strict=True)}
+    at = AppTest.from_file(str(PAGES / "transfer_learning.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "zh"
+    at.session_state["transfer_results"] = {config: found}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.label for m in at.metric][1:] == [
+        "随机嵌入，从零学起", "课程的嵌入，冻结", "课程的嵌入，先冻结，再微调", "课程的嵌入，微调"]
+    assert "嵌入层的变化（平均 |Δ|）" in at.dataframe[0].value.columns
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["title"]["text"].startswith("每轮的准确率")
+    assert any(a["text"] == "在此解冻" for a in layout["annotations"])
+    share, _english = chinese_share(at)
+    assert share >= 0.9 and not at.button  # all four trained: nothing to start
