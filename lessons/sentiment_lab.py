@@ -55,6 +55,9 @@ INTRO = N_("Build a model from blocks, train it on the real IMDB reviews and wat
 BEST_EPOCH = N_("The green line marks the epoch with the lowest validation loss. When training "
                 "accuracy keeps rising after it while validation falls, the model is learning "
                 "the training reviews by heart: the gap the lesson warns about (overfitting).")
+REFERENCE = N_("Stars: the epochs the lesson printed for this model. Curves of a live run are "
+               "drawn over this recipe's recorded full run (dashed; seeded, {minutes:.0f} min "
+               "on 2 CPU cores, scripts/record_lesson_runs.py).")
 NOTICE = N_("the lesson's SimpleRNN with padding='post' sits at 0.50: its final state has read "
             "hundreds of <PAD> steps since the last word; padding 'pre' with masking fixes it. "
             "Most of the lesson's LSTM time goes on padding: cut each batch to its longest "
@@ -172,9 +175,10 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None and recorded is not None:
         ui.chart(charts.curves_figure(recorded.history, _(
-            "This recipe run in full (recorded): test accuracy {accuracy:.4f}, {minutes:.0f} "
-            "min on 2 CPU cores", accuracy=recorded.test_accuracy, minutes=recorded.seconds / 60),
+            "Recorded full run: test accuracy {accuracy:.4f}", accuracy=recorded.test_accuracy),
             reference=charts.Reference(None, ref.printed), _=_))
+    if recorded is not None:
+        st.caption(_(REFERENCE, minutes=recorded.seconds / 60))
     elif job is None:
         lab_runs.compare_runs(records, spec.train.epochs)
     elif running:
