@@ -72,19 +72,27 @@ class Stepper:
         self._tf = tf
         self.embedding, self.rnn, self.dense = chargen.parts(model)
         self.cell = self.rnn.cell
-        sizes = self.cell.state_size
-        self.state_sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+        self.cells = [layer.cell for layer in chargen.recurrent_layers(model)]  # bottom first
+        self.splits = []  # how many state tensors each cell carries (LSTM: h and c)
+        self.state_sizes = []
+        for cell in self.cells:
+            sizes = cell.state_size
+            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+            self.splits.append(len(sizes))
+            self.state_sizes += sizes
         self._step = tf.function(self._graph_step, reduce_retracing=True, autograph=False)
 
     def _graph_step(self, char_id, state, temperature, seed):
         tf = self._tf
-        x = self.embedding(tf.reshape(char_id, (1,)))  # (1, E)
-        h, new_state = self.cell(x, state, training=False)  # (1, units)
-        if not isinstance(new_state, (list, tuple)):
-            new_state = [new_state]
+        h = self.embedding(tf.reshape(char_id, (1,)))  # (1, E)
+        new_states, at = [], 0
+        for cell, n in zip(self.cells, self.splits, strict=True):  # a stack: h feeds the next
+            h, new = cell(h, list(state[at: at + n]), training=False)  # (1, units)
+            new_states += list(new) if isinstance(new, (list, tuple)) else [new]
+            at += n
         logits = self.dense(h)  # (1, vocab)
         draw = tf.random.stateless_categorical(logits / temperature, 1, seed=seed)  # (1, 1)
-        return logits[0], h[0], list(new_state), draw[0, 0]
+        return logits[0], h[0], new_states, draw[0, 0]
 
     def initial_state(self) -> list:
         return [self._tf.zeros((1, n)) for n in self.state_sizes]

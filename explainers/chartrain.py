@@ -14,7 +14,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explainers import chargen, charsample, data, live
+from explainers import chargen, charsample, data, live, paths
+
+HELD_OUT = 0.05  # the last 5 % of the text: never trained on, it measures a held-out loss
+LESSON_LEARNING_RATE = 1e-3  # the lesson's optimizer='adam': Keras's default rate
+LESSON_RUN = paths.ASSETS / "lesson_runs" / "char"  # scripts/record_lesson_char.py writes:
+LESSON_RECORD, LESSON_WEIGHTS = "run.json", "weights.npz"  # history + provenance; float16
+
+
+def split_held_out(ids: np.ndarray, share: float = HELD_OUT) -> tuple[np.ndarray, np.ndarray]:
+    """The text's ids cut in two: the first (1 - share) to train on, the rest held out."""
+    cut = int(len(ids) * (1 - share))
+    return ids[:cut], ids[cut:]  # (cut,), (n - cut,)
+
+
+def held_out_dataset(ids: np.ndarray, seq_length: int, batch_size: int):
+    """Windows of held-out text in order (no shuffling), full batches only (a stateful model
+    takes exactly its batch size)."""
+    import tensorflow as tf
+
+    x, y = chargen.windows(ids, seq_length)  # (n, seq_length) each
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size, drop_remainder=True)
 
 # --------------------------------------------------------------------------- training
 
