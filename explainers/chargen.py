@@ -247,10 +247,13 @@ def recurrent_layers(model) -> list:
 # --------------------------------------------------------------------------- the lesson's cost
 
 
-def multiply_adds_per_char(embedding_dim: int, units: int, vocab: int, cell: str) -> int:
-    """Multiply-adds to read one character forwards (backwards costs about twice that)."""
+def multiply_adds_per_char(embedding_dim: int, units: int, vocab: int, cell: str,
+                           layers: int = 1) -> int:
+    """Multiply-adds to read one character forwards (backwards costs about twice that); a
+    second layer reads the first one's `units` outputs."""
     blocks = cells.cell(cell).blocks
-    return blocks * (embedding_dim * units + units * units) + units * vocab
+    upper = (layers - 1) * blocks * (units * units + units * units)
+    return blocks * (embedding_dim * units + units * units) + upper + units * vocab
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,6 @@ def main() -> None:
         dataset, held = dataset.take(2), held.take(2)
     model = chargen.build_lesson_model(seed=args.seed)
     chargen.compile_model(model, chartrain.LESSON_LEARNING_RATE)
-    rnn = chargen.parts(model)[1]
     print(f"{len(text):,} characters ({len(train_ids):,} trained on), {vocab.size} distinct; "
           f"{batches} batches of {recipe.batch_size} per epoch; load {os.getloadavg()}",
           flush=True)
@@ -83,11 +82,8 @@ def main() -> None:
         fit = model.fit(dataset, epochs=1, verbose=0, shuffle=False)
         seconds = time.perf_counter() - start
         loss = float(fit.history["loss"][-1])
-        state = [s.numpy() for s in rnn.states]  # the lesson never resets: keep it
-        rnn.reset_states()
-        held_loss = float(model.evaluate(held, verbose=0))
-        for variable, value in zip(rnn.states, state, strict=True):
-            variable.assign(value)
+        held_loss = chartrain.held_out_loss(model, held)  # from a zero state; then the
+        # training state is back (the lesson never resets it)
         sample = charsample.generate(model, vocab, SAMPLE_PROMPT, SAMPLE_LENGTH,
                                      recipe.temperature, SAMPLE_SEED, record_hidden=False).text
         for key, value in (("loss", loss), ("held_out_loss", held_loss),
