@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explainers import chargen, charsample, data, lesson, live, params, paths
+from explainers import cells, chargen, charsample, data, lesson, live, params, paths
 from explainers.i18n import N_
 
 HELD_OUT = 0.05  # the last 5 % of the text: never trained on, it measures a held-out loss
@@ -301,6 +301,7 @@ class Estimate:
 
     epoch_seconds: float  # one epoch: training, held-out loss and the sample
     seconds: float  # all epochs
+    trained_chars: int  # characters trained on: the slice, within the first 95 %
     batches: int  # training batches per epoch
     checkpoint_bytes: int  # one epoch's weights
     kept_epochs: int  # how many epochs' weights the run can keep
@@ -334,7 +335,7 @@ def estimate(spec: LiveSpec, text_chars: int = lesson.CHAR.text_chars,
     params_total = params.count_model(chargen.spec(vocab, model)).total
     weights = 4 * params_total  # float32
     verdict = ("refuse" if total > MAX_SECONDS else "warn" if total > WARN_SECONDS else "ok")
-    return Estimate(epoch, total, batches, weights,
+    return Estimate(epoch, total, trained, batches, weights,
                     min(config.epochs, max(1, MAX_CHECKPOINT_BYTES // weights)), verdict)
 
 
@@ -354,9 +355,18 @@ DIFFERENCES = {  # a setting's code -> its name on screen (English source)
 }
 
 
-def differences(spec: LiveSpec) -> list[tuple[str, object, object]]:
-    """(setting code, this run's value, the lesson's) for each setting that departs from the
-    lesson's recipe; the text trained on is the lesson's whole text (less the 5 % held out)."""
+def shown(value) -> str:
+    """A setting's value as a sentence shows it: ✓ / ✗, 1,024, a cell's name, 0.001."""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return cells.display_name(value) if value in cells.KINDS else str(value)
+
+
+def differences(spec: LiveSpec) -> list[tuple[str, str, str]]:
+    """(setting code, this run's value, the lesson's), both as shown, for each setting that
+    departs from the lesson's recipe (whose text is the whole of Shakespeare)."""
     ours = {**{k: getattr(spec.model, k) for k in
                ("cell", "units", "embedding_dim", "layers", "stateful", "recurrent_init")},
             **{k: getattr(spec.train, k) for k in
@@ -366,7 +376,7 @@ def differences(spec: LiveSpec) -> list[tuple[str, object, object]]:
               "seq_length": lesson.CHAR.seq_length, "batch_size": lesson.CHAR.batch_size,
               "learning_rate": LESSON_LEARNING_RATE, "text_chars": lesson.CHAR.text_chars,
               "epochs": lesson.CHAR.epochs}
-    return [(k, ours[k], theirs[k]) for k in DIFFERENCES if ours[k] != theirs[k]]
+    return [(k, shown(ours[k]), shown(theirs[k])) for k in DIFFERENCES if ours[k] != theirs[k]]
 
 
 @dataclass(frozen=True)
@@ -398,6 +408,16 @@ def lesson_run(folder: Path = LESSON_RUN) -> LessonRun | None:
                          str(record["machine"]), Path(folder))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def cold_and_warm(run: LessonRun, text: str, prompt: str, warm_up: int,
+                  length: int = 150, seed: int = 42) -> tuple[str, str]:
+    """What the recorded model writes after `prompt` from a zero state, and after first
+    reading the last `warm_up` characters of `text` (held out), at the lesson's T = 1."""
+    model, vocab = load_lesson_weights(run), chargen.CharVocab.from_text(text)
+    return tuple(charsample.generate(model, vocab, start + prompt, length,
+                                     lesson.CHAR.temperature, seed, record_hidden=False)
+                 .generated for start in ("", text[-warm_up:]))
 
 
 def load_lesson_weights(run: LessonRun, vocab_size: int = lesson.CHAR.vocab):

@@ -6,11 +6,9 @@ page says how long it will take on this server (`chartrain.estimate`) and refuse
 the limit; every epoch reports training and held-out loss and perplexity, a sample, and keeps
 the weights (capped in bytes), so the finished run samples from any kept epoch. Its curve is
 drawn beside the lesson's printed epochs and the recorded run of the lesson's exact model
-(scripts/record_lesson_char.py), the reference for what this CPU cannot run live.
-
-The live panel redraws every `jobs.LIVE_REFRESH_SECONDS` (2 s), and each redraw takes CPU from
-the training: the default run (GRU 128, 6 epochs on 100,000 characters) took 60 s in the
-browser with a 1 s refresh, 25 s with 2 s and 19 s with 3 s (17 s with no page; load ~2).
+(scripts/record_lesson_char.py), the reference for what this CPU cannot run live. The live
+panel redraws every 2 s (`jobs.LIVE_REFRESH_SECONDS`): the default run took 60 s with a 1 s
+refresh, 25 s with 2 s, 17 s with no page (load ~2).
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 MODELS_KEY = "chartrain_models"  # this session's models built from checkpoints: (run, epoch)
 DEFAULT_PROMPT = "ROMEO:"
 TEMPERATURES = (0.1, 2.0)  # near-greedy to near-random
+WARM_UP = 400  # characters of held-out text the recorded model reads before it writes
 SUBSETS = [20_000, 50_000, 100_000, 200_000, 500_000, lesson.CHAR.text_chars]  # characters
 UNITS = [32, 64, 128, 256, 512, lesson.CHAR.units]
 EMBEDDINGS = [8, 16, 32, 64, 128, lesson.CHAR.embedding]
@@ -57,6 +56,12 @@ def lesson_summary() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
+def recorded_writes(stamp: float, text: str) -> tuple[str, str]:
+    """What the recorded model writes from a zero state, and after reading held-out text."""
+    return chartrain.cold_and_warm(chartrain.lesson_run(), text, DEFAULT_PROMPT, WARM_UP)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
 def shakespeare(where: str | None, stamp: float) -> str:
     """The text at `where`, keyed by its date (raises data.DataUnavailable when it is None)."""
     return data.load_shakespeare(where, download=False)
@@ -72,29 +77,11 @@ def setup(code: str) -> dict:
         live_rate=train.learning_rate, live_init=model.recurrent_init)
 
 
-def fill(code: str) -> None:
-    """A set-up button's on_click: put its model and training into the widgets."""
-    st.session_state.update(setup(code))
-
-
-def shown(value) -> str:
-    """A setting's value in a sentence: on/off, 1,024, a cell's name."""
-    if isinstance(value, bool):
-        return _("on") if value else _("off")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return cells.display_name(value) if value in cells.KINDS else str(value)
-
-
-def recorded_curve() -> tuple[tuple[int, ...], tuple[float, ...]] | None:
-    run = chartrain.lesson_run()
-    return None if run is None else (run.epochs, run.loss)
-
-
 def show_reports(snap: live.Snapshot) -> None:
     """The loss curve beside the lesson's, and every sample so far, the newest first."""
     if any(r.epoch > 0 for r in snap.records):
-        ui.chart(charts.loss_figure(snap.records, snap.epochs, _, recorded_curve()), height=380)
+        recorded = chartrain.lesson_run()  # the lesson's exact model, as far as it ran here
+        ui.chart(charts.loss_figure(snap.records, snap.epochs, _, recorded), height=380)
     for r in reversed(snap.records):
         m = r.metrics
         st.markdown(_("**After epoch {epoch}** (loss {loss:.3f}, perplexity {ppl:.1f}; held out "
@@ -111,8 +98,8 @@ def live_settings(found: Path) -> chartrain.LiveSpec | None:
         st.session_state.setdefault(key, value)
     b1, b2 = st.columns(2)
     for column, code in zip((b1, b2), SETUPS, strict=True):
-        column.button(_(SETUPS[code][0]), key=f"setup_{code}", on_click=fill, args=(code,),
-                      width="stretch")
+        column.button(_(SETUPS[code][0]), key=f"setup_{code}", width="stretch",
+                      on_click=lambda c=code: st.session_state.update(setup(c)))
     c1, c2, c3, c4 = st.columns(4)
     cell = c1.selectbox(_("Cell"), cells.KINDS, key="live_cell", format_func=cells.display_name)
     units = c1.select_slider(_("Units"), UNITS, key="live_units")
@@ -136,6 +123,11 @@ def live_settings(found: Path) -> chartrain.LiveSpec | None:
         else TRAIN.sample_temperature)
     spec = chartrain.LiveSpec(model, config, str(found))
     cost = chartrain.estimate(spec)
+    st.caption(_("{chars:,} characters → {windows:,} windows of {window} → **{batches} updates "
+                 "per epoch**; after each epoch the model writes {length} characters after "
+                 "{prompt}.", chars=cost.trained_chars, windows=cost.trained_chars // (
+                     seq_length + 1), window=seq_length + 1, batches=cost.batches,
+                 length=config.sample_length, prompt=charts.code_span(config.sample_prompt)))
     if cost.batches < 1:
         st.error(_("That is less than one batch: use more text, a shorter sequence or a smaller "
                    "batch."))
@@ -143,7 +135,7 @@ def live_settings(found: Path) -> chartrain.LiveSpec | None:
     departs = chartrain.differences(spec)
     st.caption(_("Differences from the lesson's recipe: {list}.", list="; ".join(
         _("{setting} {ours} (the lesson: {theirs})", setting=_(chartrain.DIFFERENCES[k]),
-          ours=shown(a), theirs=shown(b)) for k, a, b in departs))
+          ours=a, theirs=b) for k, a, b in departs))
         if departs else _("This is the lesson's recipe."))
     st.markdown(_("**About {epoch:.0f} s per epoch on this server** ({batches} updates, then "
                   "the held-out loss and a sample), {total:.0f} s for {epochs} epoch(s); it "
@@ -183,17 +175,17 @@ def own_sample(trained: chartrain.LiveResult) -> None:
                          mb=chartrain.MAX_CHECKPOINT_BYTES / 1e6))
 
 
-def live_section() -> None:
+def live_section() -> str | None:
+    """Train live; returns the text (None when it is missing)."""
     st.header(_("1 · Train live"))
     found = data.locate_shakespeare()
     with st.spinner(_("Loading the Shakespeare text…")):
         text = ui.available(shakespeare, found and str(found), found and found.stat().st_mtime)
-    if text is None:
-        return
-    if len(text) < 1_000:
-        st.warning(_("The Shakespeare text at {where} holds only {chars} characters.",
-                     where=charts.code_span(str(found)), chars=len(text)))
-        return
+    if text is None or len(text) < 1_000:
+        if text is not None:
+            st.warning(_("The Shakespeare text at {where} holds only {chars} characters.",
+                         where=charts.code_span(str(found)), chars=len(text)))
+        return None
     spec = live_settings(found)
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
@@ -201,14 +193,14 @@ def live_section() -> None:
         jobs.start_job(JOB_KEY, chartrain.train_live, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None:
-        return
+        return text
     if job.running:
         jobs.live_panel(job, "char", draw=show_reports)
-        return
+        return text
     snap = job.snapshot()
     if snap.error is not None:
         jobs.failed(snap.error)
-        return
+        return text
     trained: chartrain.LiveResult = job.result
     epochs_run = sum(r.epoch > 0 for r in snap.records)
     ended = (N_("Training stopped by you after {epochs} epoch(s) in {seconds:.0f} s. The model "
@@ -218,10 +210,12 @@ def live_section() -> None:
     st.success(_(ended, epochs=epochs_run, seconds=snap.elapsed))
     own_sample(trained)
     show_reports(snap)
+    return text
 
 
-def recorded_section() -> None:
-    """The recorded run of the lesson's exact model, beside what the lesson printed."""
+def recorded_section(text: str | None) -> None:
+    """The recorded run of the lesson's exact model, beside what the lesson printed, and
+    what it writes from a zero state and after reading some text first."""
     run = chartrain.lesson_run()
     if run is None:
         st.info(_("The recorded run of the lesson's model is not in assets/ yet (`python "
@@ -237,14 +231,24 @@ def recorded_section() -> None:
                   n=lesson.CHAR.epochs))
     st.table({_("epoch"): run.epochs, _("training loss"): run.loss,
               _("held-out loss"): run.held_out_loss,
-              _("the lesson printed"): [printed.get(e, "") for e in run.epochs],
+              _("the lesson printed"): [str(printed.get(e, "—")) for e in run.epochs],
               _("seconds"): [round(s) for s in run.seconds]})
     st.markdown(_("What it wrote after epoch {epoch} (temperature 1, the lesson's):",
                   epoch=run.epochs[-1]))
     st.code(run.samples[-1], language=None, wrap_lines=True)
+    if text is None:
+        return
+    cold, warm = recorded_writes(run.weights_file.stat().st_mtime, text)
+    st.markdown(_("It starts from a zero state, which its stateful training met only in its "
+                  "first batch, and writes noise until its state fills up. The same seed, "
+                  "from a zero state and after reading {n} characters of held-out text:",
+                  n=WARM_UP))
+    a, b = st.columns(2)
+    a.code(DEFAULT_PROMPT + cold, language=None, wrap_lines=True)
+    b.code("…" + DEFAULT_PROMPT + warm, language=None, wrap_lines=True)
 
 
-def lesson_section(ours: chargen.CharModelConfig) -> None:
+def lesson_section(ours: chargen.CharModelConfig, text: str | None) -> None:
     """The lesson's model: its summary, its parameter formulas, and why it is slow here."""
     st.header(_("2 · The lesson's recipe"))
     st.code(lesson_summary(), language=None)
@@ -253,7 +257,7 @@ def lesson_section(ours: chargen.CharModelConfig) -> None:
                   formulas="; ".join(f"{layer.keras_class} {layer.substituted} = "
                                      f"**{layer.params:,}**" for layer in formula.layers),
                   total=formula.total))
-    recorded_section()
+    recorded_section(text)
     recipe, cost = lesson.CHAR, chargen.lesson_cost(ours)
     st.markdown(_(
         "**Why it is slow here.** Each character costs the lesson's model about {lesson:.1f} "
@@ -284,8 +288,8 @@ st.markdown(_("Train a character model on a slice of Shakespeare and watch it le
               "out), their perplexity (e^loss: how many characters it hesitates between), and "
               "a sample. The lesson's own model is one button away, with an honest estimate "
               "of what it costs on this server."))
-live_section()
-lesson_section(chargen.CharModelConfig())
+text = live_section()
+lesson_section(chargen.CharModelConfig(), text)
 ui.notice(_(
     "the first sample is gibberish, then spaces and short words appear, then names and line "
     "structure; while the held-out loss follows the training loss the model is learning "

@@ -151,7 +151,7 @@ def test_the_lessons_config_is_the_lessons_recipe():
     assert built.count_params() == chargen.lesson_parameter_counts().total == 1_395_009
     departs = chartrain.differences(chartrain.LiveSpec(model, train, ""))
     assert [code for code, *_ in departs] == ["text_chars", "epochs"]  # only the slice
-    assert ("units", 128, 1024) in chartrain.differences(
+    assert ("units", "128", "1,024") in chartrain.differences(
         spec_of(chargen.CharModelConfig(units=128)))
 
 

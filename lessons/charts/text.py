@@ -14,7 +14,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 
-from explainers import charsample, lesson, live
+from explainers import charsample, chartrain, lesson, live
 from explainers.i18n import N_, Say, english
 
 VISIBLE = {  # else invisible: a character's symbol, and its name in a chart's labels
@@ -101,12 +101,12 @@ def top_k_figure(gen: charsample.Generation, chars: tuple[str, ...], t: int,
 
 
 def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int, _: Say = english,
-                recorded: tuple[tuple[int, ...], tuple[float, ...]] | None = None) -> go.Figure:
+                recorded: chartrain.LessonRun | None = None) -> go.Figure:
     """Training (and held-out) loss per epoch beside references: the lesson's printed
     epochs (a point where it falls on the axis, a line for the 100th) and the recorded run
-    of the lesson's exact model (`recorded`: its epochs and losses)."""
+    of the lesson's exact model."""
     records = [r for r in records if r.epoch > 0]
-    last = max(epochs, len(recorded[0]) if recorded else 0, 1)
+    last = max(epochs, len(recorded.epochs) if recorded else 0, 1)
     fig = go.Figure(go.Scatter(
         x=[r.epoch for r in records], y=[r.metrics.get("loss") for r in records],
         mode="lines+markers", name=_("training loss")))
@@ -115,7 +115,7 @@ def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int, _: Say = eng
                         y=[r.metrics.get("held_out_loss") for r in records],
                         mode="lines+markers", name=_("held-out loss"), line_dash="dash")
     if recorded:
-        fig.add_scatter(x=recorded[0], y=recorded[1], mode="lines+markers", opacity=0.6,
+        fig.add_scatter(x=recorded.epochs, y=recorded.loss, mode="lines+markers", opacity=0.6,
                         name=_("the lesson's model, recorded here"), line_color="grey")
     for printed in lesson.printed_epochs("char"):
         said = _("the lesson, epoch {epoch}: {loss}", epoch=printed.epoch, loss=printed.loss)
