@@ -1,15 +1,12 @@
 """Train a char-RNN: the lesson's char model or a faster one, live, epoch by epoch.
 
-A live training belongs to one browser session: its job (`chartrain.train_live` in a
-`live.Job`) lives in st.session_state, so sessions never share a model. Before it starts the
-page says how long it will take on this server (`chartrain.estimate`) and refuses a run over
-the limit; every epoch reports training and held-out loss and perplexity, a sample, and keeps
-the weights (capped in bytes), so the finished run samples from any kept epoch. Its curve is
-drawn beside the lesson's printed epochs and the recorded run of the lesson's exact model
-(scripts/record_lesson_char.py), the reference for what this CPU cannot run live. The live
-panel redraws every 2 s (`jobs.LIVE_REFRESH_SECONDS`): the default run took 60 s with a 1 s
-refresh, 25 s with 2 s, 17 s with no page (load ~2).
-"""
+A live training is one browser session's `live.Job` (`chartrain.train_live`), so sessions
+never share a model. Before it starts the page estimates its time here (`chartrain.estimate`)
+and refuses one over the limit; each epoch reports training and held-out loss, perplexity, a
+sample, and keeps the weights (capped) to sample from later, its curve drawn beside the
+lesson's printed epochs and the recorded run of its exact model (scripts/record_lesson_char.py).
+Live redraws (every 2 s) cost CPU: the default run took 60 s with a 1 s refresh, 25 s with 2 s,
+17 s with no page (load ~2); the estimate is for the training alone."""
 
 from __future__ import annotations
 
@@ -77,11 +74,14 @@ def setup(code: str) -> dict:
         live_rate=train.learning_rate, live_init=model.recurrent_init)
 
 
-def show_reports(snap: live.Snapshot) -> None:
-    """The loss curve beside the lesson's, and every sample so far, the newest first."""
+def show_reports(snap: live.Snapshot, between=None) -> None:
+    """The loss curve beside the lesson's, `between()` if given, and every sample so far,
+    the newest first."""
     if any(r.epoch > 0 for r in snap.records):
         recorded = chartrain.lesson_run()  # the lesson's exact model, as far as it ran here
         ui.chart(charts.loss_figure(snap.records, snap.epochs, _, recorded), height=380)
+    if between is not None:
+        between()
     for r in reversed(snap.records):
         m = r.metrics
         st.markdown(_("**After epoch {epoch}** (loss {loss:.3f}, perplexity {ppl:.1f}; held out "
@@ -132,14 +132,16 @@ def live_settings(found: Path) -> chartrain.LiveSpec | None:
         st.error(_("That is less than one batch: use more text, a shorter sequence or a smaller "
                    "batch."))
         return None
-    departs = chartrain.differences(spec)
-    st.caption(_("Differences from the lesson's recipe: {list}.", list="; ".join(
-        _("{setting} {ours} (the lesson: {theirs})", setting=_(chartrain.DIFFERENCES[k]),
-          ours=a, theirs=b) for k, a, b in departs))
-        if departs else _("This is the lesson's recipe."))
+    departs = "; ".join(_("{setting} {ours} (the lesson: {theirs})", ours=a, theirs=b,
+                          setting=_(chartrain.DIFFERENCES[k]))
+                        for k, a, b in chartrain.differences(spec))
+    st.caption(_("Differences from the lesson's recipe: {list}.", list=departs) if departs
+               else _("This is the lesson's recipe."))
     st.markdown(_("**About {epoch:.0f} s per epoch on this server** ({batches} updates, then "
-                  "the held-out loss and a sample), {total:.0f} s for {epochs} epoch(s); it "
-                  "keeps the weights of {kept} epoch(s) ({mb:.1f} MB each) to sample from.",
+                  "the held-out loss and a sample), {total:.0f} s for {epochs} epoch(s) of "
+                  "training alone: the live page and other users' work can make it several "
+                  "times longer. It keeps the weights of {kept} epoch(s) ({mb:.1f} MB each) to "
+                  "sample from.",
                   epoch=cost.epoch_seconds, batches=cost.batches, total=cost.seconds,
                   epochs=epochs, kept=cost.kept_epochs, mb=cost.checkpoint_bytes / 1e6))
     if cost.message is not None:
@@ -208,8 +210,7 @@ def live_section() -> str | None:
              N_("Training finished after {epochs} epoch(s) in {seconds:.0f} s. The model is "
                 "yours for this session."))
     st.success(_(ended, epochs=epochs_run, seconds=snap.elapsed))
-    own_sample(trained)
-    show_reports(snap)
+    show_reports(snap, lambda: own_sample(trained))
     return text
 
 
