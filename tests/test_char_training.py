@@ -304,3 +304,20 @@ def test_the_lessons_button_sets_its_recipe_and_an_estimate():
     at.slider(key="live_epochs").set_value(30).run()
     assert "over the 20-minute limit" in at.error[0].value
     assert at.button(key="live_train").disabled  # refused: the recorded run instead
+
+
+def test_the_loss_chart_draws_the_lessons_points_and_the_recorded_run():
+    from lessons.charts import text as charts
+
+    records = tuple(live.EpochRecord(e, live.Metrics.of({"loss": loss, "held_out_loss": held}),
+                                     float(e)) for e, loss, held in ((1, 2.5, 2.4), (2, 2.1, 2.2)))
+    run = chartrain.LessonRun((1, 2), (2.6, 2.0), (2.2, 1.9), (500.0, 560.0), ("a", "b"), 25.0,
+                              "x86_64", Path("."))
+    fig = charts.loss_figure(records, 3, recorded=run)
+    by_name = {trace.name: trace for trace in fig.data if trace.name}
+    assert by_name["held-out loss"].y == (2.4, 2.2)
+    assert by_name["the lesson's model, recorded here"].y == (2.6, 2.0)
+    star = [t for t in fig.data if t.text and t.text[0] == "the lesson, epoch 1: 2.79"]
+    assert star and star[0].x == (1,) and star[0].y == (2.79,)  # on the axis: a point
+    assert [a.text for a in fig.layout.annotations] == ["the lesson, epoch 100: 1.04"]  # a line
+    assert fig.layout.xaxis.range == (0.5, 3.5)
