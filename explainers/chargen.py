@@ -169,7 +169,7 @@ def spec(vocab_size: int, config: CharModelConfig) -> params.ModelSpec:
 
 
 def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0,
-                batch_size: int | None = None):
+                batch_size: int | None = None, name: str | None = None):
     """Embedding(vocab, E) -> cell(units, return_sequences) x layers -> Dense(vocab) logits.
 
     The seed goes into each initializer (not TensorFlow's global seed, which sessions share).
@@ -201,7 +201,7 @@ def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0,
         *recurrent,
         keras.layers.Dense(  # (batch, T, vocab) logits for the next character
             vocab_size, kernel_initializer=seeded(init.GlorotUniform, 2)),
-    ], name=f"char_{config.cell}_{config.units}{stacked}")
+    ], name=name or f"char_{config.cell}_{config.units}{stacked}")
 
 
 def build_lesson_model(seed: int | None = None, batch_size: int | None = None):
@@ -209,7 +209,8 @@ def build_lesson_model(seed: int | None = None, batch_size: int | None = None):
     return_sequences, stateful, glorot_uniform recurrent weights) -> Dense(65), with the
     fixed batch (64) a stateful layer needs."""
     recipe = lesson.CHAR
-    return build_model(recipe.vocab, LESSON_MODEL, seed, batch_size or recipe.batch_size)
+    return build_model(recipe.vocab, LESSON_MODEL, seed, batch_size or recipe.batch_size,
+                       name="lesson_char_rnn")
 
 
 def lesson_parameter_counts() -> params.ModelCount:
