@@ -140,60 +140,77 @@ class CharModelConfig:
     cell: str = "gru"  # trains fastest to readable text on a CPU (SimpleRNN forgets sooner)
     units: int = 256  # a quarter of the lesson's 1024: 16x fewer recurrent weights
     embedding_dim: int = 64  # 65 characters need far fewer than the lesson's 256 dimensions
+    layers: int = 1  # stacked recurrent layers (1 or 2); the lesson has one
+    stateful: bool = False  # carry the state from batch to batch, as the lesson does
+    recurrent_init: str = "orthogonal"  # Keras's default; the lesson's is "glorot_uniform"
 
     def __post_init__(self) -> None:
         cells.cell(self.cell)  # ValueError for an unknown cell
         if self.units < 1 or self.embedding_dim < 1:
             raise ValueError("units and embedding_dim must be positive")
+        if self.layers not in LAYERS or self.recurrent_init not in RECURRENT_INITS:
+            raise ValueError(f"layers in {LAYERS}, recurrent_init in {RECURRENT_INITS}")
 
 
-LESSON_MODEL = CharModelConfig(lesson.CHAR.cell, lesson.CHAR.units, lesson.CHAR.embedding)
+LAYERS = (1, 2)  # stacked recurrent layers a char model may have
+RECURRENT_INITS = ("orthogonal", "glorot_uniform")
+LESSON_MODEL = CharModelConfig(lesson.CHAR.cell, lesson.CHAR.units, lesson.CHAR.embedding,
+                               layers=1, stateful=True, recurrent_init="glorot_uniform")
 
 
 def spec(vocab_size: int, config: CharModelConfig) -> params.ModelSpec:
     """The model's layers for `params` (parameter counts without building it)."""
     return params.ModelSpec((
         params.LayerSpec("embedding", units=config.embedding_dim, vocab=vocab_size),
-        params.LayerSpec(config.cell, config.units, return_sequences=True),
+        *[params.LayerSpec(config.cell, config.units, return_sequences=True)
+          for _layer in range(config.layers)],
         params.LayerSpec("dense", vocab_size),
     ), seq_len=None)
 
 
-def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0):
-    """Embedding(vocab, E) -> cell(units, return_sequences) -> Dense(vocab) logits.
+def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0,
+                batch_size: int | None = None, name: str | None = None):
+    """Embedding(vocab, E) -> cell(units, return_sequences) x layers -> Dense(vocab) logits.
 
     The seed goes into each initializer (not TensorFlow's global seed, which sessions share).
+    A stateful model needs its `batch_size` (its state holds one row per window of a batch).
     """
     import keras
 
+    if config.stateful and not batch_size:
+        raise ValueError("a stateful model needs a batch_size")
     init = keras.initializers
+    recurrent_init = {"orthogonal": init.Orthogonal, "glorot_uniform": init.GlorotUniform}
+
+    def seeded(kind, offset):
+        return kind(seed=None if seed is None else seed + offset)
+
     layer = cells.keras_class(config.cell)
+    recurrent = [layer(  # (batch, T, units)
+        config.units, return_sequences=True, stateful=config.stateful,
+        kernel_initializer=seeded(init.GlorotUniform, 10 * i),  # layer 0: seed, seed + 1
+        recurrent_initializer=seeded(recurrent_init[config.recurrent_init], 10 * i + 1))
+        for i in range(config.layers)]
+    stacked = "" if config.layers == 1 else f"x{config.layers}"
     return keras.Sequential([
-        keras.Input(shape=(None,), dtype="int32"),  # (batch, T) character ids
+        keras.Input(batch_shape=(batch_size if config.stateful else None, None),
+                    dtype="int32"),  # (batch, T) character ids
         keras.layers.Embedding(  # (batch, T, E)
             vocab_size, config.embedding_dim,
             embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=seed)),
-        layer(  # (batch, T, units)
-            config.units, return_sequences=True,
-            kernel_initializer=init.GlorotUniform(seed=seed),
-            recurrent_initializer=init.Orthogonal(seed=None if seed is None else seed + 1)),
+        *recurrent,
         keras.layers.Dense(  # (batch, T, vocab) logits for the next character
-            vocab_size, kernel_initializer=init.GlorotUniform(
-                seed=None if seed is None else seed + 2)),
-    ], name=f"char_{config.cell}_{config.units}")
+            vocab_size, kernel_initializer=seeded(init.GlorotUniform, 2)),
+    ], name=name or f"char_{config.cell}_{config.units}{stacked}")
 
 
-def build_lesson_model():
-    """The lesson's model exactly (stateful, batch 64), built only to show its summary."""
-    import keras
-
+def build_lesson_model(seed: int | None = None, batch_size: int | None = None):
+    """The lesson's model exactly (`LESSON_MODEL`): Embedding(65, 256) -> SimpleRNN(1024,
+    return_sequences, stateful, glorot_uniform recurrent weights) -> Dense(65), with the
+    fixed batch (64) a stateful layer needs."""
     recipe = lesson.CHAR
-    return keras.Sequential([
-        keras.Input(batch_shape=(recipe.batch_size, None), dtype="int32"),
-        keras.layers.Embedding(recipe.vocab, recipe.embedding),
-        cells.keras_class(recipe.cell)(recipe.units, return_sequences=True, stateful=True),
-        keras.layers.Dense(recipe.vocab),
-    ], name="lesson_char_rnn")
+    return build_model(recipe.vocab, LESSON_MODEL, seed, batch_size or recipe.batch_size,
+                       name="lesson_char_rnn")
 
 
 def lesson_parameter_counts() -> params.ModelCount:
@@ -221,13 +238,23 @@ def parts(model):
     return embedding, rnn, dense
 
 
+def recurrent_layers(model) -> list:
+    """The model's recurrent layers, bottom first (one or two)."""
+    import keras
+
+    return [x for x in model.layers if isinstance(x, keras.layers.RNN)]
+
+
 # --------------------------------------------------------------------------- the lesson's cost
 
 
-def multiply_adds_per_char(embedding_dim: int, units: int, vocab: int, cell: str) -> int:
-    """Multiply-adds to read one character forwards (backwards costs about twice that)."""
+def multiply_adds_per_char(embedding_dim: int, units: int, vocab: int, cell: str,
+                           layers: int = 1) -> int:
+    """Multiply-adds to read one character forwards (backwards costs about twice that); a
+    second layer reads the first one's `units` outputs."""
     blocks = cells.cell(cell).blocks
-    return blocks * (embedding_dim * units + units * units) + units * vocab
+    upper = (layers - 1) * blocks * (units * units + units * units)
+    return blocks * (embedding_dim * units + units * units) + upper + units * vocab
 
 
 @dataclass(frozen=True)
@@ -284,7 +311,8 @@ def load_shipped(folder: Path | None = None) -> ShippedModel:
     folder = paths.ASSETS if folder is None else folder
     model = keras.saving.load_model(folder / MODEL_FILE, compile=False)
     embedding, rnn, _ = parts(model)
-    config = CharModelConfig(cells.kind_of(rnn), int(rnn.units), int(embedding.output_dim))
+    config = CharModelConfig(cells.kind_of(rnn), int(rnn.units), int(embedding.output_dim),
+                             len(recurrent_layers(model)))
     meta_path = folder / META_FILE
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     info = ShippedInfo(meta.get("epochs_finished"), meta.get("final_loss"),

@@ -97,9 +97,14 @@ class Writer:
 
         self._tf = tf
         self.embedding, self.rnn, self.dense = chargen.parts(model)
-        self.cell = self.rnn.cell
-        sizes = self.cell.state_size
-        self.state_sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+        self.cells = [layer.cell for layer in chargen.recurrent_layers(model)]  # bottom first
+        self.splits = []  # how many state tensors each cell carries (LSTM: h and c)
+        self.state_sizes = []
+        for cell in self.cells:
+            sizes = cell.state_size
+            sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+            self.splits.append(len(sizes))
+            self.state_sizes += sizes
         self.vocab = int(self.dense.units)
         self._run = tf.function(self._graph_run, reduce_retracing=True, autograph=False)
 
@@ -109,9 +114,12 @@ class Writer:
         total = n + length
 
         def body(t, char, state, ids, logits_seq, hidden_seq):
-            x = self.embedding(tf.reshape(char, (1,)))  # (1, E)
-            h, new_state = self.cell(x, state, training=False)  # (1, units)
-            new_state = list(new_state) if isinstance(new_state, (list, tuple)) else [new_state]
+            h = self.embedding(tf.reshape(char, (1,)))  # (1, E)
+            new_state, at = [], 0
+            for cell, size in zip(self.cells, self.splits, strict=True):  # h feeds the next
+                h, new = cell(h, list(state[at: at + size]), training=False)  # (1, units)
+                new_state += list(new) if isinstance(new, (list, tuple)) else [new]
+                at += size
             logits = self.dense(h)  # (1, vocab)
             seed_pair = tf.stack([seed, tf.cast(t, tf.int64)])
             drawn = _choose(logits, temperature, k, greedy, seed_pair)

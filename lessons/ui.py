@@ -77,7 +77,9 @@ SECTIONS: dict[str, list[Lesson]] = {
     ],
     N_("Text generation"): [
         Lesson("lessons/text_generation.py", N_("Char-RNN on Shakespeare"), "✒️",
-               N_("Train a character model and sample from it one character at a time")),
+               N_("Sample from a character model one character at a time")),
+        Lesson("lessons/char_training.py", N_("Train a char-RNN"), "🏋️",
+               N_("Train the lesson's char model or a faster one live, epoch by epoch")),
     ],
     N_("Reference"): [
         Lesson("lessons/glossary.py", N_("Glossary & lesson numbers"), "📖",

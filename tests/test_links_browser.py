@@ -38,6 +38,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
                                   "step": "60", "unit": "5"},
     "char-rnn-on-shakespeare": {"prompt": "JULIET:\nO Romeo", "temp": "1.2", "len": "200",
                                 "seed": "7"},
+    "train-a-char-rnn": {"cell": "lstm", "units": "64", "stateful": "1", "epochs": "3"},
     "glossary-lesson-numbers": {"term": "遗忘门"},
     "the-lesson-s-mistakes": {"open": "embedding,lstm_formula", "review": "7", "batch": "5"},
 }

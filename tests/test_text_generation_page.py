@@ -1,4 +1,4 @@
-"""The text generation page under AppTest: shipped model, bad prompts, missing data, live run."""
+"""The text generation page under AppTest: shipped model, bad prompts, missing data."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import chartrain, lesson, live, paths
+from explainers import lesson, paths
 from lessons.charts import text as charts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "lessons" / "text_generation.py")
 TIMEOUT = 120  # the first run imports TensorFlow and loads the model
-SELECT_SLIDERS = ("live_units", "live_batch", "live_subset")  # the live settings' other kind
 
 
 def shipped_present() -> bool:
@@ -50,7 +49,6 @@ def test_shipped_model_generates_from_the_prompt():
     coloured = html_blocks(at)
     assert len(coloured) == 1 and coloured[0].count("<span") == len("ROMEO:") + 300
     assert len(at.get("plotly_chart")) == 2  # the top-5 bar chart, softmax(logits / T)
-    assert "16,640" in all_text(at) and "1,311,744" in all_text(at)  # the lesson's summary
     assert len(at.info) >= 1  # the closing "what to notice"
 
     # same seed, same text; the seed changes the text
@@ -151,56 +149,6 @@ def test_page_without_model_or_data_still_explains(no_data, monkeypatch, tmp_pat
     assert not at.exception
     text = all_text(at)
     assert "scripts/train_char_rnn.py" in text  # how to rebuild the model
-    assert "Data not available" in text  # ui.data_missing for the live section
-    assert "1,311,744" in text  # the lesson's recipe needs neither
-
-
-def start_live(**settings) -> AppTest:
-    """The page after Train was pressed with these slider settings (by widget key)."""
-    at = page().run()
-    for key, value in settings.items():
-        widget = at.select_slider(key=key) if key in SELECT_SLIDERS else at.slider(key=key)
-        widget.set_value(value)
-    at.button(key="live_train").click().run()
-    assert not at.exception
-    return at
-
-
-@pytest.mark.realdata
-@pytest.mark.slow
-def test_live_training_runs_and_keeps_its_samples(real_shakespeare):
-    at = start_live(live_units=32, live_seq=32, live_batch=64, live_epochs=2,
-                    live_subset=20_000)
-    job = at.session_state["chargen_job"]
-    assert isinstance(job, live.Job)
-    job.join(TIMEOUT)
-    at.run()
-    assert not at.exception
-    assert "finished after 2 epoch(s)" in at.success[0].value
-    trained = job.result
-    assert isinstance(trained, chartrain.LiveResult)
-    losses = trained.result.losses
-    assert len(losses) == 2 and losses[1] < losses[0]
-    assert sum("After epoch" in m.value for m in at.markdown) == 2
-    assert sum("Before training" in m.value for m in at.markdown) == 1
-
-
-@pytest.mark.realdata
-@pytest.mark.slow
-def test_live_training_stops_from_the_page_and_keeps_the_model(real_shakespeare):
-    at = start_live(live_units=32, live_epochs=30, live_subset=20_000)
-    assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
-    at.button(key="char_stop").click().run()
-    job = at.session_state["chargen_job"]
-    assert job.snapshot().stopping
-    job.join(TIMEOUT)
-    at.run()
-    assert not at.exception
-    assert "Training stopped by you after" in at.success[0].value
-    assert job.result.result.stopped and len(job.result.result.losses) < 30
-    assert sum("Before training" in m.value for m in at.markdown) == 1
-    written = [c.value for c in at.code if len(c.value) == len("ROMEO:") + 300]
-    assert written and written[0].startswith("ROMEO:")  # the kept model fills the sample box
 
 
 def test_colour_html_escapes_text():

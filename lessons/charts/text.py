@@ -1,4 +1,4 @@
-"""The char-RNN page's drawings: coloured text, next-character charts, the loss curve.
+"""The char-RNN pages' drawings: coloured text, next-character charts, the loss curve.
 
 Every character of the text is HTML-escaped before it is drawn (the text may be typed by a
 user); the figures are Plotly, styled by the page through `ui.chart`. Their words are English
@@ -14,7 +14,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 
-from explainers import charsample, lesson, live
+from explainers import charsample, chartrain, lesson, live
 from explainers.i18n import N_, Say, english
 
 VISIBLE = {  # else invisible: a character's symbol, and its name in a chart's labels
@@ -132,17 +132,34 @@ def temperature_figure(gen: charsample.Generation, chars: tuple[str, ...], t: in
     return fig
 
 
-def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int,
-                _: Say = english) -> go.Figure:
-    """Training loss per epoch beside the lesson's loss after its 100 epochs."""
+def loss_figure(records: tuple[live.EpochRecord, ...], epochs: int, _: Say = english,
+                recorded: chartrain.LessonRun | None = None) -> go.Figure:
+    """Training (and held-out) loss per epoch beside references: the lesson's printed
+    epochs (a point where it falls on the axis, a line for the 100th) and the recorded run
+    of the lesson's exact model."""
     records = [r for r in records if r.epoch > 0]
+    last = max(epochs, len(recorded.epochs) if recorded else 0, 1)
     fig = go.Figure(go.Scatter(
         x=[r.epoch for r in records], y=[r.metrics.get("loss") for r in records],
         mode="lines+markers", name=_("training loss")))
-    fig.add_hline(y=lesson.CHAR.final_loss, line_dash="dot", line_color="grey",
-                  annotation_text=_("the lesson after {epochs} epochs ({loss})",
-                                    epochs=lesson.CHAR.epochs, loss=lesson.CHAR.final_loss))
+    if any("held_out_loss" in r.metrics for r in records):
+        fig.add_scatter(x=[r.epoch for r in records],
+                        y=[r.metrics.get("held_out_loss") for r in records],
+                        mode="lines+markers", name=_("held-out loss"), line_dash="dash")
+    if recorded:
+        fig.add_scatter(x=recorded.epochs, y=recorded.loss, mode="lines+markers", opacity=0.6,
+                        name=_("the lesson's model, recorded here"), line_color="grey")
+    for printed in lesson.printed_epochs("char"):
+        said = _("the lesson, epoch {epoch}: {loss}", epoch=printed.epoch, loss=printed.loss)
+        if printed.epoch <= last:
+            fig.add_scatter(x=[printed.epoch], y=[printed.loss], mode="markers+text",
+                            text=[said], textposition="top right", showlegend=False,
+                            marker={"symbol": "star", "size": 12, "color": "black"})
+        else:
+            fig.add_hline(y=printed.loss, line_dash="dot", line_color="grey",
+                          annotation_text=said)
     fig.update_layout(title=_("Loss per epoch"), xaxis={"title": _("epoch"),
-                      "range": [0.5, epochs + 0.5], "dtick": 1},
-                      yaxis={"title": _("cross-entropy (nats per character)")})
+                      "range": [0.5, last + 0.5], "dtick": 1 if last <= 30 else None},
+                      yaxis={"title": _("cross-entropy (nats per character)")},
+                      legend={"orientation": "h", "y": -0.25})
     return fig
