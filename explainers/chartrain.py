@@ -270,7 +270,7 @@ STEP_COST = 1.0e-3  # s per time step per recurrent layer: the loop's overhead
 MAC_COST = 6.0e-11  # s per multiply-add
 WARN_SECONDS = 2 * 60  # say so when a run will take more than two minutes
 MAX_SECONDS = 20 * 60  # refuse one estimated over 20 minutes: the page's user waits for it
-SAMPLE_STEP_SECONDS = 1e-3  # one character of a per-epoch sample (charsample.Stepper)
+SAMPLE_STEP_SECONDS = 1e-3  # one character of a per-epoch sample (charsample.Writer)
 VERDICTS = {  # verdict -> what the page says (the English template; minutes filled in)
     "warn": N_("This run will take about {minutes:.0f} minutes on this server; the page stays "
                "usable, and Stop keeps what it learned."),
