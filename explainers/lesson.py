@@ -168,7 +168,7 @@ NUMBERS: tuple[LessonNumber, ...] = (
     LessonNumber(_printed("char", 2), N_("Dense(65) on 1024 inputs = 1024 × 65 + 65"),
                  N_("Parameter counts, Char-RNN")),
     LessonNumber(str(CHAR.final_loss), N_("char-RNN training loss after 100 epochs"),
-                 N_("Char-RNN on Shakespeare")),
+                 N_("Train a char-RNN")),
 )
 
 # (English, 中文, one line of meaning): the terms a reader meets in this app, in lesson order
