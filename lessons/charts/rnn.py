@@ -151,7 +151,8 @@ def dependence_figure(deps: dict[str, padding.Dependence], title: str) -> go.Fig
                 marker={"size": 4, "color": COLOURS[variant] if is_real else "#999999"},
                 name=name, showlegend=row == 1, legendgroup=name,
             ), row=row, col=1)
-        fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", row=row, col=1)
+        fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", exponentformat="power",
+                         row=row, col=1)
         if np.any(dep.norms[~dep.real] == 0):
             fig.add_annotation(text=_("<PAD> steps masked: gradient exactly 0 (not drawn)"),
                                x=0.98, xref="x domain", y=0.5, yref="y domain",
@@ -266,7 +267,7 @@ def excerpt(text: str, chars: int = 300) -> str:
 
 
 def _score(record) -> str:
-    return _("not recorded yet") if record is None else f"{record.test_accuracy:.4f}"
+    return _("none yet") if record is None else f"{record.test_accuracy:.4f}"
 
 
 def bilstm_intro(records: dict) -> str:
@@ -274,9 +275,9 @@ def bilstm_intro(records: dict) -> str:
     return _(
         "Same data, same padding='post', same 500 steps: the lesson's SimpleRNN scored "
         "**{simple}** (our recorded full run: {simple_run}), its two-layer Bidirectional "
-        "LSTM **{bilstm}** (recorded: {bilstm_run}). Below, a fresh Bidirectional LSTM({units}) "
-        "reads the review above padded 'post': how much each direction's final state depends "
-        "on the words.", simple=lesson.SIMPLE_RNN.test_accuracy,
+        "LSTM **{bilstm}** (our recorded full run: {bilstm_run}). Below, a fresh "
+        "Bidirectional LSTM({units}) reads the review above padded 'post': how much each "
+        "direction's final state depends on the words.", simple=lesson.SIMPLE_RNN.test_accuracy,
         bilstm=lesson.BILSTM.test_accuracy, simple_run=_score(records.get("simplernn")),
         bilstm_run=_score(records.get("bilstm")), units=lesson.BILSTM.units)
 
