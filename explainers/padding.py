@@ -220,10 +220,26 @@ class QuickResult:
     config: QuickConfig = field(default_factory=lambda: QuickConfig())
     model: object = field(repr=False, default=None)  # the trained Keras model
     stopped: bool = False  # Stop ended it; the model as trained so far was scored
+    probes: dict = field(repr=False, default_factory=dict)  # measurements kept, by review
 
     @property
     def epochs_run(self) -> int:
         return len(self.history.get("accuracy", []))
+
+    def dependence(self, ids: np.ndarray) -> Dependence:
+        """`padding_dependence` of this model on a review, measured once (a page's rerun
+        asks again and gets the kept one)."""
+        key = ("variant", np.asarray(ids).tobytes())
+        if key not in self.probes:
+            self.probes[key] = padding_dependence(self.model, ids, self.variant)
+        return self.probes[key]
+
+    def directions(self, ids: np.ndarray) -> dict[str, Dependence]:
+        """`direction_dependence` of this model on a review, measured once."""
+        key = ("directions", np.asarray(ids).tobytes())
+        if key not in self.probes:
+            self.probes[key] = direction_dependence(self.model, ids)
+        return self.probes[key]
 
 
 @dataclass(frozen=True, eq=False)

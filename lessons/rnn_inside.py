@@ -245,8 +245,7 @@ def failure_section() -> tuple[np.ndarray, padding.QuickConfig | None]:
     st.markdown(charts.padding_caption(deps))
     config = quick_training(imdb_post)
     results = st.session_state.get(quick_jobs.RESULTS_KEY, {})
-    trained = {v: padding.padding_dependence(r.model, ids, v)
-               for v, r in results.items() if v in padding.VARIANTS}
+    trained = {v: r.dependence(ids) for v, r in results.items() if v in padding.VARIANTS}
     if trained:
         dependence_chart(trained, _("The same review through the models you just trained"))
         st.markdown(charts.trained_caption(trained))
@@ -271,8 +270,7 @@ def bilstm_section(ids: np.ndarray, config: padding.QuickConfig | None) -> None:
     with st.spinner(_("Differentiating both directions…")):
         probes = {"untrained": untrained_directions(tuple(int(i) for i in ids))}
     results = st.session_state.get(quick_jobs.RESULTS_KEY, {})
-    probes |= {v: padding.direction_dependence(results[v].model, ids)
-               for v in ("post", "lstm", "bilstm") if v in results}
+    probes |= {v: results[v].directions(ids) for v in ("post", "lstm", "bilstm") if v in results}
     ui.chart(charts.direction_figure(probes["untrained"]), height=400)
     units = (config or padding.QuickConfig()).units
     st.dataframe(charts.direction_table(probes, units), hide_index=True, width="stretch")

@@ -147,6 +147,9 @@ def test_the_backward_direction_holds_the_words_of_a_post_padded_review():
     assert backward.per_word > 100 * forward.per_word
     assert backward.state_change > forward.state_change  # other words move its state more
     assert backward.norms[0] > backward.norms[len(ids) - 1]  # its last read word counts most
+    kept = p.QuickResult("bilstm", {}, 0.5, 0.0, model=model)  # as a page keeps a training
+    assert kept.directions(ids) is kept.directions(ids)  # measured once, then kept
+    assert kept.directions(ids)["backward"].words_from_end == 0
     one_way = p.direction_dependence(p.untrained_model("lstm", units=8), ids, maxlen=300)
     assert list(one_way) == ["forward"] and one_way["forward"].real_share < 0.05
 
