@@ -313,15 +313,18 @@ def cells_figure(results: dict[str, padding.QuickResult], records: dict) -> go.F
     """Quick post-padded trainings side by side, with the lesson's and the recorded scores."""
     fig = quick_figure(results)
     refs = ((lesson.BILSTM.test_accuracy, _("the lesson's BiLSTM: {accuracy}",
-                                            accuracy=lesson.BILSTM.test_accuracy), "#9467bd"),)
-    for key, colour in (("simplernn", "#d62728"), ("bilstm", "#9467bd")):
+                                            accuracy=lesson.BILSTM.test_accuracy), "#9467bd",
+             "top left"),)
+    for key, colour, where in (("simplernn", "#d62728", "bottom left"),
+                               ("bilstm", "#9467bd", "bottom left")):
         record = records.get(key)
         if record is not None and not math.isnan(record.test_accuracy):
             refs += ((record.test_accuracy, _("recorded full run ({model}): {accuracy:.4f}",
-                      model=key, accuracy=record.test_accuracy), colour),)
-    for y, text, colour in refs:
+                      model=key, accuracy=record.test_accuracy), colour, where),)
+    for y, text, colour, where in refs:
         fig.add_hline(y=y, line_dash="dashdot", line_color=colour, annotation_text=text,
-                      annotation_position="top left")
+                      annotation_position=where)
+    fig.update_layout(yaxis={"range": [0.3, 1.0], "title": _("test accuracy")})
     fig.update_layout(title=_("padding='post': test accuracy after the same quick training"))
     return fig
 
