@@ -9,9 +9,8 @@
   seconds of training on a synthetic task (`train_memory`: the three as one live job);
   computed with GradientTape (one backward pass: the input is copied once per unit, and
   unit i of copy i is differentiated).
-- `padding_dependence`: how much the lesson's SimpleRNN's final state depends on a review's
-  real words versus its <PAD> steps, for 'post' and 'pre' padding and with masking; and
-  `quick_train`, which trains each variant on a subset with the lab's `models`/`training`.
+- What padding does to the final state, and the quick trainings that show it, are in
+  `explainers.padding` (it measures with `state_jacobian_norms`).
 
 The maths of vanishing gradients: ∂h_T/∂x_t = (∏_{k=t+1..T} ∂h_k/∂h_{k-1}) · ∂h_t/∂x_t, and
 for a SimpleRNN each factor is diag(1 - h_k²) · W_hᵀ, usually shrinking the product every
@@ -23,12 +22,11 @@ from __future__ import annotations
 
 import math
 import time
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from explainers import cells, data, live, models, reviews, training
+from explainers import cells, data, live
 from explainers.i18n import N_, Explained
 
 WALK_X, WALK_H = 3, 4  # tiny sizes: every number of a step fits on the screen
@@ -254,169 +252,3 @@ def train_memory(config: MemoryConfig, reporter: live.Reporter = live.QUIET
 def trained_fully(profiles: dict[str, MemoryProfile]) -> bool:
     """True when `train_memory` trained every cell for all its epochs (no Stop)."""
     return list(profiles) == list(cells.KINDS) and not any(p.stopped for p in profiles.values())
-
-
-# --------------------------------------------------------------------------- padding
-
-
-VARIANTS = {  # the lesson's failure and its two fixes: (padding, mask_zero)
-    "post": ("post", False),  # the lesson: pads after the words, not masked -> 0.4993
-    "pre": ("pre", False),  # pads before the words: the final state has just read them
-    "masked": ("post", True),  # pads after, but skipped: the state stops at the last word
-}
-VARIANT_NAMES = {  # as tables and buttons name them (N_: a page shows them translated)
-    "post": N_("padding='post' (the lesson)"), "pre": N_("padding='pre'"),
-    "masked": N_("padding='post' + mask_zero=True"),
-}
-
-
-def fallback_ids(text: str, num_words: int = 10_000) -> np.ndarray:
-    """Ids for a typed review when no vocabulary is on this machine: a stable hash per word.
-
-    Only the positions of real words versus pads matter for the dependence analysis of an
-    untrained model, so any fixed id per word will do.
-    """
-    tokens = data.tokenize(text)
-    span = num_words - data.INDEX_FROM - 1
-    ids = [data.START] + [data.INDEX_FROM + 1 + zlib.crc32(t.encode()) % span for t in tokens]
-    return np.asarray(ids, dtype=np.int32)
-
-
-def recurrent_layer(model):
-    """The first recurrent layer of a model (SimpleRNN, LSTM, GRU), unwrapped."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.RNN):
-            return layer
-    raise ValueError("the model has no recurrent layer")
-
-
-@dataclass
-class Dependence:
-    variant: str
-    ids: np.ndarray  # (maxlen,) the padded review
-    real: np.ndarray  # (maxlen,) bool: a real word (not <PAD>)
-    norms: np.ndarray  # (maxlen,) |∂h_T/∂x_t|
-    real_share: float  # fraction of the total gradient on the real words
-    state_change: float  # |h_T(review) - h_T(other words)| / |h_T(review)|
-    words_from_end: int  # pad steps between the last real word and the final state
-
-
-def padding_dependence(model, ids: np.ndarray, variant: str, maxlen: int = 500,
-                       seed: int = 0) -> Dependence:
-    """How much a model's final recurrent state depends on the real words of one review.
-
-    `model` is a lab model (Embedding -> recurrent -> Dense); its Embedding's mask_zero
-    decides masking. Two measures: the share of |∂h_T/∂x_t| that falls on real words, and
-    how much h_T moves when every real word is replaced by another random word.
-    """
-    import tensorflow as tf
-
-    padding, _ = VARIANTS[variant]
-    padded = reviews.pad_row(ids, maxlen, padding)  # (maxlen,), truncating 'pre'
-    real = padded != data.PAD  # (maxlen,)
-    embedding = model.get_layer("embedding")
-    rnn = recurrent_layer(model)
-    masked = bool(getattr(embedding, "mask_zero", False))
-    mask = real if masked else None
-    vectors = np.asarray(embedding(padded[None]))[0]  # (maxlen, d)
-    norms = state_jacobian_norms(rnn, vectors, mask)  # (maxlen,)
-    total = float(norms.sum())
-    share = float(norms[real].sum() / total) if total > 0 else 0.0
-
-    rng = np.random.default_rng(seed)
-    other = padded.copy()
-    vocab = int(embedding.input_dim)
-    other[real] = rng.integers(data.INDEX_FROM + 1, vocab, size=int(real.sum()))
-    both = np.stack([padded, other])  # (2, maxlen)
-    kwargs = {"mask": tf.constant(np.stack([real, real]))} if masked else {}
-    states = np.asarray(rnn(embedding(both), **kwargs))  # (2, units)
-    size = float(np.linalg.norm(states[0]))
-    change = float(np.linalg.norm(states[0] - states[1]) / size) if size > 0 else 0.0
-    last_real = int(np.flatnonzero(real)[-1]) if real.any() else -1
-    return Dependence(variant, padded, real, norms, share, change, maxlen - 1 - last_real)
-
-
-# --------------------------------------------------------------------------- quick training
-
-
-@dataclass(frozen=True)
-class QuickConfig:
-    """A quick training of the lesson's SimpleRNN on a subset, for each padding variant."""
-
-    train_size: int = 3000  # reviews: 2,000 is often not enough for 'pre' to take off
-    test_size: int = 2000  # test reviews scored
-    epochs: int = 3  # a pre-padded SimpleRNN takes off in its second or third epoch
-    batch_size: int = 16  # small batches: more updates from few reviews
-    learning_rate: float = 1e-3  # Adam's default; 2e-3 made the first epochs jumpy
-    maxlen: int = 500  # the lesson's
-    units: int = 64  # the lesson's SimpleRNN(64)
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class QuickJob:
-    """One quick training as a live job runs it: a variant and its settings."""
-
-    variant: str  # a key of VARIANTS
-    config: QuickConfig = QuickConfig()
-
-
-@dataclass
-class QuickResult:
-    variant: str
-    history: dict[str, list[float]]
-    test_accuracy: float
-    seconds: float
-    config: QuickConfig = field(default_factory=lambda: QuickConfig())
-    model: object = field(repr=False, default=None)  # the trained Keras model
-    stopped: bool = False  # Stop ended it; the model as trained so far was scored
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history.get("accuracy", []))
-
-
-def imdb_config(variant: str, maxlen: int = 500) -> data.ImdbConfig:
-    """The IMDB arrays a variant trains on (the lesson's vocabulary, truncating='pre')."""
-    return data.ImdbConfig(maxlen=maxlen, padding=VARIANTS[variant][0])
-
-
-def untrained_model(variant: str, units: int = 64, seed: int = 0):
-    """The lesson's SimpleRNN model, freshly initialised, masked for the 'masked' variant."""
-    config = models.ModelConfig(body="simplernn", units=units, mask_zero=VARIANTS[variant][1])
-    return models.build_model(config, seed=seed)
-
-
-def quick_train(variant: str, imdb: data.ImdbData, config: QuickConfig = QuickConfig(),
-                reporter: live.Reporter = live.QUIET) -> QuickResult:
-    """Train the lesson's SimpleRNN for one variant on a subset; score it on test reviews.
-
-    Unmasked variants train on full-width batches, so every review is read with all of its
-    pads as the lesson's `model.fit` read them; the masked one skips its pads anyway, so its
-    batches are cut to their longest review (the same result, in half the time). Batches,
-    epochs and the scoring go to `reporter`; when it says stop, the model trained so far is
-    scored.
-    """
-    if imdb.config.padding != VARIANTS[variant][0]:
-        raise ValueError(f"{variant} needs arrays padded {VARIANTS[variant][0]!r}")
-    began = time.perf_counter()
-    model = untrained_model(variant, config.units, config.seed)
-    train_config = training.TrainConfig(
-        epochs=config.epochs, batch_size=config.batch_size, validation_split=0.0,
-        learning_rate=config.learning_rate, train_size=config.train_size, seed=config.seed,
-        bucketing=VARIANTS[variant][1],
-    )
-    result = training.train(model, imdb.x_train, imdb.y_train, train_config, reporter=reporter)
-    n = config.test_size
-    scores = training.evaluate(model, imdb.x_test[:n], imdb.y_test[:n],  # masked: cut pads
-                               reporter=reporter)
-    return QuickResult(variant, result.history, scores["accuracy"],
-                       time.perf_counter() - began, config, model, result.stopped)
-
-
-def run_quick(spec: QuickJob, reporter: live.Reporter = live.QUIET) -> QuickResult:
-    """`quick_train` as a live job's work: it loads the variant's IMDB arrays itself."""
-    imdb = data.load_imdb(imdb_config(spec.variant, spec.config.maxlen))
-    return quick_train(spec.variant, imdb, spec.config, reporter)

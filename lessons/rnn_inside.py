@@ -6,24 +6,22 @@ The maths lives in `explainers.rnn_inside` (checked against Keras), the drawing 
 from __future__ import annotations
 
 import dataclasses
-import html
-import re
 
 import numpy as np
 import streamlit as st
 
-from explainers import cells, data, lab, lesson, live, reviews, rnn_inside
+from explainers import cells, data, lab, lesson, padding, reviews, rnn_inside, runs
 from lessons import links, ui
 from lessons.charts import rnn as charts
 from lessons.i18n import N_, _, explain
-from lessons.widgets import jobs
+from lessons.widgets import jobs, quick_jobs
 
 EXAMPLE = "The film was not good, it was great"
 TYPED = ("I loved this film. The acting was wonderful and the story kept me watching until the "
          "very end.")  # the typed review's first text
 SENTENCE_LIMIT = 500  # characters of the one-step sentence (a dozen words are used)
 MAX_SEED = 9999  # weights seeds offered
-TRAIN_SIZES = (1_000, 2_000, 3_000, 5_000, 10_000)  # reviews for the quick training
+TRAIN_SIZES = (500, 1_000, 2_000, 2_500)  # reviews for the quick training (2,700 short ones)
 MAX_EPOCHS = 6  # of the quick training
 REVIEW_LIMIT = 20_000  # characters of a typed review that are read
 LINKED_TEXT = 2_000  # characters of a typed review a link carries (a URL stays short)
@@ -42,9 +40,6 @@ LINK = links.Link(  # a step or review number beyond this sentence's / data's is
     links.choice("train", SIZE_KEY, TRAIN_SIZES),
     links.number("epochs", EPOCHS_KEY, 1, MAX_EPOCHS),
 )
-RESULTS_KEY = "inside_quick_results"  # session state: variant -> QuickResult
-JOB_KEY = "inside_quick_job"  # session state: the live.Job of the quick training running
-SPEC_KEY = "inside_quick_spec"  # session state: the rnn_inside.QuickJob it runs
 MEMORY_KEY = "inside_memory_trained"  # session state: this session's trained profiles
 MEMORY_JOB_KEY = "inside_memory_job"  # session state: the live.Job training the three cells
 MEMORY = rnn_inside.MemoryConfig()  # the experiment every session runs
@@ -63,10 +58,17 @@ def untrained_memory(cell: str, config: rnn_inside.MemoryConfig) -> rnn_inside.M
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def untrained_dependence(ids: tuple[int, ...], variant: str) -> rnn_inside.Dependence:
+def untrained_dependence(ids: tuple[int, ...], variant: str) -> padding.Dependence:
     """The untrained lesson model's dependence; keyed by the review's ids, never a model."""
-    model = rnn_inside.untrained_model(variant)
-    return rnn_inside.padding_dependence(model, np.asarray(ids), variant)
+    model = padding.untrained_model(variant)
+    return padding.padding_dependence(model, np.asarray(ids), variant)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def untrained_directions(ids: tuple[int, ...]) -> dict[str, padding.Dependence]:
+    """A fresh Bidirectional LSTM(64)'s two directions on the post-padded review."""
+    model = padding.untrained_model("bilstm", lesson.BILSTM.units)
+    return padding.direction_dependence(model, np.asarray(ids))
 
 
 def one_step_section() -> None:
@@ -166,7 +168,7 @@ def memory_section() -> None:
 def review_ids() -> tuple[np.ndarray, data.ImdbData | None]:
     """The review to analyse as ids, and IMDB when it is on this machine."""
     imdb, texts, labels = ui.available(lambda: (  # the post-padded arrays, the raw reviews
-        ui.imdb(rnn_inside.imdb_config("post")), *ui.imdb_reviews("test"))) or (None, [], None)
+        ui.imdb(padding.imdb_config("post")), *ui.imdb_reviews("test"))) or (None, [], None)
     if imdb is None:
         st.caption(_("Without IMDB you can still type a review; its words get stable stand-in "
                      "ids, which is enough to see where the gradient goes. The quick training "
@@ -180,86 +182,51 @@ def review_ids() -> tuple[np.ndarray, data.ImdbData | None]:
         text = texts[k]
         st.caption(_("Review {k} (positive):", k=k) if labels[k]
                    else _("Review {k} (negative):", k=k))
-        excerpt = html.escape(" ".join(re.sub(r"<br\s*/?>", " ", text[:300]).split()))
-        st.markdown(f"<div style='font-size:0.875rem;opacity:0.7'>{excerpt}…</div>",
-                    unsafe_allow_html=True)  # an HTML block: the data as written, no Markdown
+        st.markdown(charts.excerpt(text), unsafe_allow_html=True)  # escaped: no Markdown
     else:
         text = st.text_area(_("Your review"), TYPED, key=TYPED_KEY)[:REVIEW_LIMIT]
     if imdb is not None:  # the review as the lesson's model reads it, cut to its 500 steps
         return reviews.InputFormat.of_imdb(imdb).prepare(text).ids, imdb
-    return rnn_inside.fallback_ids(text), None
+    return padding.fallback_ids(text), None
 
 
-def dependence_chart(deps: dict[str, rnn_inside.Dependence], title: str) -> None:
+def dependence_chart(deps: dict[str, padding.Dependence], title: str) -> None:
     ui.chart(charts.dependence_figure(deps, title), height=170 * len(deps) + 120)
     st.dataframe(charts.dependence_table(deps), hide_index=True, width="stretch")
 
 
 def training_running() -> bool:
     """True while this session's memory or quick training runs (one at a time)."""
-    running = (st.session_state.get(key) for key in (JOB_KEY, MEMORY_JOB_KEY))
-    return any(job is not None and job.running for job in running)
+    job = st.session_state.get(MEMORY_JOB_KEY)
+    return quick_jobs.running() or (job is not None and job.running)
 
 
-def epoch_caption(snap: live.Snapshot) -> None:
-    """Under the live panel: each finished epoch's training accuracy."""
-    if snap.records:
-        st.caption(_("Training accuracy per epoch: {values}", values=", ".join(
-            f"{a:.3f}" for a in snap.series("accuracy"))))
-
-
-def quick_buttons(config: rnn_inside.QuickConfig, results: dict) -> None:
-    """A Train button per variant, then the live panel of the one training."""
-    busy = training_running()
-    row = st.container(horizontal=True)  # the buttons wrap, whatever their labels' length
-    for variant in rnn_inside.VARIANTS:
-        if row.button(_("Train: {variant}", variant=_(rnn_inside.VARIANT_NAMES[variant])),
-                      key=f"inside_train_{variant}", disabled=variant in results or busy):
-            spec = rnn_inside.QuickJob(variant, config)
-            if jobs.start_job(JOB_KEY, rnn_inside.run_quick, spec, spec.config.epochs):
-                st.session_state[SPEC_KEY] = spec
-            st.rerun()  # draw the page again with the job (and the buttons disabled)
-    job = st.session_state.get(JOB_KEY)
-    if job is not None:
-        name = _(rnn_inside.VARIANT_NAMES[st.session_state[SPEC_KEY].variant])
-        jobs.live_panel(job, "inside", draw=epoch_caption, label=lambda snap: _(
-            "{name}: {progress}", name=name, progress=jobs.live_label(snap)))
-    elif not results:
-        st.caption(_("Press a button to train; results stay for this session."))
-
-
-def quick_training(imdb_post: data.ImdbData | None) -> None:
+def quick_training(imdb_post: data.ImdbData | None) -> padding.QuickConfig | None:
     st.subheader(_("A quick training of each"))
     a, b = st.columns(2)
-    size = a.select_slider(_("Training reviews"), TRAIN_SIZES, rnn_inside.QuickConfig.train_size,
+    size = a.select_slider(_("Training reviews"), TRAIN_SIZES, padding.QuickConfig.train_size,
                            key=SIZE_KEY)
-    epochs = b.slider(_("Epochs"), 1, MAX_EPOCHS, rnn_inside.QuickConfig.epochs, key=EPOCHS_KEY)
-    config = rnn_inside.QuickConfig(train_size=size, epochs=epochs)
+    epochs = b.slider(_("Epochs"), 1, MAX_EPOCHS, padding.QuickConfig.epochs, key=EPOCHS_KEY)
+    config = padding.QuickConfig(train_size=size, epochs=epochs)
     st.caption(charts.quick_caption(config))
     if imdb_post is None:
         st.info(_("The quick training needs the IMDB reviews (see the note above)."))
-        return
-    results: dict = st.session_state.setdefault(RESULTS_KEY, {})  # this session's, by variant
-    result = jobs.ended(JOB_KEY)  # the one that just ended (or None, after saying why not)
-    if result is not None:
-        results[result.variant] = result
-    quick_buttons(config, results)
-    for variant, r in results.items():
-        if r.stopped:
-            st.caption(_("{variant}: stopped by you after {run} full epoch(s) of {epochs}; the "
-                         "model as trained so far was scored and is kept below.",
-                         variant=_(rnn_inside.VARIANT_NAMES[variant]), run=r.epochs_run,
-                         epochs=r.config.epochs))
-    if not results:
-        return
-    ui.chart(charts.quick_figure(results), height=380)
-    st.dataframe(charts.quick_table(results), hide_index=True, width="stretch")
-    if st.button(_("Clear these results"), key="inside_clear"):
-        st.session_state[RESULTS_KEY] = {}
+        return None
+    results = quick_jobs.results()
+    quick_jobs.buttons(config, padding.VARIANTS, training_running())
+    for note in charts.stopped_notes(results):
+        st.caption(note)
+    shown = {v: r for v, r in results.items() if v in padding.VARIANTS}
+    if shown:
+        ui.chart(charts.quick_figure(shown), height=380)
+        st.dataframe(charts.quick_table(shown), hide_index=True, width="stretch")
+    if results and st.button(_("Clear these results"), key="inside_clear"):
+        st.session_state[quick_jobs.RESULTS_KEY] = {}
         st.rerun()
+    return config
 
 
-def failure_section() -> None:
+def failure_section() -> tuple[np.ndarray, padding.QuickConfig | None]:
     st.header(_("The lesson's failure explained"))
     st.markdown(_(
         "The lesson padded every review **after** its words (`padding='post'`) to {maxlen} "
@@ -269,20 +236,50 @@ def failure_section() -> None:
     ids, imdb_post = review_ids()
     if len(ids) <= 1:
         st.warning(_("That review has no words. Type a few words."))
-        return
+        return ids, None
     with st.spinner(_("Differentiating the final state…")):
         deps = {v: untrained_dependence(tuple(int(i) for i in ids), v)
-                for v in rnn_inside.VARIANTS}
+                for v in padding.VARIANTS}
     dependence_chart(deps, _("The lesson's SimpleRNN({units}), freshly initialised: where the "
                              "final state's gradient comes from", units=lesson.SIMPLE_RNN.units))
     st.markdown(charts.padding_caption(deps))
-    quick_training(imdb_post)
-    results = st.session_state.get(RESULTS_KEY, {})
-    if results:
-        trained = {v: rnn_inside.padding_dependence(r.model, ids, v)
-                   for v, r in results.items()}
+    config = quick_training(imdb_post)
+    results = st.session_state.get(quick_jobs.RESULTS_KEY, {})
+    trained = {v: r.dependence(ids) for v, r in results.items() if v in padding.VARIANTS}
+    if trained:
         dependence_chart(trained, _("The same review through the models you just trained"))
         st.markdown(charts.trained_caption(trained))
+    return ids, config
+
+
+def recorded(key: str) -> runs.RunRecord | None:
+    """A lesson recipe's recorded full run; None (said, if damaged) when there is none."""
+    try:
+        return runs.lesson_record(key)
+    except runs.RunDamaged as error:
+        st.warning(explain(error))
+        return None
+
+
+def bilstm_section(ids: np.ndarray, config: padding.QuickConfig | None) -> None:
+    st.header(_("Why the lesson's BiLSTM survived padding='post'"))
+    records = {key: recorded(key) for key in ("simplernn", "bilstm")}
+    st.markdown(charts.bilstm_intro(records))
+    if len(ids) <= 1:
+        return
+    with st.spinner(_("Differentiating both directions…")):
+        probes = {"untrained": untrained_directions(tuple(int(i) for i in ids))}
+    results = st.session_state.get(quick_jobs.RESULTS_KEY, {})
+    probes |= {v: results[v].directions(ids) for v in ("post", "lstm", "bilstm") if v in results}
+    ui.chart(charts.direction_figure(probes["untrained"]), height=400)
+    units = (config or padding.QuickConfig()).units
+    st.dataframe(charts.direction_table(probes, units), hide_index=True, width="stretch")
+    if config is not None:
+        quick_jobs.buttons(config, padding.CELL_VARIANTS, training_running())
+        shown = {v: r for v, r in results.items() if v in ("post", *padding.CELL_VARIANTS)}
+        if any(v in results for v in padding.CELL_VARIANTS):
+            ui.chart(charts.cells_figure(shown, records), height=380)
+    st.info(charts.bilstm_note())
 
 
 LINK.restore()
@@ -291,7 +288,7 @@ st.caption(_("One step in numbers, how fast each cell forgets, and why the lesso
              "scored {accuracy}.", accuracy=LESSON_RNN_ACCURACY))
 one_step_section()
 memory_section()
-failure_section()
+bilstm_section(*failure_section())
 ui.notice(_(
     "An RNN is one small formula, tanh([h, x] · W + b), applied again and again with the "
     "same W. Repetition is also its weakness: the influence of an input shrinks at every "

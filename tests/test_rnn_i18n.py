@@ -126,7 +126,7 @@ def test_a_stack_that_cannot_be_built_says_so_in_chinese(monkeypatch):
 
 def test_an_inside_link_restores_the_step_and_the_review(tiny_imdb):
     at = opened(INSIDE_PAGE, sentence="I did not like it at all", seed="7", t="4",
-                source="test", k="1", train="5000", epochs="2")
+                source="test", k="1", train="2500", epochs="1")
     assert not at.exception
     assert at.text_input(key="inside_sentence").value == "I did not like it at all"
     assert at.number_input(key="inside_seed").value == 7
@@ -135,8 +135,8 @@ def test_an_inside_link_restores_the_step_and_the_review(tiny_imdb):
     assert at.radio(key="inside_source").value == "test"
     assert at.number_input(key="inside_review").value == 1
     assert any(c.value.startswith("Review 1 (") for c in at.caption)
-    assert at.select_slider(key="inside_train_size").value == 5000
-    assert at.slider(key="inside_epochs").value == 2
+    assert at.select_slider(key="inside_train_size").value == 2500
+    assert at.slider(key="inside_epochs").value == 1
     assert not link_notes(at)
     written = at.query_params
     assert (written["sentence"], written["t"], written["k"]) == (
@@ -159,7 +159,7 @@ def test_an_inside_link_with_garbage_opens_the_defaults_with_a_note(no_data):
     assert not at.exception
     assert at.slider(key="inside_step").value == 1
     assert at.text_input(key="inside_sentence").value.startswith("The film was not good")
-    assert at.slider(key="inside_epochs").value == 3
+    assert at.slider(key="inside_epochs").value == 2  # QuickConfig's default
     notes = link_notes(at)
     assert len(notes) == 1
     for name in ("t", "seed", "source", "epochs", "sentence", "text", "train"):
@@ -185,3 +185,16 @@ def test_the_inside_page_quotes_the_lesson_and_says_no_words_in_chinese(no_data)
     assert not zh.exception
     assert any(w.value.startswith("这句话里没有可以逐步计算的词") for w in zh.warning)
     assert any("7 秒记忆的金鱼" in m.value for m in zh.markdown)
+
+
+def test_the_bilstm_section_reads_in_both_languages(no_data):
+    at = opened(INSIDE_PAGE)
+    assert not at.exception
+    assert any(h.value == "Why the lesson's BiLSTM survived padding='post'" for h in at.header)
+    assert any("Why the BiLSTM survives 'post'" in i.value for i in at.info)
+    zh = opened(INSIDE_PAGE, lang="zh")
+    assert not zh.exception
+    assert any(h.value.startswith("为什么课程的 BiLSTM") for h in zh.header)
+    assert any("为什么 BiLSTM 不怕 'post'" in i.value for i in zh.info)
+    table = next(df.value for df in zh.dataframe if "方向" in df.value.columns)
+    assert table["方向"].tolist() == ["正向（先读词，再读填充）", "反向（先读填充，再读词）"]

@@ -1,4 +1,5 @@
-"""One SimpleRNN step by hand vs Keras; gradients vs finite differences; the padding failure."""
+"""One SimpleRNN step by hand vs Keras; gradients vs finite differences; the padding failure
+and why a post-padded Bidirectional LSTM survives it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 from explainers import cells, data, live
+from explainers import padding as p
 from explainers import rnn_inside as r
 
 
@@ -119,10 +121,10 @@ def test_memory_training_reports_each_cell_and_stops_with_what_it_has():
 
 def test_padding_decides_what_the_final_state_sees():
     text = "a wonderful film with great acting and a moving story " * 3
-    ids = r.fallback_ids(text)  # (28,) stand-in ids, no data needed
+    ids = p.fallback_ids(text)  # (28,) stand-in ids, no data needed
     assert ids[0] == data.START and np.all(ids[1:] > data.INDEX_FROM)
-    deps = {v: r.padding_dependence(r.untrained_model(v, units=16), ids, v, maxlen=300)
-            for v in r.VARIANTS}
+    deps = {v: p.padding_dependence(p.untrained_model(v, units=16), ids, v, maxlen=300)
+            for v in p.VARIANTS}
     post, pre, masked = deps["post"], deps["pre"], deps["masked"]
     assert post.words_from_end == 300 - len(ids) and pre.words_from_end == 0
     assert int(post.real.sum()) == len(ids) == int(pre.real.sum())
@@ -131,13 +133,59 @@ def test_padding_decides_what_the_final_state_sees():
     assert np.all(masked.norms[~masked.real] == 0)
 
 
+def test_the_backward_direction_holds_the_words_of_a_post_padded_review():
+    ids = p.fallback_ids("a wonderful film with great acting and a moving story " * 3)
+    model = p.untrained_model("bilstm", units=8)
+    sides = p.direction_dependence(model, ids, maxlen=300)
+    forward, backward = sides["forward"], sides["backward"]
+    assert list(sides) == ["forward", "backward"]
+    assert np.array_equal(forward.real, backward.real)  # the same post-padded review
+    assert forward.real[: len(ids)].all() and not forward.real[len(ids):].any()
+    assert forward.words_from_end == 300 - len(ids)  # it reads 272 pads after the words
+    assert backward.words_from_end == 0  # it reads the words last
+    assert backward.real_share > 0.5 > 0.05 > forward.real_share
+    assert backward.per_word > 100 * forward.per_word
+    assert backward.state_change > forward.state_change  # other words move its state more
+    assert backward.norms[0] > backward.norms[len(ids) - 1]  # its last read word counts most
+    kept = p.QuickResult("bilstm", {}, 0.5, 0.0, model=model)  # as a page keeps a training
+    assert kept.directions(ids) is kept.directions(ids)  # measured once, then kept
+    assert kept.directions(ids)["backward"].words_from_end == 0
+    one_way = p.direction_dependence(p.untrained_model("lstm", units=8), ids, maxlen=300)
+    assert list(one_way) == ["forward"] and one_way["forward"].real_share < 0.05
+
+
+def test_the_demo_is_sized_to_answer_in_seconds_and_keep_the_lessons_failure():
+    config = p.QuickConfig()
+    assert config.min_pads >= 150  # every post-padded review still ends in 150+ pads
+    assert [v.cut_batches for v in p.VARIANTS.values()] == [False, True, True]  # never 'post'
+    assert not any(v.cut_batches for v in p.CELL_VARIANTS.values())  # post, as the lesson
+    assert p.quick_cost(config, "post") == config.train_size * config.epochs * config.maxlen
+    lesson_sized = p.QuickConfig(train_size=3000, epochs=3, max_tokens=500, maxlen=500)
+    steps = sum(p.quick_cost(config, v) for v in p.VARIANTS)
+    assert steps <= 2_000_000  # recurrent steps of the three trainings together
+    assert steps * 7 < sum(p.quick_cost(lesson_sized, v) for v in p.VARIANTS)  # 13.5 M
+
+
+def test_demo_arrays_are_short_balanced_and_padded_both_ways(tiny_imdb):
+    config = p.QuickConfig(train_size=4, test_size=2, max_tokens=30, maxlen=40)
+    post, pre = p.demo_arrays(config, "post"), p.demo_arrays(config, "pre")
+    assert post.x_train.shape == (4, 40) and post.x_test.shape == (2, 40)
+    assert post.y_train.mean() == 0.5 and post.y_test.mean() == 0.5  # half positive
+    for row_post, row_pre in zip(post.x_train, pre.x_train, strict=True):
+        words = row_post[row_post != data.PAD]
+        assert 1 < len(words) <= 30 and words[0] == data.START
+        assert np.array_equal(row_post[: len(words)], words)  # pads after the words
+        assert np.array_equal(row_pre[-len(words):], words)  # the same words, pads before
+    assert np.array_equal(post.y_train, pre.y_train)
+
+
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_quick_training_post_padding_stays_at_chance(real_imdb):
-    config = r.QuickConfig(train_size=512, test_size=256, epochs=1)
-    imdb = data.load_imdb(r.imdb_config("post"))
-    result = r.quick_train("post", imdb, config)
+    config = p.QuickConfig(train_size=512, test_size=256, epochs=1)
+    arrays = p.demo_arrays(config, "post")
+    result = p.quick_train("post", arrays, config)
     assert len(result.history["accuracy"]) == 1
     assert 0.35 < result.test_accuracy < 0.65  # a coin toss, as in the lesson
     with pytest.raises(ValueError, match="needs arrays padded"):
-        r.quick_train("pre", imdb, config)
+        p.quick_train("pre", arrays, config)

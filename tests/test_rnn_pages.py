@@ -59,6 +59,38 @@ def test_rnn_inside_without_data_still_teaches(no_data):
     assert not at.exception
 
 
+def test_rnn_inside_measures_both_directions_of_a_post_padded_review(no_data):
+    at = AppTest.from_file(INSIDE_PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "Direction" in df.value.columns)
+    assert table["Direction"].str.split().str[0].tolist() == ["forward", "backward"]
+    after = table["<PAD> steps read after the last word"].tolist()
+    assert after[1] == 0 and after[0] > 400  # the typed review: ~20 words, 500 steps
+    share = table["Share of the gradient on real words"].str.rstrip("%").astype(float)
+    assert share[1] > 50 > 5 > share[0]  # the backward direction holds the words
+    intro = next(m.value for m in at.markdown if "Same data, same padding='post'" in m.value)
+    assert "0.4993" in intro and "0.8441" in intro  # the lesson's two printed scores
+
+
+def test_the_bilstm_charts_draw_recorded_runs_only_when_there_are_some():
+    from explainers import padding
+    from lessons.charts import rnn as charts
+
+    missing = {"simplernn": None, "bilstm": None}
+    assert charts.bilstm_intro(missing).count("none yet") == 2
+    result = padding.QuickResult("bilstm", {"accuracy": [0.6, 0.9]}, 0.81, 30.0)
+    texts = [a.text for a in charts.cells_figure({"bilstm": result}, missing).layout.annotations]
+    assert any("the lesson's BiLSTM: 0.8441" in t for t in texts)
+    assert not any("recorded full run" in t for t in texts)
+
+    class Record:  # what the figure reads of a runs.RunRecord
+        test_accuracy = 0.8512
+
+    texts = [a.text for a in charts.cells_figure({"bilstm": result}, {"bilstm": Record()})
+             .layout.annotations]
+    assert any("recorded full run (bilstm): 0.8512" in t for t in texts)
+
+
 def stop_and_join(at: AppTest, panel: str, job_key: str) -> None:
     """Press the live panel's Stop, wait for the job to end, and draw the page again."""
     at.button(key=f"{panel}_stop").click().run()

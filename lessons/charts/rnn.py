@@ -8,16 +8,22 @@ vector names (h1, x1...) and formulas are the same in both.
 
 from __future__ import annotations
 
+import html
+import math
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explainers import cells, lesson, live, rnn_inside
-from lessons.i18n import _
+from explainers import cells, lesson, live, padding, rnn_inside
+from lessons.i18n import N_, _
 
 COLOURS = {"simplernn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c",
-           "post": "#d62728", "pre": "#1f77b4", "masked": "#2ca02c"}
+           "post": "#d62728", "pre": "#1f77b4", "masked": "#2ca02c", "bilstm": "#9467bd",
+           "forward": "#d62728", "backward": "#9467bd"}
+NAMES = padding.VARIANT_NAMES | padding.DIRECTIONS  # a chart row's key -> its name (N_)
 LESSON_RNN_ACCURACY = lesson.SIMPLE_RNN.test_accuracy  # the post-padded SimpleRNN's score
 H_NAMES = [f"h{i + 1}" for i in range(rnn_inside.WALK_H)]
 X_NAMES = [f"x{i + 1}" for i in range(rnn_inside.WALK_X)]
@@ -132,10 +138,10 @@ def memory_table(profiles: dict[tuple[str, bool], rnn_inside.MemoryProfile],
     } for (c, _trained), p in profiles.items()])
 
 
-def dependence_figure(deps: dict[str, rnn_inside.Dependence], title: str) -> go.Figure:
+def dependence_figure(deps: dict[str, padding.Dependence], title: str) -> go.Figure:
     """Where the final state's gradient comes from along the padded review, per variant."""
     fig = make_subplots(rows=len(deps), cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[_(rnn_inside.VARIANT_NAMES[v]) for v in deps])
+                        subplot_titles=[_(NAMES[v]) for v in deps])
     for row, (variant, dep) in enumerate(deps.items(), start=1):
         positions = np.arange(len(dep.ids))
         for is_real, name in ((True, _("real words")), (False, _("<PAD> steps"))):
@@ -145,7 +151,8 @@ def dependence_figure(deps: dict[str, rnn_inside.Dependence], title: str) -> go.
                 marker={"size": 4, "color": COLOURS[variant] if is_real else "#999999"},
                 name=name, showlegend=row == 1, legendgroup=name,
             ), row=row, col=1)
-        fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", row=row, col=1)
+        fig.update_yaxes(type="log", title_text="|∂h_T/∂x_t|", exponentformat="power",
+                         row=row, col=1)
         if np.any(dep.norms[~dep.real] == 0):
             fig.add_annotation(text=_("<PAD> steps masked: gradient exactly 0 (not drawn)"),
                                x=0.98, xref="x domain", y=0.5, yref="y domain",
@@ -157,9 +164,9 @@ def dependence_figure(deps: dict[str, rnn_inside.Dependence], title: str) -> go.
     return fig
 
 
-def dependence_table(deps: dict[str, rnn_inside.Dependence]) -> pd.DataFrame:
+def dependence_table(deps: dict[str, padding.Dependence]) -> pd.DataFrame:
     return pd.DataFrame([{
-        _("Variant"): _(rnn_inside.VARIANT_NAMES[v]),
+        _("Variant"): _(NAMES[v]),
         _("Real words / pads"): f"{int(d.real.sum())} / {int((~d.real).sum())}",
         _("<PAD> steps after the last word"): d.words_from_end,
         _("Share of the gradient on real words"): f"{d.real_share:.1%}",
@@ -167,7 +174,7 @@ def dependence_table(deps: dict[str, rnn_inside.Dependence]) -> pd.DataFrame:
     } for v, d in deps.items()])
 
 
-def padding_caption(deps: dict[str, rnn_inside.Dependence]) -> str:
+def padding_caption(deps: dict[str, padding.Dependence]) -> str:
     """What the untrained dependence chart shows, in its own numbers."""
     post, pre = deps["post"], deps["pre"]
     return _(
@@ -186,9 +193,9 @@ def padding_caption(deps: dict[str, rnn_inside.Dependence]) -> str:
     )
 
 
-def trained_caption(trained: dict[str, rnn_inside.Dependence]) -> str:
+def trained_caption(trained: dict[str, padding.Dependence]) -> str:
     """What the trained models' dependence chart shows, in its own numbers."""
-    means = "; ".join(f"{_(rnn_inside.VARIANT_NAMES[v])}: {d.norms[d.real].mean():.3g}"
+    means = "; ".join(f"{_(NAMES[v])}: {d.norms[d.real].mean():.3g}"
                       for v, d in trained.items())
     return _(
         "Mean gradient reaching each real word after training — {means}. Compare with "
@@ -198,25 +205,28 @@ def trained_caption(trained: dict[str, rnn_inside.Dependence]) -> str:
     )
 
 
-def quick_caption(config: rnn_inside.QuickConfig) -> str:
-    """What the quick training trains, on what, and how long it takes."""
+def quick_caption(config: padding.QuickConfig) -> str:
+    """What the quick training trains, on what, and why these sizes."""
     return _(
         "The lesson's model (Embedding({vocab}, {dim}) → SimpleRNN({units}) → Dense({dense}) "
-        "→ Dense(1)) trained on the first {reviews:,} training reviews for {epochs} epochs "
-        "(batch {batch}, learning rate {rate:g}), scored on {tests:,} test reviews. At "
-        "3,000 × 3 each took 80-120 s on a busy 2-core test machine (fewer reviews are "
-        "faster, but the 'pre' model may not take off). The masked one skips its pads, so "
-        "its batches are cut to their longest review: the same result, only faster.",
+        "→ Dense(1)) trained on {reviews:,} short training reviews (at most {tokens} tokens, "
+        "half positive) padded to {maxlen}, so 'post' leaves at least {pads} <PAD> steps after "
+        "the words; {epochs} epochs, batch {batch}, learning rate {rate:g}; scored on {tests:,} "
+        "such test reviews. The lesson's 500-wide arrays take minutes per variant; these "
+        "sizes tell the same story in seconds. 'pre' and the masked one read only their batch's "
+        "longest review (the pads they skip come before the words, or are masked anyway); "
+        "'post' reads all {maxlen} steps, pads included, as the lesson did.",
         vocab=lesson.IMDB.num_words, dim=lesson.IMDB.embed_dim, units=config.units,
-        dense=lesson.IMDB.dense_units, reviews=config.train_size, epochs=config.epochs,
+        dense=lesson.IMDB.dense_units, reviews=config.train_size, tokens=config.max_tokens,
+        maxlen=config.maxlen, pads=config.min_pads, epochs=config.epochs,
         batch=config.batch_size, rate=config.learning_rate, tests=config.test_size,
     )
 
 
-def quick_figure(results: dict[str, rnn_inside.QuickResult]) -> go.Figure:
+def quick_figure(results: dict[str, padding.QuickResult]) -> go.Figure:
     """Test accuracy of each quick training beside a coin toss and the lesson's SimpleRNN."""
     fig = go.Figure(go.Bar(
-        x=[_(rnn_inside.VARIANT_NAMES[v]) for v in results],
+        x=[_(NAMES[v]) for v in results],
         y=[r.test_accuracy for r in results.values()],
         marker_color=[COLOURS[v] for v in results],
         text=[f"{r.test_accuracy:.3f}" for r in results.values()], textposition="outside",
@@ -231,9 +241,9 @@ def quick_figure(results: dict[str, rnn_inside.QuickResult]) -> go.Figure:
     return fig
 
 
-def quick_table(results: dict[str, rnn_inside.QuickResult]) -> pd.DataFrame:
+def quick_table(results: dict[str, padding.QuickResult]) -> pd.DataFrame:
     return pd.DataFrame([{
-        _("Variant"): _(rnn_inside.VARIANT_NAMES[v]),
+        _("Variant"): _(NAMES[v]),
         _("Test accuracy"): f"{r.test_accuracy:.3f}",
         _("Reviews × epochs"): (
             _("{reviews:,} × {epochs} (stopped)", reviews=r.config.train_size, epochs=r.epochs_run)
@@ -241,3 +251,93 @@ def quick_table(results: dict[str, rnn_inside.QuickResult]) -> pd.DataFrame:
         _("Training accuracy per epoch"): ", ".join(f"{a:.3f}" for a in r.history["accuracy"]),
         _("Seconds"): f"{r.seconds:.0f}",
     } for v, r in results.items()])
+
+
+def stopped_notes(results: dict[str, padding.QuickResult]) -> list[str]:
+    """A sentence for each training that Stop ended."""
+    return [_("{variant}: stopped by you after {run} full epoch(s) of {epochs}; the model as "
+              "trained so far was scored and is kept below.", variant=_(NAMES[v]),
+              run=r.epochs_run, epochs=r.config.epochs) for v, r in results.items() if r.stopped]
+
+
+def excerpt(text: str, chars: int = 300) -> str:
+    """A review's start as a small HTML block: escaped, <br /> as spaces, no Markdown."""
+    words = html.escape(" ".join(re.sub(r"<br\s*/?>", " ", text[:chars]).split()))
+    return f"<div style='font-size:0.875rem;opacity:0.7'>{words}…</div>"
+
+
+def _score(record) -> str:
+    return _("none yet") if record is None else f"{record.test_accuracy:.4f}"
+
+
+def bilstm_intro(records: dict) -> str:
+    """The lesson's two post-padded scores beside the recorded runs' (Markdown)."""
+    return _(
+        "Same data, same padding='post', same 500 steps: the lesson's SimpleRNN scored "
+        "**{simple}** (our recorded full run: {simple_run}), its two-layer Bidirectional "
+        "LSTM **{bilstm}** (our recorded full run: {bilstm_run}). Below, a fresh "
+        "Bidirectional LSTM({units}) reads the review above padded 'post': how much each "
+        "direction's final state depends on the words.", simple=lesson.SIMPLE_RNN.test_accuracy,
+        bilstm=lesson.BILSTM.test_accuracy, simple_run=_score(records.get("simplernn")),
+        bilstm_run=_score(records.get("bilstm")), units=lesson.BILSTM.units)
+
+
+def direction_figure(deps: dict[str, padding.Dependence]) -> go.Figure:
+    """|∂h_T/∂x_t| along the post-padded review, one panel per direction."""
+    return dependence_figure(deps, _("A fresh Bidirectional LSTM({units}), padding='post': "
+                                     "where each direction's final state comes from",
+                                     units=lesson.BILSTM.units))
+
+
+PROBED = {"untrained": N_("fresh Bidirectional LSTM({units})"),
+          "post": N_("SimpleRNN({units}), trained, post"),
+          "lstm": N_("LSTM({units}), trained, post"),
+          "bilstm": N_("Bidirectional LSTM({units}), trained, post")}  # probe key -> model name
+
+
+def direction_table(probes: dict[str, dict[str, padding.Dependence]],
+                    quick_units: int) -> pd.DataFrame:
+    """One row per model and direction: what its final state still holds of the words."""
+    return pd.DataFrame([{
+        _("Model"): _(PROBED[key], units=lesson.BILSTM.units if key == "untrained"
+                      else quick_units),
+        _("Direction"): _(NAMES[name]),
+        _("<PAD> steps read after the last word"): d.words_from_end,
+        _("Share of the gradient on real words"): f"{d.real_share:.1%}",
+        _("Mean |∂h_T/∂x_t| per real word"): f"{d.per_word:.3g}",
+        _("h_T moves when the words change"): f"{d.state_change:.1%}",
+    } for key, deps in probes.items() for name, d in deps.items()])
+
+
+def cells_figure(results: dict[str, padding.QuickResult], records: dict) -> go.Figure:
+    """Quick post-padded trainings side by side, with the lesson's and the recorded scores."""
+    fig = quick_figure(results)
+    refs = ((lesson.BILSTM.test_accuracy, _("the lesson's BiLSTM: {accuracy}",
+                                            accuracy=lesson.BILSTM.test_accuracy), "#9467bd",
+             "top left"),)
+    for key, colour, where in (("simplernn", "#d62728", "bottom left"),
+                               ("bilstm", "#9467bd", "bottom left")):
+        record = records.get(key)
+        if record is not None and not math.isnan(record.test_accuracy):
+            refs += ((record.test_accuracy, _("recorded full run ({model}): {accuracy:.4f}",
+                      model=key, accuracy=record.test_accuracy), colour, where),)
+    for y, text, colour, where in refs:
+        fig.add_hline(y=y, line_dash="dashdot", line_color=colour, annotation_text=text,
+                      annotation_position=where)
+    fig.update_layout(yaxis={"range": [0.3, 1.0], "title": _("test accuracy")})
+    fig.update_layout(title=_("padding='post': test accuracy after the same quick training"))
+    return fig
+
+
+def bilstm_note() -> str:
+    """Why the BiLSTM survives 'post' (Markdown), for the notice under the measurements."""
+    return _(
+        "**Why the BiLSTM survives 'post'.** A Bidirectional layer runs a second LSTM from the "
+        "end of the padded review to its start: it reads the pads first and the real words "
+        "last, so its final state is made of the words, as with 'pre' padding (the backward "
+        "rows above: no pad after its last word). And an LSTM's gates are computed from each "
+        "input: on the <PAD> input it can learn to shut the input gate and keep the forget "
+        "gate near 1, carrying its cell state across the pads; a SimpleRNN has no such switch, "
+        "and every pad rewrites its state. In a short training the one-way LSTM has not "
+        "learned that yet, while the backward direction needs nothing learned: compare the "
+        "accuracies.")
