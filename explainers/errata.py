@@ -294,7 +294,7 @@ def state_decay(model, ids: np.ndarray, padding: str = "post",
     weights in NumPy (float64, so nothing underflows to 0 before 1e-308).
     """
     from explainers import reviews
-    from explainers.rnn_inside import recurrent_layer
+    from explainers.padding import recurrent_layer
 
     padded = reviews.pad_row(np.asarray(ids), maxlen, padding)  # (T,)
     vectors = np.asarray(model.get_layer("embedding")(padded[None]))[0]  # (T, d)

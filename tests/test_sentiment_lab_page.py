@@ -159,7 +159,7 @@ def test_lab_charts_mark_the_best_epoch_and_never_render_a_run_name_or_review_as
 
 
 def _charts(at: AppTest) -> str:
-    return " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+    return " ".join(chart.proto.spec for chart in at.get("plotly_chart")).lower()
 
 
 def test_a_changed_lesson_preset_says_how_it_differs_from_the_lesson(tiny_imdb):
@@ -188,7 +188,7 @@ def test_a_lesson_recipe_entered_by_hand_is_the_lessons_and_shows_its_recorded_r
     assert not any("Changed from the preset" in c.value for c in [*at.caption, *at.warning])
     if runs.lesson_record("pool") is not None:  # shipped in assets/: drawn with the lesson's
         shown = _charts(at)  # printed epochs
-        assert "recorded" in shown and "printed by the lesson" in shown
+        assert "recorded full run" in shown and "printed by the lesson" in shown
 
 
 def test_a_recipe_too_slow_for_the_lab_offers_its_recorded_run(tiny_imdb, tmp_path, monkeypatch):
@@ -201,4 +201,4 @@ def test_a_recipe_too_slow_for_the_lab_offers_its_recorded_run(tiny_imdb, tmp_pa
     assert at.button(key="lab_train").disabled and not at.error
     offered = [i.value for i in at.info if "run once in full" in i.value]
     assert offered and f"{runs.lesson_record('bilstm').test_accuracy:.4f}" in offered[0]
-    assert "recorded" in _charts(at)
+    assert "recorded full run" in _charts(at)
