@@ -12,6 +12,7 @@ from explainers import data, errata, lesson, params, presets, runs
 from lessons import links, ui
 from lessons.charts import errata as charts
 from lessons.i18n import N_, _, explain
+from lessons.widgets import model_picker
 
 OPEN_KEY = "errata_open"  # session state: the codes of the open errata, in page order
 EVAL_SIZES = (500, 1_000, 2_000, 5_000)  # test reviews scored: seconds each on 2 cores
@@ -46,12 +47,6 @@ NOTICE = N_("each claim above is checked by running the lesson's own code, model
             "beside the lesson's words, never instead of them.")
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def recorded_model(key: str) -> runs.TrainedModel:
-    """A recorded lesson run's model, loaded once per server (read only)."""
-    return runs.load_lesson_run(key)
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def evaluated(spec: errata.EvalSpec, _imdb: data.ImdbData) -> errata.EvalResult:
     """Both recorded models scored, once per server for each spec (IMDB is always the
@@ -63,7 +58,7 @@ def evaluated(spec: errata.EvalSpec, _imdb: data.ImdbData) -> errata.EvalResult:
 def decays(k: int, _imdb: data.ImdbData) -> dict[str, errata.Decay]:
     """The recorded SimpleRNN's ||∂h_T/∂h_t|| on test review k, both paddings."""
     ids = _imdb.x_test[k][: int(_imdb.lengths["test"][k])]  # (words + START,) unpadded
-    model = recorded_model(lesson.SIMPLE_RNN.key).model
+    model = model_picker.lesson_model(lesson.SIMPLE_RNN.key).model
     return {padding: errata.state_decay(model, ids, padding) for padding in charts.PADDINGS}
 
 

@@ -60,16 +60,11 @@ NOTICE = N_("the pooling model gives the same number whatever the order (at most
 # --------------------------------------------------------------------------- cached work
 
 
-@st.cache_resource(show_spinner=False)
-def pooling_model() -> runs.TrainedModel:
-    """The lesson's recorded pooling model, once per server (raises runs.RunDamaged)."""
-    return runs.load_lesson_run("pool")
-
-
 def loaded(key: str) -> runs.TrainedModel:
+    """The lesson's recorded pooling model ("pool") or the shipped LSTM, once per server
+    (raises runs.RunDamaged)."""
     if key == "pool":
-        with st.spinner(_("Loading the model…")):
-            return pooling_model()
+        return model_picker.lesson_model(lesson.POOL.key)
     return model_picker.trained_model(model_picker.SHIPPED_MODEL_KEY)
 
 

@@ -21,6 +21,7 @@ from lessons.i18n import _, explain
 
 SHIPPED_MODEL_KEY = "shipped"  # the picker's key of the shipped model; a lab run's "run:<id>"
 RUN_KEY_PREFIX = "run:"
+LESSON_KEY_PREFIX = "lesson:"  # a recorded lesson run (assets/lesson_runs/<key>), not picked
 
 
 def link_field(name: str, key: str, extra: tuple[str, ...] = ()) -> links.Field:
@@ -111,6 +112,13 @@ def is_trained_model(key: str | None) -> bool:
     return key is not None and (key == SHIPPED_MODEL_KEY or key.startswith(RUN_KEY_PREFIX))
 
 
+def lesson_model(key: str) -> runs.TrainedModel:
+    """A recorded run of one of the lesson's recipes (`lesson.SentimentModel.key`: "pool",
+    "simplernn", "bilstm"), loaded once per server like the picker's models (read only;
+    raises runs.RunDamaged)."""
+    return trained_model(LESSON_KEY_PREFIX + key)
+
+
 def trained_model(key: str) -> runs.TrainedModel:
     """The shipped model or a lab run, loaded once per server by picker key; shared by
     every session, so only read it (raises runs.RunDamaged, KeyError)."""
@@ -118,10 +126,12 @@ def trained_model(key: str) -> runs.TrainedModel:
         return _trained_model(key)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=6)  # the shipped, 3 lesson runs, 2 lab runs
 def _trained_model(key: str) -> runs.TrainedModel:
     if key == SHIPPED_MODEL_KEY:
         return runs.load_shipped()
+    if key.startswith(LESSON_KEY_PREFIX):
+        return runs.load_lesson_run(key.removeprefix(LESSON_KEY_PREFIX))
     return runs.RunStore().load_run(key.removeprefix(RUN_KEY_PREFIX))
 
 
