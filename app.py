@@ -7,7 +7,9 @@ so the first screen appears fast.
 
 import streamlit as st
 
-from lessons import links, ui
+from lessons import links, serving, ui
+
+serving.configure()  # no per-run Keras reset; see lessons/serving.py
 
 st.set_page_config(page_title="RNN Explainer", page_icon="🔁", layout="wide")
 
@@ -18,3 +20,4 @@ try:
     navigation.run()
 finally:  # also after a page that stopped early (st.stop)
     ui.share_view()
+    serving.settle()  # freeze what this run loaded for good (cheap when nothing was)
