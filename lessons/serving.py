@@ -46,7 +46,7 @@ def _clean_problem_modules_without_keras() -> None:
     if plt is not None:
         try:
             plt.close("all")
-        except Exception:  # noqa: BLE001 - as Streamlit: never let clean-up break a run
+        except Exception:
             pass
 
 

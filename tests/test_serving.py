@@ -13,10 +13,10 @@ import threading
 import numpy as np
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
+from test_training import VOCAB, _reviews
 
 from explainers import models, training
 from lessons import serving
-from test_training import VOCAB, _reviews
 
 CONFIG = models.ModelConfig(vocab_size=VOCAB, embed_dim=4, body="lstm", units=4,
                             mask_zero=True, dense_units=4)
