@@ -240,7 +240,8 @@ def cached_figure(build: Callable[..., Any]) -> Callable[..., Spec]:
     held once per server whose contents never change (the GloVe vectors), and the
     translator, which the language in the key already stands for.
     """
-    name = f"{build.__module__}.{build.__qualname__}"
+    code = getattr(build, "__code__", None)  # pages run as __main__: their file tells them apart
+    name = f"{build.__module__}.{build.__qualname__}@{code.co_filename if code else ''}"
 
     @functools.wraps(build)
     def cached(*args, **kwargs) -> Spec:
