@@ -103,8 +103,10 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure_browser(pages: list[str], runs: int, lang: str) -> dict[str, float]:
-    """Median server CPU of loading each page's address in Chromium (a new session each)."""
+def measure_browser(pages: list[str], runs: int, lang: str,
+                    fresh: bool = False) -> dict[str, float]:
+    """Median server CPU of loading each page's address in Chromium (a new session each;
+    with `fresh`, a new browser context each, as a new visitor with an empty cache)."""
     from benchmarks import browser
 
     port = browser.free_port()
@@ -112,14 +114,21 @@ def measure_browser(pages: list[str], runs: int, lang: str) -> dict[str, float]:
     medians = {}
     try:
         browser.wait_until_healthy(port)
-        with browser.chromium() as page:
+        with browser.chromium_browser() as chromium:
+            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+
             def load(name: str) -> float:
+                tab = chromium.new_page(viewport={"width": 1400, "height": 900}) if fresh \
+                    else page
                 before = server_cpu(server.pid)
-                page.goto(f"http://127.0.0.1:{port}/{'' if name == 'home' else name}"
-                          f"?lang={lang}")
-                browser.wait_for_app(page, timeout_ms=300_000)
+                tab.goto(f"http://127.0.0.1:{port}/{'' if name == 'home' else name}"
+                         f"?lang={lang}")
+                browser.wait_for_app(tab, timeout_ms=300_000)
                 time.sleep(1.0)  # late messages, the websocket settling
-                return server_cpu(server.pid) - before
+                spent = server_cpu(server.pid) - before
+                if fresh:
+                    tab.close()
+                return spent
 
             for name in pages:  # warm-up: every cache filled, TensorFlow and GloVe loaded
                 load(name)
@@ -138,13 +147,19 @@ def main() -> None:
     parser.add_argument("--langs", nargs="*", default=["en", "zh"])
     parser.add_argument("--profile", choices=list(PAGES))
     parser.add_argument("--browser", action="store_true", help="streamlit run + Chromium")
+    parser.add_argument("--fresh", action="store_true",
+                        help="with --browser: a new visitor (empty browser cache) each view")
     args = parser.parse_args()
     if args.profile:
         profile(args.profile, args.langs[0])
         return
-    how = measure_browser if args.browser else measure
-    results = {lang: how(args.pages, args.runs, lang) for lang in args.langs}
-    where = "streamlit run + Chromium, page loaded" if args.browser else "AppTest"
+    if args.browser:
+        results = {lang: measure_browser(args.pages, args.runs, lang, args.fresh)
+                   for lang in args.langs}
+    else:
+        results = {lang: measure(args.pages, args.runs, lang) for lang in args.langs}
+    where = ("streamlit run + Chromium, page loaded" + (" by a new visitor" if args.fresh
+             else "")) if args.browser else "AppTest"
     print(f"warm server CPU per page view ({where}, median of {args.runs}), "
           f"load average {os.getloadavg()[0]:.2f}:")
     print("| page | " + " | ".join(args.langs) + " |")
