@@ -40,8 +40,7 @@ DIRECTIONS = {code: dict(zip(("dir_pos", "dir_neg", "dir_words"), words, strict=
               for code, words in DIRECTION_PRESETS.items()}  # preset -> widget values
 MAP_MODES = {"neighbours": N_("A word and its neighbours"), "list": N_("My own list")}
 DEFAULTS = {"glove_limit": LIMITS[-1], "glove_k": 10, "nb_word": "frog", "map_centre": "king",
-            "map_n": 20, "map_words": "", "map_mode": "neighbours",
-            "map_dims": 2}  # the widgets' first values (a link may set them), closed tabs' too
+            "map_n": 20, "map_words": "", "map_mode": "neighbours", "map_dims": 2}  # 1st values
 VIEW_FIELD = links.Field(  # the open tab: its code in the URL, its label in session state
     "view", VIEW_KEY, lambda code: _(VIEWS[code]), lambda label: next(
         (code for code, name in VIEWS.items() if label in (name, catalogue().get(name))),
@@ -126,8 +125,7 @@ def neighbours_section(glove, limit: int, k: int) -> None:
             "Over all 400,000 words, {lost} of the top {k} are outside the top {limit:,}.",
             **said))
     with right:
-        ui.chart(NEIGHBOURS(found, glove.words[glove.row(word)], _say=_),
-                 height=120 + 32 * len(found))
+        ui.chart(NEIGHBOURS(found, glove.words[glove.row(word)], _say=_), 120 + 32 * len(found))
 
 
 def expected_verdict(glove, exp: str, inputs: tuple[str, str, str], limit: int) -> None:
@@ -192,9 +190,8 @@ def analogies_section(glove, limit: int, k: int) -> None:
             _("cosine"): [round(m.score, 4) for m in answers],
         }), hide_index=True, height=min(35 * (len(answers) + 1) + 3, 420))
     with right:
-        ui.chart(ANALOGY(inputs=(na, nb, nc), answers=answers, expected=exp,
-                         font=ui.label_size(), projector=ui.projector(), _glove=glove, _say=_),
-                 height=520)
+        ui.chart(ANALOGY(inputs=(na, nb, nc), answers=answers, expected=exp, font=ui.label_size(),
+                         projector=ui.projector(), _glove=glove, _say=_), height=520)
         st.markdown(_(
             "If the relation *a → b* is one direction in the space, *c → answer* runs parallel "
             "to it and the four words make a parallelogram. PCA is a linear map, so parallel "
@@ -257,11 +254,10 @@ def word_map_section(glove, limit: int) -> None:
         if len(words) < max(2, dims) and mode == "list":
             st.info(_("Type at least {n} words GloVe knows.", n=max(2, dims)))
     if len(words) >= max(2, dims):
-        fig = WORD_MAP(words=words, dims=dims, font=ui.label_size(), projector=ui.projector(),
-                       highlight=tuple(sorted(centre)), title=_("{n} words", n=len(words)),
-                       _glove=glove, _say=_)
         with right:
-            ui.chart(fig, height=540)
+            ui.chart(WORD_MAP(words=words, dims=dims, font=ui.label_size(),
+                              projector=ui.projector(), highlight=tuple(sorted(centre)),
+                              title=_("{n} words", n=len(words)), _glove=glove, _say=_), 540)
             st.markdown(_(
                 "PCA is fitted on these words only, so the axes are the two (or three) directions "
                 "along which *this* set varies most; the title says how much of the set's "
@@ -270,14 +266,10 @@ def word_map_section(glove, limit: int) -> None:
 
 
 def views(glove) -> None:
-    """The four views as tabs; the open one is kept (by label, in the reader's language) so a
-    link can open it."""
+    """The four views as tabs, only the open one built; a link opens one by its code."""
     for key, value in {**DEFAULTS, **ANALOGIES[st.session_state.setdefault("an_preset", "king")],
                        **DIRECTIONS[st.session_state.setdefault("dir_preset", "he-she")]}.items():
         st.session_state.setdefault(key, value)  # a link's words kept, the preset's around them
-    for field in LINK.fields:  # keep the closed tabs' widgets: Streamlit drops the state of a
-        if field.key in st.session_state:  # widget not drawn in a run, unless the page set it
-            st.session_state[field.key] = st.session_state[field.key]
     labels = {code: _(name) for code, name in VIEWS.items()}
     st.session_state[VIEW_KEY] = labels[VIEW_FIELD.write(st.session_state.get(VIEW_KEY))]
     limit, k = search_settings(glove)
@@ -293,7 +285,7 @@ def views(glove) -> None:
 
 # --------------------------------------------------------------------------- page
 
-LINK.restore()
+LINK.restore(keep=True)  # the closed tabs' widgets keep their values
 st.title(_("GloVe explorer"))
 loaded = ui.available(ui.glove)
 if loaded is None:
