@@ -36,6 +36,58 @@ PARTS = (  # memory metric label, bar label, colour
 COSINE_HOVER = N_("%{y} · %{x}<br>cosine %{z:.2f}<extra></extra>")
 
 
+# --------------------------------------------------------------------------- figures
+
+
+@ui.cached_figure
+def memory_figure(vocab: int, length: int, batch: int, dim: int) -> go.Figure:
+    """The four memory sizes as bars (log scale), kept by the settings."""
+    est = embeddings.memory(embeddings.MemoryConfig(vocab, length, batch, dim))
+    sizes = (est.one_hot_batch, est.ids_batch, est.embedded_batch, est.embedding_table)
+    shapes = (f"({batch}, {length}, {vocab})", f"({batch}, {length})",
+              f"({batch}, {length}, {dim})", f"({vocab}, {dim})")
+    bars = [f"{_(bar)} {shape}" for (_m, bar, _c), shape in zip(PARTS, shapes, strict=True)]
+    fig = go.Figure(go.Bar(
+        x=sizes, y=bars, orientation="h", text=[embeddings.human_bytes(size) for size in sizes],
+        textposition="auto", marker_color=[colour for *_rest, colour in PARTS],
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    fig.update_layout(title=_("Bytes (log scale)"), xaxis_type="log", yaxis_autorange="reversed")
+    return fig
+
+
+def toy_table(toy_dim: int) -> np.ndarray:
+    rng = np.random.default_rng(LOOKUP_SEED)
+    return rng.uniform(-0.05, 0.05, (len(LOOKUP_WORDS), toy_dim)).astype(np.float32)  # (8, dim)
+
+
+@ui.cached_figure
+def lookup_figure(i: int, toy_dim: int) -> go.Figure:
+    """The toy Embedding matrix as a heatmap, row `i` framed."""
+    heat = go.Figure(go.Heatmap(
+        z=toy_table(toy_dim), x=[f"d{j}" for j in range(toy_dim)],
+        y=[f"{k} {w}" for k, w in enumerate(LOOKUP_WORDS)],
+        colorscale="RdBu", zmid=0, texttemplate="%{z:.3f}", showscale=False,
+    ))
+    heat.add_shape(type="rect", x0=-0.5, x1=toy_dim - 0.5, y0=i - 0.5, y1=i + 0.5,
+                   line={"color": "black", "width": 4})
+    heat.update_layout(title=_("Embedding matrix ({rows} × {dim}), row {i} picked",
+                               rows=len(LOOKUP_WORDS), dim=toy_dim, i=i),
+                       yaxis_autorange="reversed")
+    return heat
+
+
+@ui.cached_figure
+def cosine_figure(known: tuple[str, ...], z: np.ndarray, title: str) -> go.Figure:
+    """Cosines of `known` words with each other as a heatmap."""
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(known), y=list(known), colorscale="RdBu", zmin=-1, zmax=1,
+        texttemplate="%{z:.2f}", showscale=False, hovertemplate=_(COSINE_HOVER),
+    ))
+    fig.update_layout(title=title, yaxis_autorange="reversed")
+    return fig
+
+
 # --------------------------------------------------------------------------- sections
 
 
@@ -57,18 +109,9 @@ def memory_section() -> None:
                                       vocab=LESSON.vocab_size, dim=LESSON.dim))
     est = embeddings.memory(embeddings.MemoryConfig(int(vocab), int(length), int(batch), int(dim)))
     sizes = (est.one_hot_batch, est.ids_batch, est.embedded_batch, est.embedding_table)
-    shapes = (f"({batch}, {length}, {vocab})", f"({batch}, {length})",
-              f"({batch}, {length}, {dim})", f"({vocab}, {dim})")
     for col, (label, _bar, _colour), size in zip(st.columns(4), PARTS, sizes, strict=True):
         col.metric(_(label), embeddings.human_bytes(size))
-    bars = [f"{_(bar)} {shape}" for (_m, bar, _c), shape in zip(PARTS, shapes, strict=True)]
-    fig = go.Figure(go.Bar(
-        x=sizes, y=bars, orientation="h", text=[embeddings.human_bytes(size) for size in sizes],
-        textposition="auto", marker_color=[colour for *_rest, colour in PARTS],
-        hovertemplate="%{y}: %{text}<extra></extra>",
-    ))
-    fig.update_layout(title=_("Bytes (log scale)"), xaxis_type="log", yaxis_autorange="reversed")
-    ui.chart(fig, height=280)
+    ui.chart(memory_figure(int(vocab), int(length), int(batch), int(dim)), height=280)
     st.markdown(_(
         "A one-hot batch stores **{vocab:,} numbers per token**, all but one of them zero: "
         "{one_hot} for one batch, **{ratio:,.0f}×** the Embedding's output. The model reads the "
@@ -84,25 +127,14 @@ def lookup_section() -> None:
     c1, c2 = st.columns([1, 2])
     word = c1.selectbox(_("Word"), LOOKUP_WORDS[1:], key="why_word")
     toy_dim = c1.slider(_("Dimension"), 2, 8, key="why_toy_dim")
-    rng = np.random.default_rng(LOOKUP_SEED)
-    table = rng.uniform(-0.05, 0.05, (len(LOOKUP_WORDS), toy_dim)).astype(np.float32)
+    table = toy_table(toy_dim)  # (8, toy_dim) random, as a fresh Keras Embedding
     i = LOOKUP_WORDS.index(word)
     one = embeddings.one_hot(i, len(LOOKUP_WORDS))  # (vocab,)
     product = one @ table  # (dim,) equals table[i]
     c1.markdown(_("Id of **{word}**: `{i}`", word=word, i=i))
     c1.code("one-hot = " + np.array2string(one.astype(int)), language=None)
-    heat = go.Figure(go.Heatmap(
-        z=table, x=[f"d{j}" for j in range(toy_dim)],
-        y=[f"{k} {w}" for k, w in enumerate(LOOKUP_WORDS)],
-        colorscale="RdBu", zmid=0, texttemplate="%{z:.3f}", showscale=False,
-    ))
-    heat.add_shape(type="rect", x0=-0.5, x1=toy_dim - 0.5, y0=i - 0.5, y1=i + 0.5,
-                   line={"color": "black", "width": 4})
-    heat.update_layout(title=_("Embedding matrix ({rows} × {dim}), row {i} picked",
-                               rows=len(LOOKUP_WORDS), dim=toy_dim, i=i),
-                       yaxis_autorange="reversed")
     with c2:
-        ui.chart(heat, height=360)
+        ui.chart(lookup_figure(i, int(toy_dim)), height=360)
     st.markdown(_(
         "`one_hot @ matrix` = `{product}` and `matrix[{i}]` = `{row}`: **{verdict}**. "
         "Multiplying by a one-hot row only picks a row, so Keras skips the multiplication and "
@@ -132,13 +164,8 @@ def similarity_section() -> None:
     left, right = st.columns(2)
     for col, z, title in ((left, np.eye(len(known)), _("One-hot: cosine is 0 off the diagonal")),
                           (right, cos, _("GloVe 50d: cosine similarity"))):
-        fig = go.Figure(go.Heatmap(
-            z=z, x=known, y=known, colorscale="RdBu", zmin=-1, zmax=1,
-            texttemplate="%{z:.2f}", showscale=False, hovertemplate=_(COSINE_HOVER),
-        ))
-        fig.update_layout(title=title, yaxis_autorange="reversed")
         with col:
-            ui.chart(fig, height=460)
+            ui.chart(cosine_figure(tuple(known), z, title), height=460)
     pairs = [(a, b, float(cos[x, y])) for x, a in enumerate(known)
              for y, b in enumerate(known) if x < y]
     pairs.sort(key=lambda p: -p[2])

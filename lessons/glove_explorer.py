@@ -16,6 +16,8 @@ from lessons.i18n import N_, _, catalogue, explain
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
 WORD_CHARS = 60  # one typed word: GloVe's longest everyday words are far shorter
 VIEW_KEY = "glove_view"  # session state: the open tab's label (st.tabs keeps labels)
+NEIGHBOURS, ANALOGY, DIRECTION, WORD_MAP = map(ui.cached_figure, (  # kept by their inputs
+    draw.neighbours_figure, draw.analogy_figure, draw.direction_figure, draw.pca_figure))
 VIEWS = {"neighbours": N_("Neighbours"), "analogies": N_("Analogies"),
          "directions": N_("Directions"), "map": N_("Word map")}  # tab code -> its name
 ANALOGY_PRESETS = {  # code -> label (words are data), a, b, c and the expected answer
@@ -38,7 +40,7 @@ DIRECTIONS = {code: dict(zip(("dir_pos", "dir_neg", "dir_words"), words, strict=
               for code, words in DIRECTION_PRESETS.items()}  # preset -> widget values
 MAP_MODES = {"neighbours": N_("A word and its neighbours"), "list": N_("My own list")}
 DEFAULTS = {"glove_limit": LIMITS[-1], "glove_k": 10, "nb_word": "frog", "map_centre": "king",
-            "map_n": 20, "map_words": ""}  # the widgets' first values (a link may set them)
+            "map_n": 20, "map_words": "", "map_mode": "neighbours", "map_dims": 2}  # 1st values
 VIEW_FIELD = links.Field(  # the open tab: its code in the URL, its label in session state
     "view", VIEW_KEY, lambda code: _(VIEWS[code]), lambda label: next(
         (code for code, name in VIEWS.items() if label in (name, catalogue().get(name))),
@@ -105,7 +107,7 @@ def neighbours_section(glove, limit: int, k: int) -> None:
     word = left.text_input(_("Word"), key="nb_word", max_chars=WORD_CHARS)
     left.latex(r"\cos(u, v) = \frac{u \cdot v}{\lVert u \rVert \, \lVert v \rVert}")
     try:
-        found = glove.neighbours(word, k, limit=limit)
+        found = ui.glove_search("neighbours", word, k, limit=limit)
     except UnknownWord as error:
         with left:
             show_unknown(error, "nb_word")
@@ -116,15 +118,14 @@ def neighbours_section(glove, limit: int, k: int) -> None:
         _("frequency rank"): [m.row + 1 for m in found],
     }), hide_index=True, height=min(35 * (len(found) + 1) + 3, 420))
     if limit < len(glove):
-        lost = [m.word for m in glove.neighbours(word, k) if m.row >= limit]
+        lost = [m.word for m in ui.glove_search("neighbours", word, k) if m.row >= limit]
         said = dict(lost=len(lost), k=k, limit=limit, words=ui.inert(", ".join(lost)))
         left.markdown(_("Over all 400,000 words, {lost} of the top {k} are outside the top "
                         "{limit:,}: {words}.", **said) if lost else _(
             "Over all 400,000 words, {lost} of the top {k} are outside the top {limit:,}.",
             **said))
     with right:
-        ui.chart(draw.neighbours_figure(found, glove.words[glove.row(word)], _),
-                 height=120 + 32 * len(found))
+        ui.chart(NEIGHBOURS(found, glove.words[glove.row(word)], _say=_), 120 + 32 * len(found))
 
 
 def expected_verdict(glove, exp: str, inputs: tuple[str, str, str], limit: int) -> None:
@@ -137,12 +138,12 @@ def expected_verdict(glove, exp: str, inputs: tuple[str, str, str], limit: int) 
                      "answers.", word=word))
         return
     target = glove.analogy_target(*inputs)
-    rank = glove.rank_of(exp, target, exclude=list(inputs), limit=limit)
+    rank = ui.glove_search("rank_of", exp, target, exclude=list(inputs), limit=limit)
     if rank is None:
         st.warning(_("'{word}' is word #{row:,} by frequency, outside the top {limit:,}: it "
                      "cannot be an answer here (over all words it ranks #{rank:,}).", word=word,
                      row=glove.row(exp) + 1, limit=limit,
-                     rank=glove.rank_of(exp, target, exclude=list(inputs))))
+                     rank=ui.glove_search("rank_of", exp, target, exclude=list(inputs))))
     elif rank == 1:
         st.success(_("Your expected answer '{word}' is the top answer.", word=word))
     else:
@@ -161,7 +162,7 @@ def analogies_section(glove, limit: int, k: int) -> None:
         expected = cols[1].text_input(_("Expected answer (optional)"), key="an_expected",
                                       max_chars=WORD_CHARS)
         try:
-            answers = glove.analogy(a, b, c, k, limit=limit)
+            answers = ui.glove_search("analogy", a, b, c, k, limit=limit)
         except UnknownWord as error:
             which = next((key for key, w in (("an_a", a), ("an_b", b), ("an_c", c))
                           if embeddings.normalise_word(w) not in glove), "an_a")
@@ -176,7 +177,7 @@ def analogies_section(glove, limit: int, k: int) -> None:
         if exp:
             expected_verdict(glove, exp, (na, nb, nc), limit)
         if limit < len(glove):
-            full = glove.analogy(na, nb, nc, 1)[0].word
+            full = ui.glove_search("analogy", na, nb, nc, 1)[0].word
             said = dict(full=ui.inert(full), limit=limit, word=ui.inert(best.word))
             st.markdown(_("Over all 400,000 words the answer is the same (here, in the top "
                           "{limit:,}: **{word}**).", **said) if full == best.word else _(
@@ -189,8 +190,8 @@ def analogies_section(glove, limit: int, k: int) -> None:
             _("cosine"): [round(m.score, 4) for m in answers],
         }), hide_index=True, height=min(35 * (len(answers) + 1) + 3, 420))
     with right:
-        ui.chart(draw.analogy_figure(glove, (na, nb, nc), answers, exp, ui.label_size(),
-                                     ui.projector(), _), height=520)
+        ui.chart(ANALOGY(inputs=(na, nb, nc), answers=answers, expected=exp, font=ui.label_size(),
+                         projector=ui.projector(), _glove=glove, _say=_), height=520)
         st.markdown(_(
             "If the relation *a → b* is one direction in the space, *c → answer* runs parallel "
             "to it and the four words make a parallelogram. PCA is a linear map, so parallel "
@@ -221,7 +222,7 @@ def directions_section(glove) -> None:
             return
     with right:
         score = glove.project(place, direction)  # (n,)
-        ui.chart(draw.direction_figure(place, score, pos, neg, _), height=140 + 30 * len(place))
+        ui.chart(DIRECTION(place, score, pos, neg, _say=_), height=140 + 30 * len(place))
         st.markdown(_(
             "The direction is the difference of the two ends' average unit vectors; each word's "
             "bar is its cosine with that direction. Words that say nothing about the contrast "
@@ -241,7 +242,7 @@ def word_map_section(glove, limit: int) -> None:
             centre_word = st.text_input(_("Word"), key="map_centre", max_chars=WORD_CHARS)
             n = st.slider(_("Number of neighbours"), 5, 50, key="map_n")
             try:
-                near = glove.neighbours(centre_word, n, limit=limit)
+                near = ui.glove_search("neighbours", centre_word, n, limit=limit)
                 centre = {embeddings.normalise_word(centre_word)}
                 words = [*centre, *[m.word for m in near]]
             except UnknownWord as error:
@@ -253,10 +254,10 @@ def word_map_section(glove, limit: int) -> None:
         if len(words) < max(2, dims) and mode == "list":
             st.info(_("Type at least {n} words GloVe knows.", n=max(2, dims)))
     if len(words) >= max(2, dims):
-        fig = draw.pca_figure(glove, words, dims, ui.label_size(), ui.projector(),
-                              highlight=centre, title=_("{n} words", n=len(words)), say=_)
         with right:
-            ui.chart(fig, height=540)
+            ui.chart(WORD_MAP(words=words, dims=dims, font=ui.label_size(),
+                              projector=ui.projector(), highlight=tuple(sorted(centre)),
+                              title=_("{n} words", n=len(words)), _glove=glove, _say=_), 540)
             st.markdown(_(
                 "PCA is fitted on these words only, so the axes are the two (or three) directions "
                 "along which *this* set varies most; the title says how much of the set's "
@@ -265,8 +266,7 @@ def word_map_section(glove, limit: int) -> None:
 
 
 def views(glove) -> None:
-    """The four views as tabs; the open one is kept (by label, in the reader's language) so a
-    link can open it."""
+    """The four views as tabs, only the open one built; a link opens one by its code."""
     for key, value in {**DEFAULTS, **ANALOGIES[st.session_state.setdefault("an_preset", "king")],
                        **DIRECTIONS[st.session_state.setdefault("dir_preset", "he-she")]}.items():
         st.session_state.setdefault(key, value)  # a link's words kept, the preset's around them
@@ -278,13 +278,14 @@ def views(glove) -> None:
                                    lambda: analogies_section(glove, limit, k),
                                    lambda: directions_section(glove),
                                    lambda: word_map_section(glove, limit)), strict=True):
-        with tab:
-            section()
+        if tab.open is not False:  # only the open tab is built (a click reruns the page)
+            with tab:
+                section()
 
 
 # --------------------------------------------------------------------------- page
 
-LINK.restore()
+LINK.restore(keep=True)  # the closed tabs' widgets keep their values
 st.title(_("GloVe explorer"))
 loaded = ui.available(ui.glove)
 if loaded is None:

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from explainers import data, embeddings, transfer
 from explainers.embeddings import WordVectors
 from lessons import links, ui
+from lessons.charts import embeddings as draw
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs, model_picker
 
@@ -114,33 +114,31 @@ def analyse_quick(trained: transfer.QuickModel, config: transfer.QuickConfig) ->
                 "accuracy {accuracy:.4f} on {tested:,} reviews)"), numbers)
 
 
-def map_figure(projection: embeddings.Projection, push: np.ndarray) -> go.Figure:
-    """The words' 2-d PCA coordinates, coloured by each word's push (same order); the
-    words with the strongest pushes and the sentiment words are labelled."""
-    strong = set(np.argsort(push)[:EXTREMES]) | set(np.argsort(push)[-EXTREMES:])
-    labelled = [i for i, w in enumerate(projection.words)
-                if i in strong or w in transfer.SENTIMENT_WORDS]
-    limit = float(max(np.abs(push).max(), 1e-6))
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=projection.coords[:, 0], y=projection.coords[:, 1], mode="markers",
-        text=list(projection.words),
-        hovertemplate="%{text}<br>" + _("push") + " %{marker.color:+.3f}<extra></extra>",
-        marker={"size": 8, "color": push, "colorscale": "RdBu", "cmin": -limit, "cmax": limit,
-                "colorbar": {"title": _("push")}},
-    ))
-    fig.add_trace(go.Scatter(
-        x=projection.coords[labelled, 0], y=projection.coords[labelled, 1], mode="text",
-        text=[projection.words[i] for i in labelled], textposition="top center",
-        textfont={"size": ui.label_size()}, hoverinfo="skip",
-    ))
-    ratio = projection.explained_variance_ratio
-    fig.update_layout(
-        title=_("PCA of {n} learned vectors ({first:.0%} + {second:.0%} of their variance)",
-                n=len(push), first=ratio[0], second=ratio[1]),
-        xaxis_title=_("PC 1"), yaxis_title=_("PC 2"), showlegend=False,
-    )
-    return fig
+MAP = ui.cached_figure(draw.push_map_figure)  # kept by its inputs, language, projector
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def projection_of(label: str, push: np.ndarray, n_map: int, *,
+                  _vectors: WordVectors) -> embeddings.Projection:
+    """PCA of the model's `n_map` most frequent words, once per server; a model is known by
+    its label and its pushes (`_vectors` are that model's)."""
+    return _vectors.pca(_vectors.words[:n_map], 2)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def glove_like(label: str, push: np.ndarray, *, _glove: WordVectors,
+               _vectors: WordVectors) -> WordVectors:
+    """GloVe restricted to the model's words (as `projection_of`, once per model)."""
+    return transfer.restrict(_glove, _vectors.words)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def neighbour_lists(label: str, push: np.ndarray, words: tuple[str, ...], glove: bool, *,
+                    _vectors: WordVectors, _same: WordVectors | None) -> tuple[list, list]:
+    """Each word's neighbours in the model's embedding and in `_same` (GloVe, same words)."""
+    return ([_vectors.neighbours(w, NEIGHBOURS) for w in words],
+            [] if _same is None else [_same.neighbours(w, NEIGHBOURS) if w in _same else []
+                                      for w in words])
 
 
 def listing(found) -> str:
@@ -215,9 +213,9 @@ def map_section(learned: transfer.LearnedEmbedding, size: DeltaGenerator) -> Non
         n_map = size.slider(_("Most frequent words to plot"), MAP_STEP, most, step=MAP_STEP,
                             key=MAP_KEY)
     st.header(_("The learned vectors, coloured by their push"))
-    projection = vectors.pca(vectors.words[:n_map], 2)
+    projection = projection_of(learned.label, learned.push, n_map, _vectors=vectors)
     push = learned.push[:n_map]  # (n_map,) the plotted words' pushes: pca keeps their order
-    ui.chart(map_figure(projection, push), height=MAP_HEIGHT)
+    ui.chart(MAP(projection, push, EXTREMES, ui.label_size(), _say=_), height=MAP_HEIGHT)
     st.markdown(_(
         "Each word's **push** is the model's P(positive) for a review made of that word alone, "
         "minus its P(positive) for a review of one unknown word: blue words pull the "
@@ -243,10 +241,11 @@ def unknown_word(word: str, vectors: WordVectors) -> str:
              "vectors. No close spelling among its most frequent words.", word=word)
 
 
-def neighbours_section(vectors: WordVectors, glove: WordVectors | None) -> None:
+def neighbours_section(learned: transfer.LearnedEmbedding, glove: WordVectors | None) -> None:
     """Each chosen word's neighbours in the model's embedding and in GloVe (restricted to
     the same words, so both choose among the same candidates)."""
     st.header(_("Neighbours: the model's embedding vs GloVe"))
+    vectors = learned.vectors
     choose, extra = st.columns([3, 1])
     st.session_state.setdefault(
         WORDS_KEY, [w for w in transfer.SENTIMENT_WORDS[:6] if w in vectors])
@@ -263,13 +262,15 @@ def neighbours_section(vectors: WordVectors, glove: WordVectors | None) -> None:
             st.error(unknown_word(word, vectors))
     if not words:
         return
-    same = None if glove is None else transfer.restrict(glove, vectors.words)
+    same = None if glove is None else glove_like(learned.label, learned.push, _glove=glove,
+                                                  _vectors=vectors)
+    own, theirs = neighbour_lists(learned.label, learned.push, tuple(words), same is not None,
+                                  _vectors=vectors, _same=same)
     table = {_("word"): [f"**{ui.inert(w)}**" for w in words],
-             _("the model's neighbours (cosine)"): [
-                 listing(vectors.neighbours(w, NEIGHBOURS)) for w in words]}
+             _("the model's neighbours (cosine)"): [listing(found) for found in own]}
     if same is not None:
         table[_("GloVe's neighbours, same vocabulary")] = [
-            listing(same.neighbours(w, NEIGHBOURS) if w in same else []) or "—" for w in words]
+            listing(found) or "—" for found in theirs]
     st.table(pd.DataFrame(table), hide_index=True)
     st.markdown(_(
         "GloVe learned from which words appear near which, so its neighbours share a "
@@ -288,7 +289,7 @@ inspected = model_section(picker_cell, status_cell)
 if inspected is not None:
     map_section(inspected.learned, size_cell)
     glove = ui.available(ui.glove)
-    neighbours_section(inspected.learned.vectors, None if glove is None else glove.vectors)
+    neighbours_section(inspected.learned, None if glove is None else glove.vectors)
 ui.notice(_(
     "the learned map splits along one line, blue on one side, red on the other: the only "
     "thing this embedding was ever asked to learn; and the model's neighbours of *great* are "

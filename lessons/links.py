@@ -108,9 +108,17 @@ class Link:
     def __init__(self, *fields: Field):
         object.__setattr__(self, "fields", fields)
 
-    def restore(self) -> None:
-        """Put the URL's values into the widgets' state; note the ones that were not valid."""
+    def restore(self, keep: bool = False) -> None:
+        """Put the URL's values into the widgets' state; note the ones that were not valid.
+
+        With `keep`, every linked widget also keeps its value in a run that does not draw it
+        (a closed tab's, on a page that builds only its open tab): Streamlit drops the state
+        of a widget a run does not draw, unless the page sets it, as this does."""
         st.session_state[CURRENT_KEY] = self
+        if keep:
+            for field in self.fields:
+                if field.key in st.session_state:
+                    st.session_state[field.key] = st.session_state[field.key]
         restore_fields(self.fields)
 
 

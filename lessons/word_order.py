@@ -59,6 +59,8 @@ NOTICE = N_("the pooling model gives the same number whatever the order (at most
 
 # --------------------------------------------------------------------------- cached work
 
+BARS = ui.cached_figure(draw.model_bars)  # kept by labels, probabilities, title and language
+
 
 def loaded(key: str) -> runs.TrainedModel:
     """The lesson's recorded pooling model ("pool") or the shipped LSTM, once per server
@@ -112,8 +114,8 @@ def shuffle_section(text: str, seed: int) -> None:
     texts = [v.text for v in found]
     p = {key: probabilities(key, texts) for key in MODELS}
     labels = [label(v) for v in found]
-    ui.chart(draw.model_bars(labels, {_(MODELS[k]): p[k] for k in MODELS},
-                             _("P(positive) of the same words in other orders"), _), height=380)
+    ui.chart(BARS(labels, {_(MODELS[k]): p[k] for k in MODELS},
+                  _("P(positive) of the same words in other orders"), _say=_), height=380)
     change = {k: float(np.abs(p[k] - p[k][0]).max()) for k in MODELS}
     st.markdown(_(ROUNDING, pool=change["pool"], lstm=change["lstm"]))
     st.dataframe(pd.DataFrame({
@@ -142,7 +144,7 @@ def negation_section(seed: int) -> None:
     texts.insert(texts.index(NOT_BAD) + 1,
                  steps.reorder(data.tokenize(NOT_BAD), "shuffled", seed).text)
     p = {_(MODELS[key]): probabilities(key, texts) for key in MODELS}
-    ui.chart(draw.model_bars(texts, p, _("P(positive) of short texts"), _), height=520)
+    ui.chart(BARS(texts, p, _("P(positive) of short texts"), _say=_), height=520)
     st.caption(_("The models read English, so the texts stay English. Pairs with the same "
                  "words (the shuffled “not bad”, the “but” pairs) get exactly the same "
                  "pooling bar; only the LSTM can tell them apart."))

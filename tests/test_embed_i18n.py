@@ -49,6 +49,23 @@ def chart_text(at: AppTest) -> str:
                      for chart in at.get("plotly_chart"))
 
 
+GLOVE_VIEWS = ("Neighbours", "Analogies", "Directions", "Word map")  # the explorer's tabs
+
+
+def open_view(at: AppTest, view: str) -> AppTest:
+    """Open a tab of the GloVe explorer (its English label) as a click does: a rerun that
+    builds only the open tab."""
+    at.session_state["glove_view"] = view
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def every_views_charts(at: AppTest) -> str:
+    """The charts of every tab of the GloVe explorer, each tab opened in turn."""
+    return "\n".join(chart_text(open_view(at, view)) for view in GLOVE_VIEWS)
+
+
 def unread(at: AppTest) -> set[str]:
     """The URL names the link note says could not be read."""
     (note,) = link_notes(at)
@@ -62,12 +79,13 @@ def test_a_glove_link_restores_every_widget_and_the_view():
     at = run("glove_explorer.py", **GLOVE_LINK)
     assert {key: at.session_state[key] for key in GLOVE_STATE} == GLOVE_STATE
     assert not link_notes(at)
-    heads = [m.value for m in at.markdown if m.value.startswith("###")]
-    assert heads == ["### paris : france :: rome : **italy** (cosine 0.861)"]
     assert [e.label for e in at.expander] == [
         "⚙️ Search: answers from the 10,000 most frequent words, 7 shown"]
-    assert "Nearest to 'paris'" in chart_text(at)
     assert {name: at.query_params[name] for name in GLOVE_LINK} == GLOVE_LINK  # view by code
+    assert "4 words" in chart_text(at) and "Nearest to" not in chart_text(at)  # the map only
+    heads = [m.value for m in open_view(at, "Analogies").markdown if m.value.startswith("###")]
+    assert heads == ["### paris : france :: rome : **italy** (cosine 0.861)"]
+    assert "Nearest to 'paris'" in chart_text(open_view(at, "Neighbours"))
 
 
 def test_a_glove_link_in_chinese_opens_the_same_view_by_its_chinese_label():
@@ -125,7 +143,7 @@ def test_a_why_embeddings_link_with_garbage_opens_the_defaults_with_a_note():
 
 
 def test_the_pages_charts_speak_chinese():
-    glove = chart_text(run("glove_explorer.py", "zh"))
+    glove = every_views_charts(run("glove_explorer.py", "zh"))
     for text in ("离“frog”最近的词", "余弦相似度", "主成分 1", "a→b（绿色）和 c→答案（橙色）",
                  "cos(词, he − she)", "21 个词", "PCA 保留了这组词"):
         assert text in glove, text
@@ -149,6 +167,7 @@ def test_unknown_words_and_empty_directions_are_said_in_chinese():
     at = run("glove_explorer.py", "zh", word="beutiful", pos="good", neg="good")
     (error,) = [e.value for e in at.error]
     assert error.startswith("“beutiful”不在词汇表中。你是不是想输入：beautiful")
+    open_view(at, "Directions")
     assert "两端是同样的词，所以构不成一个方向。" in [w.value for w in at.warning]
     why = run("embeddings_why.py", "zh", compare="good zzqqxx")
     said = [w.value for w in why.warning]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -64,14 +65,24 @@ def test_embeddings_why_shows_the_lesson_numbers():
     assert any("'zzqqxx' is not in the vocabulary" in w.value for w in at.warning)
 
 
+def open_view(at: AppTest, view: str) -> AppTest:
+    """Open a tab of the GloVe explorer (its English label) as a click does: a rerun that
+    builds only the open tab."""
+    at.session_state["glove_view"] = view
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_glove_explorer_presets_unknown_words_and_restriction():
-    at = run("glove_explorer.py")
+    at = open_view(run("glove_explorer.py"), "Analogies")
     heads = [m.value for m in at.markdown if m.value.startswith("###")]
     assert heads == ["### man : king :: woman : **queen** (cosine 0.852)"]
     assert [s.value for s in at.success] == ["Your expected answer 'queen' is the top answer."]
     at.selectbox(key="an_preset").set_value("good : better :: bad : ?").run()
     assert "### good : better :: bad : **worse**" in text_of(at)
 
+    open_view(at, "Neighbours")
     at.text_input(key="nb_word").set_value("beutiful").run()
     assert any("'beutiful' is not in the vocabulary. Did you mean: beautiful" in e.value
                for e in at.error)
@@ -82,13 +93,18 @@ def test_glove_explorer_presets_unknown_words_and_restriction():
     text = text_of(at)
     assert "Answers come from the **10,000** most frequent words" in text
     assert "are outside the top 10,000" in text
+    open_view(at, "Analogies")
     at.text_input(key="an_expected").set_value("bad").run()  # one of the input words
     assert any("excluded" in w.value for w in at.warning)
 
+    open_view(at, "Word map")
     at.radio(key="map_mode").set_value("My own list").run()
     at.radio(key="map_dims").set_value(3).run()
     at.text_area(key="map_words").set_value("king queen man woman <script> zzqqxx").run()
-    assert not at.exception and len(at.get("plotly_chart")) >= 3
+    assert not at.exception
+    (chart,) = at.get("plotly_chart")  # the open tab's map, the only figure built
+    spec = json.loads(chart.proto.spec)
+    assert spec["data"][0]["type"] == "scatter3d" and "queen" in spec["data"][0]["text"]
 
 
 def test_learned_embeddings_shipped_model():

@@ -1,4 +1,5 @@
-"""The embedding pages' figures: PCA word maps, neighbour bars and a direction's bars.
+"""The embedding pages' figures: PCA word maps (GloVe's, a model's learned vectors by push),
+neighbour bars and a direction's bars.
 
 Words come from the vectors' own vocabulary (typed words are looked up first), and every
 builder returns a Plotly figure for the page to style and draw. The words are data (GloVe is
@@ -108,5 +109,41 @@ def direction_figure(words: list[str], score: np.ndarray, pos: list[str], neg: l
     fig.update_layout(
         title=say(ALONG, pos=" + ".join(pos), neg=" + ".join(neg)),
         xaxis_title=f"← {', '.join(neg)}      ·      {', '.join(pos)} →",
+    )
+    return fig
+
+
+PUSH = N_("push")
+LEARNED_MAP = N_("PCA of {n} learned vectors ({first:.0%} + {second:.0%} of their variance)")
+
+
+def push_map_figure(projection, push: np.ndarray, extremes: int, font: int,
+                    say: Say = english) -> go.Figure:
+    """A model's learned vectors on their 2-d PCA coordinates, coloured by each word's push
+    (same order); the `extremes` strongest pushes at each end and the sentiment words are
+    labelled (the learned embeddings page)."""
+    from explainers.transfer import SENTIMENT_WORDS
+
+    strong = set(np.argsort(push)[:extremes]) | set(np.argsort(push)[-extremes:])
+    labelled = [i for i, w in enumerate(projection.words)
+                if i in strong or w in SENTIMENT_WORDS]
+    limit = float(max(np.abs(push).max(), 1e-6))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=projection.coords[:, 0], y=projection.coords[:, 1], mode="markers",
+        text=list(projection.words),
+        hovertemplate="%{text}<br>" + say(PUSH) + " %{marker.color:+.3f}<extra></extra>",
+        marker={"size": 8, "color": push, "colorscale": "RdBu", "cmin": -limit, "cmax": limit,
+                "colorbar": {"title": say(PUSH)}},
+    ))
+    fig.add_trace(go.Scatter(
+        x=projection.coords[labelled, 0], y=projection.coords[labelled, 1], mode="text",
+        text=[projection.words[i] for i in labelled], textposition="top center",
+        textfont={"size": font}, hoverinfo="skip",
+    ))
+    ratio = projection.explained_variance_ratio
+    fig.update_layout(
+        title=say(LEARNED_MAP, n=len(push), first=ratio[0], second=ratio[1]),
+        xaxis_title=say(N_("PC 1")), yaxis_title=say(N_("PC 2")), showlegend=False,
     )
     return fig

@@ -49,7 +49,7 @@ def padded_rows(rows: Sequence[np.ndarray], sides: Sequence[str],
 
 
 def model_bars(labels: Sequence[str], models: dict[str, np.ndarray], title: str,
-               _: Say = english) -> go.Figure:
+               say: Say = english) -> go.Figure:
     """P(positive) of each model (name -> (n,) probabilities) on each labelled variant, as
     grouped horizontal bars with the 0.5 boundary; the exact values are written on the bars."""
     fig = go.Figure()
@@ -60,6 +60,6 @@ def model_bars(labels: Sequence[str], models: dict[str, np.ndarray], title: str,
                     + "</extra>")
     fig.add_vline(x=0.5, line_dash="dot", line_color="grey")
     fig.update_layout(barmode="group", title=title, xaxis={"range": [0, 1.12],
-                      "title": _("P(positive)")}, yaxis={"autorange": "reversed"},
+                      "title": say(N_("P(positive)"))}, yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": -0.2})
     return fig
