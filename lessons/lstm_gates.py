@@ -4,33 +4,46 @@ The gates come from `explainers.gates` and `explainers.tracer` (recomputed from 
 and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run (`model_picker`),
 the review becomes its input through its `reviews.InputFormat`. The choices sit beside the cell
 diagram, so diagram and step controls fill the first screen; `LINK` restores the view.
+
+A token step happens in the browser: the diagram and the running prediction are one figure
+with a frame per token (`charts.token_steps`) and Plotly's own slider and Play. What the
+server draws is built once per inputs (`chart`, `step_chart`); the sections below the player
+rerun alone when their own controls change (`st.fragment`), and only the heatmap asked for
+is built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from explainers import cells, corpus, gates, reviews, runs, tracer
 from lessons import links, ui
+from lessons.charts import frozen, token_steps
 from lessons.charts import gates as draw
-from lessons.i18n import N_, _, explain
+from lessons.i18n import N_, _, explain, language
 from lessons.widgets import model_picker, review_source
-from lessons.widgets.player import Player
+from lessons.widgets.player import Player, frame_name
 
 KEYS = "gates"  # every widget key starts with it; tests and links address widgets by key
 MODEL_KEY, LAYER_KEY, UNIT_KEY = "gates_model", "gates_layer", "gates_unit"
 ORDER_KEY, COLOUR_KEY, POOL_KEY = "gates_order", "gates_colour", "gates_pool"
+HEATMAP_KEY = "gates_heatmap"  # which quantity's heatmap is built and shown
 SPAN_KEY, SPAN_OF_KEY, THRESHOLD_KEY = "gates_span", "gates_span_of", "gates_threshold"
-PLAYER = Player(KEYS, seconds=0.6, noun=N_("token"))  # 0.6 s: long enough to read the diagram
+PLAYER = Player(KEYS, seconds=0.08)  # Play: >= 10 tokens a second (issue 14)
 POOL_REVIEWS = 200  # test reviews pooled for gate saturation: ~46,000 tokens, ~2 s once
 TRUNCATED_SHOWN = 2_000  # cut-off tokens listed; the longest IMDB review has ~2,500 words
 ECHO_CHARS = 2_000  # user text echoed in Markdown: a whole span (maxlen tokens), an error
 THRESHOLD_STEP = 0.05  # the span threshold slider's step
 ON_PERCENTILE = 85  # the threshold starts where a unit is "on" for 15 % of all cells
-WINDOW = 20  # tokens shown either side of the current one above the diagram: about two lines
+WINDOW = 12  # tokens shown either side of the current one above the diagram: about two lines
+STEP_HEIGHT, DIAGRAM_HEIGHT = 880, 620  # the stepping figure with and without the prediction
+FIGURES_KEPT = 64  # built figures kept per server: a few views of a few sessions each
+STEPPERS_KEPT = 8  # stepping figures (a frame per token, ~1 MB each) kept per server
 LINKED_UNITS = 4_096  # a link's unit and layer are read up to here, then clamped to the model
 LINK = links.Link(model_picker.link_field("model", MODEL_KEY), *review_source.link_fields(KEYS),
                   PLAYER.link_field("step"), links.number("unit", UNIT_KEY, 0, LINKED_UNITS),
@@ -60,6 +73,30 @@ def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
     """One LSTM layer's gates over the first POOL_REVIEWS test reviews (from `location`)."""
     form, texts = model_picker.trained_model(key).input_format, ui.imdb_reviews("test")[0]
     return model_picker.tracer_for(key).pooled(map(form.prepare, texts[:POOL_REVIEWS]), layer)
+
+
+@st.cache_resource(show_spinner=False, max_entries=FIGURES_KEPT)
+def _built(key: tuple, _build: Callable[[], frozen.Frozen]) -> frozen.Frozen:
+    return _build()
+
+
+@st.cache_resource(show_spinner=False, max_entries=STEPPERS_KEPT)
+def _built_stepper(key: tuple, _build: Callable[[], frozen.Frozen]) -> frozen.Frozen:
+    return _build()
+
+
+def chart(key: tuple, build: Callable[[], go.Figure | frozen.Frozen], height: int,
+          cache: Callable = _built) -> None:
+    """Draw `build()` at `height`, built, styled and frozen once per server for `key` (the
+    figure's inputs) in this language and mode: Plotly's validating object model costs
+    more than sending the figure. Drawn as `ui.chart` draws (its theme rule), not restyled."""
+    def finished() -> frozen.Frozen:
+        fig = build()
+        return fig if isinstance(fig, frozen.Frozen) else frozen.freeze(ui.style(fig, height))
+
+    large = ui.projector()
+    st.plotly_chart(cache((*key, language(), large, height), finished), width="stretch",
+                    theme=None if large else "streamlit")
 
 
 # --------------------------------------------------------------------------- choosing
@@ -177,41 +214,64 @@ def panel_section(view: View) -> int:
     return unit
 
 
-def step_section(view: View, unit: int) -> int:
-    """The player over a window of tokens, the cell diagram and the running prediction."""
-    values, tokens = view.values, view.review.tokens
-    step = PLAYER.controls(len(tokens), _("Token"))
-    st.markdown(draw.token_window(tokens, step, WINDOW, _), unsafe_allow_html=True)
-    before = view.trace.before(view.real.start + step)  # full trace: past any <PAD> read
-    ui.chart(draw.cell_diagram(values, step, unit, before, tokens[step], ui.projector(), _),
-             height=400)
+def step_section(view: View, unit: int) -> None:
+    """The player: the cell diagram and the running prediction, one frame per token, stepped
+    by the figure's own slider and Play in the browser; it starts on the linked token."""
+    tokens, running = view.review.tokens, view.result.running
+    start = PLAYER.start(len(tokens))
+    if running is not None:
+        running = running[view.real]  # (T,)
+
+    def build() -> frozen.Frozen:
+        befores = [view.trace.before(view.real.start + t) for t in range(len(tokens))]
+        large, names = ui.projector(), [frame_name(t) for t in range(len(tokens))]
+        fig = token_steps.step_figure(view.values, befores, tokens, unit, running, start,
+                                      WINDOW, large, _)
+        return frozen.freeze(ui.style(fig, height), token_steps.frames(
+            view.values, befores, tokens, unit, running, names, WINDOW, large, _),
+            **PLAYER.controls(len(tokens), start, _("Token"),
+                              token_steps.BUTTONS_Y[running is not None]))
+
+    height = STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT
+    chart(("steps", view.context, unit, start), build, height, _built_stepper)
     st.caption(_("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new "
                  "belt value is c = f × c_prev + i × g; the output is h = o × tanh(c)."))
-    if view.result.running is not None:
-        ui.chart(draw.running_figure(view.result.running[view.real], tokens, step, _),
-                 height=280)
-        if view.result.running_method == "batched prefixes":
-            st.caption(_("A bidirectional layer reads the future too, so the prediction after "
-                         "each token was found by scoring every prefix of the review."))
-    return step
+    if view.result.running_method == "batched prefixes":
+        st.caption(_("A bidirectional layer reads the future too, so the prediction after "
+                     "each token was found by scoring every prefix of the review."))
 
 
+def marked_step(view: View) -> int:
+    """The token the charts below mark (and where the player starts): a server rerun."""
+    return PLAYER.slider(len(view.review.tokens), _("Token marked in the charts below"),
+                         help=_("The player above steps in your browser. This token is "
+                                "marked in the charts below, the player starts on it, and a "
+                                "link to this view opens it."))
+
+
+@st.fragment
 def heatmap_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("Every unit at every token"))
     values, tokens, units = view.values, view.review.tokens, view.trace.units
-    order_by = st.radio(_("Order units by"), tuple(ORDERS), horizontal=True, key=ORDER_KEY,
-                        format_func={c: _(label) for c, label in ORDERS.items()}.get)
+    names = draw.quantity_names(_)
+    cols = st.columns(2)
+    name = cols[0].segmented_control(_("Heatmap of"), list(names), format_func=names.get,
+                                     key=HEATMAP_KEY, default=next(iter(names)))
+    order_by = cols[1].radio(_("Order units by"), tuple(ORDERS), horizontal=True,
+                             key=ORDER_KEY, format_func={c: _(label) for c, label in
+                                                         ORDERS.items()}.get)
+    name = name or next(iter(names))  # a click on the chosen one unselects it: keep it
     order = np.arange(units)
     if order_by == "change":
         order = np.argsort(-gates.unit_change(view.trace, "c"), kind="stable")
-    tabs = st.tabs(list(draw.quantity_names(_).values()))
-    for tab, name in zip(tabs, draw.QUANTITIES, strict=True):
-        with tab:
-            ui.chart(draw.heatmap(values[name], name, order, tokens, step, unit, _),
-                     height=max(320, 12 * units + 120))
-    ui.chart(draw.unit_traces(values, unit, tokens, step, _), height=340)
+    chart(("heatmap", view.context, name, order_by, step, unit),
+          lambda: draw.heatmap(values[name], name, order, tokens, step, unit, _),
+          max(320, 12 * units + 120))
+    chart(("units", view.context, step, unit),
+          lambda: draw.unit_traces(values, unit, tokens, step, _), 340)
 
 
+@st.fragment
 def span_section(view: View, step: int) -> None:
     """LSTMVis-style: the units on over a span of tokens and off around it."""
     st.subheader(_("Which units fire on a phrase?"))
@@ -229,8 +289,9 @@ def span_section(view: View, step: int) -> None:
     reset_with(THRESHOLD_KEY, (view.context, span_of), start)  # again for each state
     threshold = cols[2].slider(_("Threshold"), low, high, step=THRESHOLD_STEP, key=THRESHOLD_KEY)
     found, scores = gates.span_units(chosen, span[0], span[1] + 1, threshold)
-    ui.chart(draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold, _),
-             height=340)
+    chart(("span", view.context, span, span_of, threshold),
+          lambda: draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold, _),
+          340)
     if scores[0] <= 0:
         st.caption(_("No unit is above the threshold more often inside the span than outside "
                      "it: lower the threshold or pick another span."))
@@ -238,6 +299,7 @@ def span_section(view: View, step: int) -> None:
     st.markdown(draw.span_summary(phrase, int(found[0]), scores[0], threshold, _))
 
 
+@st.fragment
 def colour_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("The text coloured by one unit"))
     name = st.selectbox(_("Colour by"), list(draw.QUANTITIES), index=4, key=COLOUR_KEY,
@@ -250,6 +312,7 @@ def colour_section(view: View, step: int, unit: int) -> None:
                  unit=unit, quantity=_(draw.QUANTITIES[name])))
 
 
+@st.fragment
 def saturation_section(view: View) -> None:
     st.subheader(_("Gate saturation"))
     over = st.radio(_("Count over"), tuple(POOLS), horizontal=True, key=POOL_KEY,
@@ -268,7 +331,7 @@ def saturation_section(view: View) -> None:
     for column, figure in zip(st.columns(2), (draw.saturation_figure, draw.gate_histogram),
                               strict=True):
         with column:
-            ui.chart(figure(source, _), height=440)
+            chart((figure.__name__, view.context, where), lambda f=figure: f(source, _), 440)
     st.markdown(draw.saturation_summary(source, where, _))
     st.caption(_("Left: one dot per unit and gate. Near the top-left corner the gate is almost "
                  "always open (> 0.9): for f, a unit that remembers for a long time. Near the "
@@ -291,10 +354,10 @@ if view is None:
 with panel:
     unit = panel_section(view)
 with stage:
-    step = step_section(view, unit)
+    step_section(view, unit)
+step = marked_step(view)
 heatmap_section(view, step, unit)
 span_section(view, step)
 colour_section(view, step, unit)
 saturation_section(view)
-PLAYER.keep_playing(step, len(view.review.tokens))
 ui.notice(_(NOTICE))
