@@ -18,7 +18,7 @@ Two ways of stepping, chosen by what the page draws:
 - "rerun": the page's Streamlit "Next" and "Play" buttons (the page before issue 14): a step
   is drawn when the script run has finished and the diagram's title names the new token.
 
-    python benchmarks/token_step.py [--steps 20] [--views 4]
+    python benchmarks/token_step.py [--steps 20] [--views 4] [--review 7]
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import browser
 
 PAGE = "lstm-gates-token-by-token"
-QUERY = "lang=en&source=imdb&review=7&step=0"  # the page's default review, from the start
+QUERY = "lang=en&source=imdb&review={review}&step=0"  # a test review, from its first token
+REVIEW = 7  # the page's default review (46 tokens); --review LONG: cut at maxlen, 256
+LONG = 11
 TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS = 0.3  # the server counts as idle once no run is shown for this long
 PAGE_TIMEOUT_MS = 240_000  # a cold page imports TensorFlow on a busy 2-core machine
@@ -168,12 +170,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--views", type=int, default=4)
+    parser.add_argument("--review", type=int, default=REVIEW)
     args = parser.parse_args()
     port = browser.free_port()
     server = browser.start_server(port)
     try:
         browser.wait_until_healthy(port)
-        address = f"http://127.0.0.1:{port}/{PAGE}?{QUERY}"
+        address = f"http://127.0.0.1:{port}/{PAGE}?{QUERY.format(review=args.review)}"
         with browser.chromium(1400, 1000) as tab:
             for _warm in range(2):
                 view(tab, address)
@@ -192,8 +195,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"LSTM gates page, token steps by {mode!r} ({len(latencies)} steps, "
-          f"load average {os.getloadavg()[0]:.2f} on 2 cores)")
+    print(f"LSTM gates page, review {args.review}, token steps by {mode!r} "
+          f"({len(latencies)} steps, load average {os.getloadavg()[0]:.2f} on 2 cores)")
     print(f"  server CPU per view: median {statistics.median(per_view) * 1000:.0f} ms "
           f"({', '.join(f'{v * 1000:.0f}' for v in per_view)} ms)")
     print(f"  step latency: p50 {percentile(latencies, 0.5):.0f} ms, "

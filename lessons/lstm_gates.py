@@ -5,28 +5,24 @@ and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run (
 the review becomes its input through its `reviews.InputFormat`. The choices sit beside the cell
 diagram, so diagram and step controls fill the first screen; `LINK` restores the view.
 
-A token step happens in the browser: the diagram and the running prediction are one figure
-with a frame per token (`charts.token_steps`) and Plotly's own slider and Play. What the
-server draws is built once per inputs (`chart`, `step_chart`); the sections below the player
-rerun alone when their own controls change (`st.fragment`), and only the heatmap asked for
-is built.
+A token step happens in the browser: diagram and running prediction are one figure with a
+frame per token (`charts.token_steps`). Figures are built once per inputs (`figure_cache`),
+sections below the player rerun alone (`st.fragment`), only the heatmap asked for is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import cells, corpus, gates, reviews, runs, tracer
+from explainers import corpus, gates
 from lessons import links, ui
-from lessons.charts import frozen, token_steps
 from lessons.charts import gates as draw
-from lessons.i18n import N_, _, explain, language
+from lessons.charts import token_steps
+from lessons.i18n import N_, _
 from lessons.widgets import model_picker, review_source
+from lessons.widgets.figure_cache import chart
+from lessons.widgets.gate_view import View, reset_with, traced_review
 from lessons.widgets.player import Player, frame_name
 
 KEYS = "gates"  # every widget key starts with it; tests and links address widgets by key
@@ -34,7 +30,7 @@ MODEL_KEY, LAYER_KEY, UNIT_KEY = "gates_model", "gates_layer", "gates_unit"
 ORDER_KEY, COLOUR_KEY, POOL_KEY = "gates_order", "gates_colour", "gates_pool"
 HEATMAP_KEY = "gates_heatmap"  # which quantity's heatmap is built and shown
 SPAN_KEY, SPAN_OF_KEY, THRESHOLD_KEY = "gates_span", "gates_span_of", "gates_threshold"
-PLAYER = Player(KEYS, seconds=0.08)  # Play: >= 10 tokens a second (issue 14)
+PLAYER = Player(KEYS, seconds=0.06, noun=N_("token"))  # Play: >= 10 tokens a second
 POOL_REVIEWS = 200  # test reviews pooled for gate saturation: ~46,000 tokens, ~2 s once
 TRUNCATED_SHOWN = 2_000  # cut-off tokens listed; the longest IMDB review has ~2,500 words
 ECHO_CHARS = 2_000  # user text echoed in Markdown: a whole span (maxlen tokens), an error
@@ -42,8 +38,6 @@ THRESHOLD_STEP = 0.05  # the span threshold slider's step
 ON_PERCENTILE = 85  # the threshold starts where a unit is "on" for 15 % of all cells
 WINDOW = 12  # tokens shown either side of the current one above the diagram: about two lines
 STEP_HEIGHT, DIAGRAM_HEIGHT = 880, 620  # the stepping figure with and without the prediction
-FIGURES_KEPT = 64  # built figures kept per server: a few views of a few sessions each
-STEPPERS_KEPT = 8  # stepping figures (a frame per token, ~1 MB each) kept per server
 LINKED_UNITS = 4_096  # a link's unit and layer are read up to here, then clamped to the model
 LINK = links.Link(model_picker.link_field("model", MODEL_KEY), *review_source.link_fields(KEYS),
                   PLAYER.link_field("step"), links.number("unit", UNIT_KEY, 0, LINKED_UNITS),
@@ -73,109 +67,6 @@ def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
     """One LSTM layer's gates over the first POOL_REVIEWS test reviews (from `location`)."""
     form, texts = model_picker.trained_model(key).input_format, ui.imdb_reviews("test")[0]
     return model_picker.tracer_for(key).pooled(map(form.prepare, texts[:POOL_REVIEWS]), layer)
-
-
-@st.cache_resource(show_spinner=False, max_entries=FIGURES_KEPT)
-def _built(key: tuple, _build: Callable[[], frozen.Frozen]) -> frozen.Frozen:
-    return _build()
-
-
-@st.cache_resource(show_spinner=False, max_entries=STEPPERS_KEPT)
-def _built_stepper(key: tuple, _build: Callable[[], frozen.Frozen]) -> frozen.Frozen:
-    return _build()
-
-
-def chart(key: tuple, build: Callable[[], go.Figure | frozen.Frozen], height: int,
-          cache: Callable = _built) -> None:
-    """Draw `build()` at `height`, built, styled and frozen once per server for `key` (the
-    figure's inputs) in this language and mode: Plotly's validating object model costs
-    more than sending the figure. Drawn as `ui.chart` draws (its theme rule), not restyled."""
-    def finished() -> frozen.Frozen:
-        fig = build()
-        return fig if isinstance(fig, frozen.Frozen) else frozen.freeze(ui.style(fig, height))
-
-    large = ui.projector()
-    st.plotly_chart(cache((*key, language(), large, height), finished), width="stretch",
-                    theme=None if large else "streamlit")
-
-
-# --------------------------------------------------------------------------- choosing
-
-
-def reset_with(key: str, context, default) -> None:
-    """Put a keyed widget back to `default` whenever `context` (the review, the step...)
-    changes, as an unkeyed widget would be; a value a link set (no context yet) is kept."""
-    marker = f"{key}_for"
-    if key not in st.session_state or st.session_state.get(marker, context) != context:
-        st.session_state[key] = default
-    st.session_state[marker] = context
-
-
-@dataclass
-class View:
-    """One review traced through one layer of one model: what every section draws."""
-
-    key: str  # the model's picker key
-    model: runs.TrainedModel
-    review: reviews.Prepared
-    result: tracer.ModelTrace
-    trace: gates.Trace  # the LSTM layer (and direction) shown
-    index: int  # its place in result.lstm_layers()
-    real: slice  # the review's own steps in the traced ids (without any <PAD>)
-
-    @property
-    def values(self) -> dict[str, np.ndarray]:  # each (T, units)
-        return {name: self.trace.values[name][self.real] for name in draw.QUANTITIES}
-
-    @property
-    def context(self) -> tuple:
-        """Which model, review and layer: keyed widgets start afresh when it changes."""
-        return self.key, hash(self.result.ids.tobytes()), self.index
-
-
-def traced_review() -> View | None:
-    """Pick a model and a review, and trace it; None after saying what is missing."""
-    key = model_picker.pick_model(
-        _("Model"), lambda run: run.body == cells.LSTM.kind, key=MODEL_KEY,
-        help=_("The shipped model, or any LSTM trained in the Sentiment lab."),
-        no_runs=_("Train an LSTM in the Sentiment lab and it appears here too (stacked and "
-                  "bidirectional ones included)."))
-    if key is None:
-        st.error(_("No LSTM model here: the shipped one is missing (rebuild it with "
-                   "scripts/train_lstm_sentiment.py) and no lab run is an LSTM."))
-        return None
-    try:
-        model, reader = model_picker.trained_model(key), model_picker.tracer_for(key)
-    except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
-        st.error(_("This model cannot be opened: {why}",
-                   why=explain(error, ECHO_CHARS)))
-        return None
-    picked = review_source.choose_review(KEYS)
-    if picked is None:
-        ui.notice(_("upload a plain-text review, or pick another source above."))
-        return None
-    try:
-        review = reviews.check_review(picked[0], model.input_format)
-    except reviews.BadReview as error:
-        st.error(explain(error))
-        ui.notice(_("the model only knows the {n:,} most frequent words of the training "
-                    "reviews; everything else becomes <UNK>.",
-                    n=model.input_format.vocabulary.size))
-        return None
-    ids, real = review.for_model(reader.mask_zero)
-    with st.spinner(_("Tracing every gate…")):
-        result = model_picker.traced(key, tuple(int(i) for i in ids))
-    layers = result.lstm_layers()
-    if not layers:
-        st.warning(_("This model has no LSTM layer; the gates shown here are an LSTM's."))
-        return None
-    index = 0
-    if len(layers) > 1:
-        if st.session_state.get(LAYER_KEY, 0) >= len(layers):  # a link to a deeper model
-            st.session_state[LAYER_KEY] = len(layers) - 1
-        index = st.selectbox(_("Layer and direction"), range(len(layers)), key=LAYER_KEY,
-                             format_func=[draw.layer_label(lt, _) for lt in layers].__getitem__)
-    return View(key, model, review, result, layers[index].trace, index, real)
 
 
 # --------------------------------------------------------------------------- sections
@@ -222,20 +113,21 @@ def step_section(view: View, unit: int) -> None:
     if running is not None:
         running = running[view.real]  # (T,)
 
-    def build() -> frozen.Frozen:
+    def build() -> tuple:
         befores = [view.trace.before(view.real.start + t) for t in range(len(tokens))]
         large, names = ui.projector(), [frame_name(t) for t in range(len(tokens))]
-        fig = token_steps.step_figure(view.values, befores, tokens, unit, running, start,
-                                      WINDOW, large, _)
-        return frozen.freeze(ui.style(fig, height), token_steps.frames(
-            view.values, befores, tokens, unit, running, names, WINDOW, large, _),
-            **PLAYER.controls(len(tokens), start, _("Token"),
-                              token_steps.BUTTONS_Y[running is not None]))
+        return (token_steps.step_figure(view.values, befores, tokens, unit, running, start,
+                                        WINDOW, large, _),
+                token_steps.frames(view.values, befores, tokens, unit, running, names,
+                                   WINDOW, large, _),
+                PLAYER.controls(len(tokens), start, _("Token"),
+                                token_steps.BUTTONS_Y[running is not None]))
 
-    height = STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT
-    chart(("steps", view.context, unit, start), build, height, _built_stepper)
-    st.caption(_("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new "
-                 "belt value is c = f × c_prev + i × g; the output is h = o × tanh(c)."))
+    chart(("steps", view.context, unit, start), build,
+          STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT, frames=True)
+    st.caption(PLAYER.play_help() + " " + _(
+        "Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new belt value "
+        "is c = f × c_prev + i × g; the output is h = o × tanh(c)."))
     if view.result.running_method == "batched prefixes":
         st.caption(_("A bidirectional layer reads the future too, so the prediction after "
                      "each token was found by scoring every prefix of the review."))
@@ -348,7 +240,7 @@ st.write(_(INTRO))
 LINK.restore()
 panel, stage = st.columns([1, 2], gap="large")
 with panel:
-    view = traced_review()
+    view = traced_review(KEYS, MODEL_KEY, LAYER_KEY, ECHO_CHARS)
 if view is None:
     st.stop()
 with panel:

@@ -44,7 +44,7 @@ def test_a_link_opens_the_same_view_and_the_view_is_written_back(tiny_imdb):
     assert diagram["layout"]["sliders"][0]["active"] == 5  # the player starts on the step
     title = diagram["data"][token_steps.TITLE]["text"][0]  # a trace: it changes per frame
     assert title == "<b>Unit 3 at token 5: “wonderful”</b>"
-    at.slider(key="gates_step").set_value(6).run()  # the address bar follows the view
+    at.button(key="gates_next").click().run()  # the address bar follows the view
     assert (at.query_params["step"], at.query_params["unit"]) == ("6", "3")
     assert (at.query_params["model"], at.query_params["text"]) == ("shipped", TEXT)
 
@@ -88,6 +88,7 @@ def test_a_linked_run_this_server_lacks_falls_back_to_the_shipped_model(tiny_imd
 def test_in_chinese_the_diagram_widgets_and_notes_speak_chinese(tiny_imdb):
     at = _open(lang="zh", source="text", text=TEXT, step="2")
     assert not at.exception
+    assert [b.label for b in at.button] == ["上一个", "下一个"]  # Play is in the figure:
     stepper = next(f for f in _figures(at) if f["layout"].get("sliders"))
     play, pause = stepper["layout"]["updatemenus"][0]["buttons"]
     assert (play["label"], pause["label"]) == ("▶ 播放", "❚❚ 暂停")

@@ -62,7 +62,12 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
     assert [f["name"] for f in stepper["frames"]] == [str(t) for t in range(8)]
     assert [s["args"][0] for s in slider["steps"]] == [[str(t)] for t in range(8)]
     assert slider["active"] == 0
-    at.slider(key="gates_step").set_value(7).run()  # the marked token: the player starts there
+    at.button(key="gates_next").click().run()  # the marked token: the player starts there
+    assert at.slider(key="gates_step").value == 1
+    assert _stepper(at)["layout"]["sliders"][0]["active"] == 1
+    at.button(key="gates_prev").click().run()
+    assert at.slider(key="gates_step").value == 0
+    at.slider(key="gates_step").set_value(7).run()
     assert _stepper(at)["layout"]["sliders"][0]["active"] == 7
     assert "outline:3px" in _html(at) and not at.exception
     # the LSTMVis span follows the step: tokens 5-7 ("wonderful zzyzxq blorp")
@@ -107,6 +112,8 @@ def test_play_walks_to_the_last_token_at_ten_a_second_and_pause_stops(tiny_imdb)
     assert not options["frame"]["redraw"]  # frames change traces only: no whole redraw
     assert all("layout" not in f for f in stepper["frames"])
     assert pause["args"][0] == [None]  # Plotly's way to stop an animation
+    # at the last frame, Plotly's fromcurrent plays from the first again: the page says so
+    assert any("from the start again when at the end" in c.value for c in at.caption)
     assert not at.exception
 
 
