@@ -146,12 +146,10 @@ def heatmap_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("Every unit at every token"))
     values, tokens, units = view.values, view.review.tokens, view.trace.units
     names = draw.quantity_names(_)
-    cols = st.columns(2)
-    name = cols[0].segmented_control(_("Heatmap of"), list(names), format_func=names.get,
-                                     key=HEATMAP_KEY, default=next(iter(names)))
-    order_by = cols[1].radio(_("Order units by"), tuple(ORDERS), horizontal=True,
-                             key=ORDER_KEY, format_func={c: _(label) for c, label in
-                                                         ORDERS.items()}.get)
+    name = st.segmented_control(_("Heatmap of"), list(names), format_func=names.get,
+                                key=HEATMAP_KEY, default=next(iter(names)))
+    order_by = st.radio(_("Order units by"), tuple(ORDERS), horizontal=True, key=ORDER_KEY,
+                        format_func={c: _(label) for c, label in ORDERS.items()}.get)
     name = name or next(iter(names))  # a click on the chosen one unselects it: keep it
     order = np.arange(units)
     if order_by == "change":
