@@ -9,14 +9,16 @@ steps through a review the way a user does and prints:
   drawn (p50 / p95), and the server's CPU per step over `--steps` steps;
 - Play: tokens per second.
 
-Two ways of stepping, chosen by what the page draws:
-- "frames": the step figure carries one Plotly frame per token, with Plotly's own slider and
+Two ways of stepping (the page after issue 14 has both, the page before only the second):
+- in the browser: the step figure carries one Plotly frame per token, with Plotly's own slider and
   Play / Pause (no server round trip). A step is a click on the slider's rail a few tokens
   on (a click on the grip itself would start a drag); it counts as drawn when Plotly has
   animated to it and the browser has painted the next frame (`plotly_animated`, then
   requestAnimationFrame).
-- "rerun": the page's Streamlit "Next" and "Play" buttons (the page before issue 14): a step
-  is drawn when the script run has finished and the diagram's title names the new token.
+- "Next", a server rerun: the page's Streamlit button (before issue 14 it stepped the
+  diagram, and its Play reran once per token; after it, it moves the token the charts below
+  mark, where the player starts): a step is drawn when the script run has finished and the
+  diagram shows the new token.
 
     python benchmarks/token_step.py [--steps 20] [--views 4] [--review 7]
 """
@@ -42,6 +44,7 @@ LONG = 11
 TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS = 0.3  # the server counts as idle once no run is shown for this long
 PAGE_TIMEOUT_MS = 240_000  # a cold page imports TensorFlow on a busy 2-core machine
+RERUN_STEPS = 10  # server reruns timed (each waits for the run to end)
 
 FIGURE = """() => [...document.querySelectorAll('.js-plotly-plot')]
   .find(gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length) || null"""
@@ -70,7 +73,13 @@ STEP_INSET, GRIP_WIDTH = 10, 20  # plotly.js sliders' constants (pixels)
 
 DIAGRAM_TITLE = """() => [...document.querySelectorAll('.js-plotly-plot')]
   .map(gd => gd.layout && gd.layout.title && gd.layout.title.text || '')
-  .find(text => text.includes(' at token ')) || ''"""
+  .find(text => text.includes(' at token ')) || ''"""  # the page before issue 14
+SHOWN_STEP = f"""() => {{
+  const title = ({DIAGRAM_TITLE})();
+  if (title) return parseInt(title.split(' at token ')[1]);
+  const gd = ({FIGURE})();
+  return gd ? gd._fullLayout.sliders[0].active : -1;
+}}"""  # the token the diagram shows: its title's (before), else where the player starts
 
 
 def cpu_seconds(pid: int) -> float:
@@ -143,27 +152,36 @@ def frames_play(tab) -> float:
 
 
 def rerun_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
-    """Click the page's Streamlit Next button `steps` times (the page before issue 14)."""
+    """Click the page's Streamlit Next button `steps` times: a server rerun (before issue
+    14 the diagram's step; after it, the token the charts below mark, where the player
+    starts). Drawn when the run has finished and the diagram shows the new token."""
     latencies, began = [], cpu_seconds(pid)
-    for token in range(1, steps + 1):
+    first = int(tab.locator(".st-key-gates_step [role='slider']").first
+                .get_attribute("aria-valuenow"))
+    for token in range(first + 1, first + steps + 1):
         clicked = time.perf_counter()
         tab.locator(".st-key-gates_next button").first.click()
-        tab.wait_for_function(f"() => ({DIAGRAM_TITLE})().includes(' at token {token}:')",
-                              timeout=60_000)
+        tab.wait_for_function(f"() => ({SHOWN_STEP})() === {token}", timeout=60_000)
         latencies.append((time.perf_counter() - clicked) * 1000)
         settle(tab)
     return latencies, (cpu_seconds(pid) - began) / steps
 
 
 def rerun_play(tab, seconds: float = 8.0) -> float:
-    """Press the page's Streamlit Play for `seconds`; tokens per second."""
-    first = int(tab.evaluate(DIAGRAM_TITLE).split(" at token ")[1].split(":")[0])
+    """Press the page's Streamlit Play for `seconds` (before issue 14); tokens per second."""
+    first = tab.evaluate(SHOWN_STEP)
     tab.locator(".st-key-gates_play button").first.click()
     time.sleep(seconds)
-    last = int(tab.evaluate(DIAGRAM_TITLE).split(" at token ")[1].split(":")[0])
+    last = tab.evaluate(SHOWN_STEP)
     tab.locator(".st-key-gates_play button").first.click()  # Pause
     settle(tab)
     return (last - first) / seconds
+
+
+def report(name: str, latencies: list[float], per_step: float) -> None:
+    print(f"  {name}: latency p50 {percentile(latencies, 0.5):.0f} ms, "
+          f"p95 {percentile(latencies, 0.95):.0f} ms; server CPU per step "
+          f"{per_step * 1000:.1f} ms ({len(latencies)} steps)")
 
 
 def main() -> None:
@@ -185,23 +203,23 @@ def main() -> None:
                 began = cpu_seconds(server.pid)
                 view(tab, address)
                 per_view.append(cpu_seconds(server.pid) - began)
-            mode = "rerun" if tab.locator(".st-key-gates_next").count() else "frames"
-            if mode == "frames":
-                latencies, per_step = frames_steps(tab, server.pid, args.steps)
+            frames = tab.locator(".st-key-gates_play").count() == 0  # Play in the figure
+            if frames:
+                in_browser = frames_steps(tab, server.pid, args.steps)
                 rate = frames_play(tab)
-            else:
-                latencies, per_step = rerun_steps(tab, server.pid, args.steps)
+            on_server = rerun_steps(tab, server.pid, min(args.steps, RERUN_STEPS))
+            if not frames:
                 rate = rerun_play(tab)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"LSTM gates page, review {args.review}, token steps by {mode!r} "
-          f"({len(latencies)} steps, load average {os.getloadavg()[0]:.2f} on 2 cores)")
+    print(f"LSTM gates page, review {args.review} (load average {os.getloadavg()[0]:.2f} "
+          "on 2 cores)")
     print(f"  server CPU per view: median {statistics.median(per_view) * 1000:.0f} ms "
           f"({', '.join(f'{v * 1000:.0f}' for v in per_view)} ms)")
-    print(f"  step latency: p50 {percentile(latencies, 0.5):.0f} ms, "
-          f"p95 {percentile(latencies, 0.95):.0f} ms")
-    print(f"  server CPU per step: {per_step * 1000:.1f} ms")
+    if frames:
+        report("token step in the browser (the figure's slider)", *in_browser)
+    report("Next (a server rerun)", *on_server)
     print(f"  Play: {rate:.1f} tokens per second")
 
 

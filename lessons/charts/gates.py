@@ -55,14 +55,11 @@ def escaped(tokens) -> list[str]:
 
 
 def token_html(tokens, step: int | None = None, colours=None, titles=None,
-               limit: int = MAX_TOKENS_SHOWN, _: Say = english, start: int = 0) -> str:
+               limit: int = MAX_TOKENS_SHOWN, _: Say = english) -> str:
     """Tokens as chips: the one at `step` boxed and (without colours) later ones faded; no
-    step, no box. User text escaped; past `limit` tokens a count of the rest. From `start`
-    on, with an ellipsis for the tokens before it."""
-    parts = ["…"] if start > 0 else []
+    step, no box. User text escaped; past `limit` tokens a count of the rest."""
+    parts = []
     for t, token in enumerate(tokens[:limit]):
-        if t < start:
-            continue
         style = "padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;"
         if colours is not None:
             style += f"background:{colours[t]};"
@@ -78,12 +75,6 @@ def token_html(tokens, step: int | None = None, colours=None, titles=None,
     tail = f" <i>{html.escape(more)}</i>" if more else ""
     return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;font-size:1rem;'
             f'font-family:monospace">{" ".join(parts)}{tail}</div>')
-
-
-def token_window(tokens, step: int, reach: int, _: Say = english) -> str:
-    """The chips from `reach` tokens before `step` to `reach` after it: the reader's place
-    in a long review in a line or two, with how many tokens follow."""
-    return token_html(tokens, step, limit=step + reach + 1, _=_, start=max(0, step - reach))
 
 
 def diverging(value: float, low: float, high: float) -> str:
