@@ -156,8 +156,8 @@ def rerun_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
     14 the diagram's step; after it, the token the charts below mark, where the player
     starts). Drawn when the run has finished and the diagram shows the new token."""
     latencies, began = [], cpu_seconds(pid)
-    first = int(tab.locator(".st-key-gates_step [role='slider']").first
-                .get_attribute("aria-valuenow"))
+    first = int(tab.locator(".st-key-gates_step [data-testid='stSliderThumbValue']").first
+                .inner_text())
     for token in range(first + 1, first + steps + 1):
         clicked = time.perf_counter()
         tab.locator(".st-key-gates_next button").first.click()

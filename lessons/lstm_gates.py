@@ -113,18 +113,18 @@ def step_section(view: View, unit: int) -> None:
     if running is not None:
         running = running[view.real]  # (T,)
 
-    def build() -> tuple:
+    def build() -> tuple:  # drawn at token 0, then at `start` (frozen.at_frame)
         befores = [view.trace.before(view.real.start + t) for t in range(len(tokens))]
         large, names = ui.projector(), [frame_name(t) for t in range(len(tokens))]
-        return (token_steps.step_figure(view.values, befores, tokens, unit, running, start,
+        return (token_steps.step_figure(view.values, befores, tokens, unit, running, 0,
                                         WINDOW, large, _),
                 token_steps.frames(view.values, befores, tokens, unit, running, names,
                                    WINDOW, large, _),
-                PLAYER.controls(len(tokens), start, _("Token"),
+                PLAYER.controls(len(tokens), 0, _("Token"),
                                 token_steps.BUTTONS_Y[running is not None]))
 
-    chart(("steps", view.context, unit, start), build,
-          STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT, frames=True)
+    chart(("steps", view.context, unit), build,
+          STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT, frame=start)
     st.caption(PLAYER.play_help() + " " + _(
         "Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new belt value "
         "is c = f × c_prev + i × g; the output is h = o × tanh(c)."))

@@ -131,3 +131,14 @@ def test_a_frozen_figure_is_drawn_as_the_figure_it_froze():
         frozen.freeze(fig, frames, sliders=[{"steps": []}]), validate_figure=True)
     assert shown == {**fig.to_dict(), "frames": frames,
                      "layout": {**fig.to_dict()["layout"], "sliders": [{"steps": []}]}}
+
+
+def test_a_frozen_player_is_drawn_at_any_frame_without_changing_it():
+    fig = go.Figure([go.Scatter(x=[0], y=[1], text=["a"]), go.Scatter(x=[0], y=[0])])
+    frames = [{"name": str(t), "data": [{"text": [f"t{t}"]}], "traces": [0]} for t in range(3)]
+    built = frozen.freeze(fig, frames, sliders=[{"active": 0, "steps": []}])
+    shown = frozen.at_frame(built, 2).to_dict()
+    assert shown["data"][0]["text"] == ["t2"] and shown["data"][0]["x"] == [0]
+    assert shown["layout"]["sliders"][0]["active"] == 2 and shown["frames"] is frames
+    assert built.to_dict()["data"][0]["text"] == ["a"]  # the cached one is untouched
+    assert built.to_dict()["layout"]["sliders"][0]["active"] == 0

@@ -35,15 +35,18 @@ def _steppers(key: tuple, _build: Callable[[], frozen.Frozen]) -> frozen.Frozen:
     return _build()
 
 
-def chart(key: tuple, build: Callable[[], Built], height: int, frames: bool = False) -> None:
+def chart(key: tuple, build: Callable[[], Built], height: int,
+          frame: int | None = None) -> None:
     """Draw `build()` at `height` full width as `ui.chart` draws, built once for `key`: a
-    figure, or with `frames` one that steps in the browser, given as (figure, frames,
-    layout)."""
+    figure, or (given the `frame` to start on) one that steps through frames in the
+    browser, built as (figure, frames, layout) and drawn at any frame without a rebuild."""
+    frames = frame is not None
     def finished() -> frozen.Frozen:
         built = build()
         fig, steps, layout = built if frames else (built, None, {})
         return frozen.freeze(ui.style(fig, height), steps, **layout)
 
     large, cache = ui.projector(), _steppers if frames else _figures
-    st.plotly_chart(cache((*key, language(), large, height), finished), width="stretch",
+    fig = cache((*key, language(), large, height), finished)
+    st.plotly_chart(frozen.at_frame(fig, frame) if frames else fig, width="stretch",
                     theme=None if large else "streamlit")  # as ui.chart: no theme on projector
