@@ -4,33 +4,40 @@ The gates come from `explainers.gates` and `explainers.tracer` (recomputed from 
 and checked against Keras to 1e-5); the model is the shipped LSTM or a lab run (`model_picker`),
 the review becomes its input through its `reviews.InputFormat`. The choices sit beside the cell
 diagram, so diagram and step controls fill the first screen; `LINK` restores the view.
+
+A token step happens in the browser: diagram and running prediction are one figure with a
+frame per token (`charts.token_steps`). Figures are built once per inputs (`figure_cache`),
+sections below the player rerun alone (`st.fragment`), only the heatmap asked for is built.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import streamlit as st
 
-from explainers import cells, corpus, gates, reviews, runs, tracer
+from explainers import corpus, gates
 from lessons import links, ui
 from lessons.charts import gates as draw
-from lessons.i18n import N_, _, explain
+from lessons.charts import token_steps
+from lessons.i18n import N_, _
 from lessons.widgets import model_picker, review_source
-from lessons.widgets.player import Player
+from lessons.widgets.figure_cache import chart
+from lessons.widgets.gate_view import View, reset_with, traced_review
+from lessons.widgets.player import Player, frame_name
 
 KEYS = "gates"  # every widget key starts with it; tests and links address widgets by key
 MODEL_KEY, LAYER_KEY, UNIT_KEY = "gates_model", "gates_layer", "gates_unit"
 ORDER_KEY, COLOUR_KEY, POOL_KEY = "gates_order", "gates_colour", "gates_pool"
+HEATMAP_KEY = "gates_heatmap"  # which quantity's heatmap is built and shown
 SPAN_KEY, SPAN_OF_KEY, THRESHOLD_KEY = "gates_span", "gates_span_of", "gates_threshold"
-PLAYER = Player(KEYS, seconds=0.6, noun=N_("token"))  # 0.6 s: long enough to read the diagram
+PLAYER = Player(KEYS, seconds=0.06, noun=N_("token"))  # Play: >= 10 tokens a second
 POOL_REVIEWS = 200  # test reviews pooled for gate saturation: ~46,000 tokens, ~2 s once
 TRUNCATED_SHOWN = 2_000  # cut-off tokens listed; the longest IMDB review has ~2,500 words
 ECHO_CHARS = 2_000  # user text echoed in Markdown: a whole span (maxlen tokens), an error
 THRESHOLD_STEP = 0.05  # the span threshold slider's step
 ON_PERCENTILE = 85  # the threshold starts where a unit is "on" for 15 % of all cells
-WINDOW = 20  # tokens shown either side of the current one above the diagram: about two lines
+WINDOW = 12  # tokens shown either side of the current one above the diagram: about two lines
+STEP_HEIGHT, DIAGRAM_HEIGHT = 880, 620  # the stepping figure with and without the prediction
 LINKED_UNITS = 4_096  # a link's unit and layer are read up to here, then clamped to the model
 LINK = links.Link(model_picker.link_field("model", MODEL_KEY), *review_source.link_fields(KEYS),
                   PLAYER.link_field("step"), links.number("unit", UNIT_KEY, 0, LINKED_UNITS),
@@ -60,85 +67,6 @@ def pooled_trace(key: str, layer: int, location: str) -> gates.Trace:
     """One LSTM layer's gates over the first POOL_REVIEWS test reviews (from `location`)."""
     form, texts = model_picker.trained_model(key).input_format, ui.imdb_reviews("test")[0]
     return model_picker.tracer_for(key).pooled(map(form.prepare, texts[:POOL_REVIEWS]), layer)
-
-
-# --------------------------------------------------------------------------- choosing
-
-
-def reset_with(key: str, context, default) -> None:
-    """Put a keyed widget back to `default` whenever `context` (the review, the step...)
-    changes, as an unkeyed widget would be; a value a link set (no context yet) is kept."""
-    marker = f"{key}_for"
-    if key not in st.session_state or st.session_state.get(marker, context) != context:
-        st.session_state[key] = default
-    st.session_state[marker] = context
-
-
-@dataclass
-class View:
-    """One review traced through one layer of one model: what every section draws."""
-
-    key: str  # the model's picker key
-    model: runs.TrainedModel
-    review: reviews.Prepared
-    result: tracer.ModelTrace
-    trace: gates.Trace  # the LSTM layer (and direction) shown
-    index: int  # its place in result.lstm_layers()
-    real: slice  # the review's own steps in the traced ids (without any <PAD>)
-
-    @property
-    def values(self) -> dict[str, np.ndarray]:  # each (T, units)
-        return {name: self.trace.values[name][self.real] for name in draw.QUANTITIES}
-
-    @property
-    def context(self) -> tuple:
-        """Which model, review and layer: keyed widgets start afresh when it changes."""
-        return self.key, hash(self.result.ids.tobytes()), self.index
-
-
-def traced_review() -> View | None:
-    """Pick a model and a review, and trace it; None after saying what is missing."""
-    key = model_picker.pick_model(
-        _("Model"), lambda run: run.body == cells.LSTM.kind, key=MODEL_KEY,
-        help=_("The shipped model, or any LSTM trained in the Sentiment lab."),
-        no_runs=_("Train an LSTM in the Sentiment lab and it appears here too (stacked and "
-                  "bidirectional ones included)."))
-    if key is None:
-        st.error(_("No LSTM model here: the shipped one is missing (rebuild it with "
-                   "scripts/train_lstm_sentiment.py) and no lab run is an LSTM."))
-        return None
-    try:
-        model, reader = model_picker.trained_model(key), model_picker.tracer_for(key)
-    except Exception as error:  # a damaged run or asset: say so and stop, never a traceback
-        st.error(_("This model cannot be opened: {why}",
-                   why=explain(error, ECHO_CHARS)))
-        return None
-    picked = review_source.choose_review(KEYS)
-    if picked is None:
-        ui.notice(_("upload a plain-text review, or pick another source above."))
-        return None
-    try:
-        review = reviews.check_review(picked[0], model.input_format)
-    except reviews.BadReview as error:
-        st.error(explain(error))
-        ui.notice(_("the model only knows the {n:,} most frequent words of the training "
-                    "reviews; everything else becomes <UNK>.",
-                    n=model.input_format.vocabulary.size))
-        return None
-    ids, real = review.for_model(reader.mask_zero)
-    with st.spinner(_("Tracing every gate…")):
-        result = model_picker.traced(key, tuple(int(i) for i in ids))
-    layers = result.lstm_layers()
-    if not layers:
-        st.warning(_("This model has no LSTM layer; the gates shown here are an LSTM's."))
-        return None
-    index = 0
-    if len(layers) > 1:
-        if st.session_state.get(LAYER_KEY, 0) >= len(layers):  # a link to a deeper model
-            st.session_state[LAYER_KEY] = len(layers) - 1
-        index = st.selectbox(_("Layer and direction"), range(len(layers)), key=LAYER_KEY,
-                             format_func=[draw.layer_label(lt, _) for lt in layers].__getitem__)
-    return View(key, model, review, result, layers[index].trace, index, real)
 
 
 # --------------------------------------------------------------------------- sections
@@ -177,41 +105,63 @@ def panel_section(view: View) -> int:
     return unit
 
 
-def step_section(view: View, unit: int) -> int:
-    """The player over a window of tokens, the cell diagram and the running prediction."""
-    values, tokens = view.values, view.review.tokens
-    step = PLAYER.controls(len(tokens), _("Token"))
-    st.markdown(draw.token_window(tokens, step, WINDOW, _), unsafe_allow_html=True)
-    before = view.trace.before(view.real.start + step)  # full trace: past any <PAD> read
-    ui.chart(draw.cell_diagram(values, step, unit, before, tokens[step], ui.projector(), _),
-             height=400)
-    st.caption(_("Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new "
-                 "belt value is c = f × c_prev + i × g; the output is h = o × tanh(c)."))
-    if view.result.running is not None:
-        ui.chart(draw.running_figure(view.result.running[view.real], tokens, step, _),
-                 height=280)
-        if view.result.running_method == "batched prefixes":
-            st.caption(_("A bidirectional layer reads the future too, so the prediction after "
-                         "each token was found by scoring every prefix of the review."))
-    return step
+def step_section(view: View, unit: int) -> None:
+    """The player: the cell diagram and the running prediction, one frame per token, stepped
+    by the figure's own slider and Play in the browser; it starts on the linked token."""
+    tokens, running = view.review.tokens, view.result.running
+    start = PLAYER.start(len(tokens))
+    if running is not None:
+        running = running[view.real]  # (T,)
+
+    def build() -> tuple:  # drawn at token 0, then at `start` (frozen.at_frame)
+        befores = [view.trace.before(view.real.start + t) for t in range(len(tokens))]
+        large, names = ui.projector(), [frame_name(t) for t in range(len(tokens))]
+        return (token_steps.step_figure(view.values, befores, tokens, unit, running, 0,
+                                        WINDOW, large, _),
+                token_steps.frames(view.values, befores, tokens, unit, running, names,
+                                   WINDOW, large, _),
+                PLAYER.controls(len(tokens), 0, _("Token"),
+                                token_steps.BUTTONS_Y[running is not None]))
+
+    chart(("steps", view.context, unit), build,
+          STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT, frame=start)
+    st.caption(PLAYER.play_help() + " " + _(
+        "Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new belt value "
+        "is c = f × c_prev + i × g; the output is h = o × tanh(c)."))
+    if view.result.running_method == "batched prefixes":
+        st.caption(_("A bidirectional layer reads the future too, so the prediction after "
+                     "each token was found by scoring every prefix of the review."))
 
 
+def marked_step(view: View) -> int:
+    """The token the charts below mark (and where the player starts): a server rerun."""
+    return PLAYER.slider(len(view.review.tokens), _("Token marked in the charts below"),
+                         help=_("The player above steps in your browser. This token is "
+                                "marked in the charts below, the player starts on it, and a "
+                                "link to this view opens it."))
+
+
+@st.fragment
 def heatmap_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("Every unit at every token"))
     values, tokens, units = view.values, view.review.tokens, view.trace.units
+    names = draw.quantity_names(_)
+    name = st.segmented_control(_("Heatmap of"), list(names), format_func=names.get,
+                                key=HEATMAP_KEY, default=next(iter(names)))
     order_by = st.radio(_("Order units by"), tuple(ORDERS), horizontal=True, key=ORDER_KEY,
                         format_func={c: _(label) for c, label in ORDERS.items()}.get)
+    name = name or next(iter(names))  # a click on the chosen one unselects it: keep it
     order = np.arange(units)
     if order_by == "change":
         order = np.argsort(-gates.unit_change(view.trace, "c"), kind="stable")
-    tabs = st.tabs(list(draw.quantity_names(_).values()))
-    for tab, name in zip(tabs, draw.QUANTITIES, strict=True):
-        with tab:
-            ui.chart(draw.heatmap(values[name], name, order, tokens, step, unit, _),
-                     height=max(320, 12 * units + 120))
-    ui.chart(draw.unit_traces(values, unit, tokens, step, _), height=340)
+    chart(("heatmap", view.context, name, order_by, step, unit),
+          lambda: draw.heatmap(values[name], name, order, tokens, step, unit, _),
+          max(320, 12 * units + 120))
+    chart(("units", view.context, step, unit),
+          lambda: draw.unit_traces(values, unit, tokens, step, _), 340)
 
 
+@st.fragment
 def span_section(view: View, step: int) -> None:
     """LSTMVis-style: the units on over a span of tokens and off around it."""
     st.subheader(_("Which units fire on a phrase?"))
@@ -229,8 +179,9 @@ def span_section(view: View, step: int) -> None:
     reset_with(THRESHOLD_KEY, (view.context, span_of), start)  # again for each state
     threshold = cols[2].slider(_("Threshold"), low, high, step=THRESHOLD_STEP, key=THRESHOLD_KEY)
     found, scores = gates.span_units(chosen, span[0], span[1] + 1, threshold)
-    ui.chart(draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold, _),
-             height=340)
+    chart(("span", view.context, span, span_of, threshold),
+          lambda: draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold, _),
+          340)
     if scores[0] <= 0:
         st.caption(_("No unit is above the threshold more often inside the span than outside "
                      "it: lower the threshold or pick another span."))
@@ -238,6 +189,7 @@ def span_section(view: View, step: int) -> None:
     st.markdown(draw.span_summary(phrase, int(found[0]), scores[0], threshold, _))
 
 
+@st.fragment
 def colour_section(view: View, step: int, unit: int) -> None:
     st.subheader(_("The text coloured by one unit"))
     name = st.selectbox(_("Colour by"), list(draw.QUANTITIES), index=4, key=COLOUR_KEY,
@@ -250,6 +202,7 @@ def colour_section(view: View, step: int, unit: int) -> None:
                  unit=unit, quantity=_(draw.QUANTITIES[name])))
 
 
+@st.fragment
 def saturation_section(view: View) -> None:
     st.subheader(_("Gate saturation"))
     over = st.radio(_("Count over"), tuple(POOLS), horizontal=True, key=POOL_KEY,
@@ -268,7 +221,7 @@ def saturation_section(view: View) -> None:
     for column, figure in zip(st.columns(2), (draw.saturation_figure, draw.gate_histogram),
                               strict=True):
         with column:
-            ui.chart(figure(source, _), height=440)
+            chart((figure.__name__, view.context, where), lambda f=figure: f(source, _), 440)
     st.markdown(draw.saturation_summary(source, where, _))
     st.caption(_("Left: one dot per unit and gate. Near the top-left corner the gate is almost "
                  "always open (> 0.9): for f, a unit that remembers for a long time. Near the "
@@ -285,16 +238,16 @@ st.write(_(INTRO))
 LINK.restore()
 panel, stage = st.columns([1, 2], gap="large")
 with panel:
-    view = traced_review()
+    view = traced_review(KEYS, MODEL_KEY, LAYER_KEY, ECHO_CHARS)
 if view is None:
     st.stop()
 with panel:
     unit = panel_section(view)
 with stage:
-    step = step_section(view, unit)
+    step_section(view, unit)
+step = marked_step(view)
 heatmap_section(view, step, unit)
 span_section(view, step)
 colour_section(view, step, unit)
 saturation_section(view)
-PLAYER.keep_playing(step, len(view.review.tokens))
 ui.notice(_(NOTICE))

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from explainers import gates, paths, runs, tracer
 from lessons import i18n
 from lessons.charts import gates as draw
+from lessons.charts import token_steps
 
 PAGE = str(paths.PROJECT_ROOT / "lessons" / "lstm_gates.py")
 TIMEOUT = 120  # the first run loads TensorFlow and the model
@@ -40,7 +41,9 @@ def test_a_link_opens_the_same_view_and_the_view_is_written_back(tiny_imdb):
     assert at.slider(key="gates_step").value == 5
     assert at.number_input(key="gates_unit").value == 3  # kept, not the busiest unit
     diagram = next(f for f in _figures(at) if "conveyor belt" in json.dumps(f))
-    assert diagram["layout"]["title"]["text"] == "Unit 3 at token 5: “wonderful”"
+    assert diagram["layout"]["sliders"][0]["active"] == 5  # the player starts on the step
+    title = diagram["data"][token_steps.TITLE]["text"][0]  # a trace: it changes per frame
+    assert title == "<b>Unit 3 at token 5: “wonderful”</b>"
     at.button(key="gates_next").click().run()  # the address bar follows the view
     assert (at.query_params["step"], at.query_params["unit"]) == ("6", "3")
     assert (at.query_params["model"], at.query_params["text"]) == ("shipped", TEXT)
@@ -85,7 +88,12 @@ def test_a_linked_run_this_server_lacks_falls_back_to_the_shipped_model(tiny_imd
 def test_in_chinese_the_diagram_widgets_and_notes_speak_chinese(tiny_imdb):
     at = _open(lang="zh", source="text", text=TEXT, step="2")
     assert not at.exception
-    assert [b.label for b in at.button] == ["上一个", "下一个", "播放"]
+    assert [b.label for b in at.button] == ["上一个", "下一个"]  # Play is in the figure:
+    stepper = next(f for f in _figures(at) if f["layout"].get("sliders"))
+    play, pause = stepper["layout"]["updatemenus"][0]["buttons"]
+    assert (play["label"], pause["label"]) == ("▶ 播放", "❚❚ 暂停")
+    assert stepper["layout"]["sliders"][0]["currentvalue"]["prefix"] == "词元 "
+    assert at.slider(key="gates_step").label == "下方图表中标记的词元"
     sources = at.radio(key="gates_source").options
     assert sources == ["IMDB 测试集影评", "输入或粘贴", "上传 .txt 文件"]
     shown = json.dumps(_figures(at), ensure_ascii=False)
@@ -174,9 +182,11 @@ def test_every_word_of_every_figure_goes_through_the_translator():
         assert texts, fig.layout.title.text
         for text in texts:
             assert text.startswith("‹") or text == "P(positive)", text  # a formula stays
-    words = [a.text for a in figures[0].layout.annotations  # the 4 gates, the belt, means
-             if "(σ)" in a.text or "(tanh)" in a.text or "belt" in a.text or "mean" in a.text]
-    assert len(words) == 8 and all("‹" in text for text in words), words
+    words = [a.text for a in figures[0].layout.annotations  # the 4 gates, the belt
+             if "(σ)" in a.text or "(tanh)" in a.text or "belt" in a.text]
+    words += [t for trace in figures[0].data if trace.text  # the means beside the numbers
+              for t in trace.text if "mean" in t]  # (traces: they change token by token)
+    assert len(words) == 5 + 7 and all("‹" in text for text in words), words
     hover = figures[2].data[0].hovertemplate
     assert hover.startswith("‹token %{x}: %{customdata}›")
 

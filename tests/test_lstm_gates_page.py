@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -40,6 +41,12 @@ def _html(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def _stepper(at) -> dict:
+    """The figure that steps through the review in the browser (the one with a slider)."""
+    return next(f for f in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+                if f["layout"].get("sliders"))
+
+
 def test_typed_review_is_traced_and_stepped(tiny_imdb):
     at = _page("A wonderful film, truly wonderful. Zzyzxq blorp.")
     assert not at.exception and not at.error
@@ -49,11 +56,19 @@ def test_typed_review_is_traced_and_stepped(tiny_imdb):
     assert metrics["cut off (maxlen)"] == "0"
     assert "Prediction: positive" in _html(at)
     assert at.slider(key="gates_step").value == 0
-    at.button(key="gates_next").click().run()
+    # the player steps in the browser: one frame per token, the slider's steps go to them
+    stepper = _stepper(at)
+    slider = stepper["layout"]["sliders"][0]
+    assert [f["name"] for f in stepper["frames"]] == [str(t) for t in range(8)]
+    assert [s["args"][0] for s in slider["steps"]] == [[str(t)] for t in range(8)]
+    assert slider["active"] == 0
+    at.button(key="gates_next").click().run()  # the marked token: the player starts there
     assert at.slider(key="gates_step").value == 1
+    assert _stepper(at)["layout"]["sliders"][0]["active"] == 1
     at.button(key="gates_prev").click().run()
     assert at.slider(key="gates_step").value == 0
     at.slider(key="gates_step").set_value(7).run()
+    assert _stepper(at)["layout"]["sliders"][0]["active"] == 7
     assert "outline:3px" in _html(at) and not at.exception
     # the LSTMVis span follows the step: tokens 5-7 ("wonderful zzyzxq blorp")
     assert at.slider(key="gates_span").value == (5, 7)
@@ -85,13 +100,20 @@ def test_shipped_label_reads_its_score_and_the_unit_restarts_with_the_review(tin
     assert not at.exception
 
 
-def test_play_walks_to_the_last_token_and_stops(tiny_imdb):
+def test_play_walks_to_the_last_token_at_ten_a_second_and_pause_stops(tiny_imdb):
     at = _page("great fun")
-    at.button(key="gates_play").click().run()  # one token per rerun until the end
-    assert at.slider(key="gates_step").value == 2  # <START> great fun
-    assert at.session_state["gates_playing"] is False
-    at.button(key="gates_play").click().run()  # Play at the end: from the start again
-    assert at.slider(key="gates_step").value == 2 and at.session_state["gates_playing"] is False
+    stepper = _stepper(at)
+    play, pause = stepper["layout"]["updatemenus"][0]["buttons"]
+    assert (play["label"], pause["label"]) == ("▶ Play", "❚❚ Pause")
+    frames, options = play["args"]
+    assert frames is None and options["fromcurrent"]  # every frame on from the current one
+    assert [f["name"] for f in stepper["frames"]] == ["0", "1", "2"]  # <START> great fun
+    assert options["frame"]["duration"] <= 100  # 10 tokens a second or more
+    assert not options["frame"]["redraw"]  # frames change traces only: no whole redraw
+    assert all("layout" not in f for f in stepper["frames"])
+    assert pause["args"][0] == [None]  # Plotly's way to stop an animation
+    # at the last frame, Plotly's fromcurrent plays from the first again: the page says so
+    assert any("from the start again when at the end" in c.value for c in at.caption)
     assert not at.exception
 
 

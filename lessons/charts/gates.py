@@ -12,6 +12,7 @@ passes its own `_` (`lessons.i18n`); without it, as in tests and scripts, the En
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -54,14 +55,11 @@ def escaped(tokens) -> list[str]:
 
 
 def token_html(tokens, step: int | None = None, colours=None, titles=None,
-               limit: int = MAX_TOKENS_SHOWN, _: Say = english, start: int = 0) -> str:
+               limit: int = MAX_TOKENS_SHOWN, _: Say = english) -> str:
     """Tokens as chips: the one at `step` boxed and (without colours) later ones faded; no
-    step, no box. User text escaped; past `limit` tokens a count of the rest. From `start`
-    on, with an ellipsis for the tokens before it."""
-    parts = ["…"] if start > 0 else []
+    step, no box. User text escaped; past `limit` tokens a count of the rest."""
+    parts = []
     for t, token in enumerate(tokens[:limit]):
-        if t < start:
-            continue
         style = "padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;"
         if colours is not None:
             style += f"background:{colours[t]};"
@@ -77,12 +75,6 @@ def token_html(tokens, step: int | None = None, colours=None, titles=None,
     tail = f" <i>{html.escape(more)}</i>" if more else ""
     return ('<div style="line-height:1.9;max-height:16em;overflow-y:auto;font-size:1rem;'
             f'font-family:monospace">{" ".join(parts)}{tail}</div>')
-
-
-def token_window(tokens, step: int, reach: int, _: Say = english) -> str:
-    """The chips from `reach` tokens before `step` to `reach` after it: the reader's place
-    in a long review in a line or two, with how many tokens follow."""
-    return token_html(tokens, step, limit=step + reach + 1, _=_, start=max(0, step - reach))
 
 
 def diverging(value: float, low: float, high: float) -> str:
@@ -110,29 +102,62 @@ def coloured_tokens(tokens, step: int, series: np.ndarray, name: str, unit: int,
 # --------------------------------------------------------------------------- the cell
 
 
+GATES_AT = {"f": 1.4, "i": 3.7, "g": 5.8, "o": 7.9}  # each gate box's centre on the diagram
+BOX_BOTTOM, BOX_TOP, BOX_HALF = 1.5, 3.1, 0.95  # the gate boxes' extent, in diagram units
+STATE_READOUTS = ("c_prev", "c", "h", "h_prev")  # the belt's and the output's numbers
+# where each per-token number is written: x, y and on which side of that point
+READOUTS = {"c_prev": (0.3, 5.75, "middle right"), "c": (9.7, 5.75, "middle left"),
+            "h": (9.2, 0.3, "middle left"), "h_prev": (0.3, 0.5, "middle right"),
+            **{name: (x, 2.05, "middle center") for name, x in GATES_AT.items()}}
+
+
+@dataclass(frozen=True)
+class CellStep:
+    """What the cell diagram writes for one token: the followed unit's numbers (in READOUTS
+    order), them as text, the four gate boxes' colours (GATES_AT order) and the title."""
+
+    numbers: tuple[float, ...]
+    texts: tuple[str, ...]
+    fills: tuple[str, ...]
+    title: str
+
+
+def cell_step(values: dict, step: int, unit: int, before: dict, token: str,
+              _: Say = english) -> CellStep:
+    """The diagram's numbers at `step`: `values[name]` is (steps, units), `before` holds c
+    and h as they were before `step`."""
+    def mean(row, sign: str = "") -> str:  # the layer's mean, greyed
+        text = _("mean {value}", value=format(float(np.nanmean(row)), f"{sign}.3f"))
+        return f"<span style='color:#777'>{text}</span>"
+
+    rows = {"c_prev": before["c"], "h_prev": before["h"],
+            **{name: values[name][step] for name in ("c", "h", *GATES_AT)}}  # each (units,)
+    numbers = {name: float(rows[name][unit]) for name in READOUTS}
+    texts = {"c_prev": f"c<sub>t-1</sub> = {numbers['c_prev']:+.3f}<br>"
+                       f"{mean(rows['c_prev'], '+')}",
+             "c": f"c<sub>t</sub> = {numbers['c']:+.3f}<br>{mean(rows['c'], '+')}",
+             "h": f"h<sub>t</sub> = {numbers['h']:+.3f} ({mean(rows['h'], '+')})",
+             "h_prev": f"h<sub>t-1</sub> = {numbers['h_prev']:+.3f}  +  x<sub>t</sub> = "
+                       f"“{html.escape(token)}”",
+             **{name: f"{numbers[name]:.3f}<br>{mean(rows[name])}" for name in GATES_AT}}
+    fills = tuple(diverging(numbers[name], *SCALES[name]) for name in GATES_AT)
+    title = _("Unit {unit} at token {step}: “{token}”", unit=unit, step=step,
+              token=html.escape(token))
+    return CellStep(tuple(numbers.values()), tuple(texts[name] for name in READOUTS), fills,
+                    title)
+
+
 def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
                  large: bool = False, _: Say = english) -> go.Figure:
     """The LSTM cell: the conveyor belt c on top, the four gates below, values written in.
 
     `values[name]` is (steps, units); `before` holds c and h as they were before `step`.
-    """
-    fig = go.Figure()
+    What changes from token to token is in the figure's traces (the four gate boxes, then
+    the numbers, see `cell_traces`), the rest in its layout, so a figure with one frame per
+    token (`lessons.charts.token_steps`) only sends the traces and the title for each."""
+    current = cell_step(values, step, unit, before, token, _)
+    fig = go.Figure(cell_traces(current, large))
     size = DIAGRAM_FONT_LARGE if large else DIAGRAM_FONT
-
-    def val(name, row=None):
-        row = values[name][step] if row is None else row  # (units,)
-        return float(row[unit]), float(np.nanmean(row))
-
-    def mean(value: float, sign: str = "") -> str:  # the layer's mean, greyed
-        text = _("mean {value}", value=format(value, f"{sign}.3f"))
-        return f"<span style='color:#777'>{text}</span>"
-
-    def box(x0, x1, y0, y1, v, scale, label):
-        colour = diverging(v, *scale) if scale else "#eeeeee"
-        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=colour,
-                      line={"color": "#333", "width": 2})
-        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
-                           font={"size": size, "color": "#111"})
 
     def arrow(x0, y0, x1, y1, width=2, colour="#555"):
         fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
@@ -146,64 +171,77 @@ def cell_diagram(values: dict, step: int, unit: int, before: dict, token: str,
                            font={"size": size + 4, "color": "#111"})
 
     # the conveyor belt: c_{t-1} -> (x f) -> (+ i*g) -> c_t
-    c_prev, c_prev_mean = val("c", before["c"])
-    c_now, c_now_mean = val("c")
     arrow(0.3, 5, 9.7, 5, width=6, colour="#f2a541")
     operator(3, 5, "×")
     operator(6, 5, "+")
-    fig.add_annotation(x=0.3, y=5.75, text=f"c<sub>t-1</sub> = {c_prev:+.3f}<br>"
-                       f"{mean(c_prev_mean, '+')}", showarrow=False, xanchor="left")
-    fig.add_annotation(x=9.7, y=5.75, text=f"c<sub>t</sub> = {c_now:+.3f}<br>"
-                       f"{mean(c_now_mean, '+')}", showarrow=False, xanchor="right")
     belt = html.escape(_("conveyor belt: cell state c"))
     fig.add_annotation(x=5, y=6.25, text=f"<b>{belt}</b>", showarrow=False)
     # the four gates, each fed by [h_{t-1}, x_t]
-    gates_at = {"f": 1.4, "i": 3.7, "g": 5.8, "o": 7.9}
-    for name, x in gates_at.items():
-        v, layer_mean = val(name)
-        box(x - 0.95, x + 0.95, 1.5, 3.1, v, SCALES[name],
-            f"<b>{html.escape(_(GATE_BOXES[name]))}</b><br>{v:.3f}<br>{mean(layer_mean)}")
+    for name, x in GATES_AT.items():
+        fig.add_annotation(x=x, y=2.75, text=f"<b>{html.escape(_(GATE_BOXES[name]))}</b>",
+                           showarrow=False, font={"size": size, "color": "#111"})
     arrow(1.4, 3.1, 2.8, 4.7)  # f multiplies the belt
     arrow(3.7, 3.1, 5.75, 4.7)  # i * g is added
     arrow(5.8, 3.1, 5.95, 4.7)
     # h_t = o * tanh(c_t)
-    h_now, h_mean = val("h")
     operator(9, 3.5, "×")
     arrow(9.3, 4.8, 9.0, 3.9)
     fig.add_annotation(x=9.45, y=4.35, text="tanh", showarrow=False, xanchor="left")
     arrow(8.85, 2.3, 8.8, 3.2)
     arrow(9.0, 3.15, 9.0, 0.6, width=3, colour="#2a9d8f")
-    fig.add_annotation(x=9.2, y=0.3, text=f"h<sub>t</sub> = {h_now:+.3f} ({mean(h_mean, '+')})",
-                       showarrow=False, xanchor="right")
     # inputs
-    h_prev = val("h", before["h"])[0]
     fig.add_shape(type="line", x0=0.3, x1=7.9, y0=0.9, y1=0.9, line={"color": "#888"})
-    for x in gates_at.values():
+    for x in GATES_AT.values():
         arrow(x, 0.9, x, 1.45, width=1, colour="#888")
-    fig.add_annotation(x=0.3, y=0.5, xanchor="left", showarrow=False,
-                       text=f"h<sub>t-1</sub> = {h_prev:+.3f}  +  x<sub>t</sub> = "
-                       f"“{html.escape(token)}”")
     fig.update_xaxes(visible=False, range=[0, 10])
     fig.update_yaxes(visible=False, range=[0, 6.6])
-    fig.update_layout(title=_("Unit {unit} at token {step}: “{token}”", unit=unit, step=step,
-                                token=html.escape(token)),
-                      showlegend=False, plot_bgcolor="white")
+    fig.update_layout(title=current.title, showlegend=False, plot_bgcolor="white")
     return fig
+
+
+def number_groups(step: CellStep) -> list[tuple[list[str], list[float]]]:
+    """The diagram's numbers as its two text traces hold them: (texts, numbers) of the
+    gates (GATES_AT order), then of the states (STATE_READOUTS order)."""
+    at = {name: i for i, name in enumerate(READOUTS)}
+    return [([step.texts[at[n]] for n in names], [step.numbers[at[n]] for n in names])
+            for names in (GATES_AT, STATE_READOUTS)]
+
+
+def cell_traces(step: CellStep, large: bool = False) -> list[go.Scatter]:
+    """The diagram's per-token traces: the four gate boxes filled by their value, then the
+    gates' numbers and the states' numbers as text (each also in customdata, unrounded)."""
+    x0, x1 = -BOX_HALF, BOX_HALF
+    boxes = [go.Scatter(x=[x + x0, x + x1, x + x1, x + x0, x + x0],
+                        y=[BOX_BOTTOM, BOX_BOTTOM, BOX_TOP, BOX_TOP, BOX_BOTTOM],
+                        fill="toself", fillcolor=fill, mode="lines", hoverinfo="skip",
+                        line={"color": "#333", "width": 2})
+             for x, fill in zip(GATES_AT.values(), step.fills, strict=True)]
+    gate_font = {"size": DIAGRAM_FONT_LARGE if large else DIAGRAM_FONT, "color": "#111"}
+    texts = []  # the gates' numbers in the diagram's font, the states' in the chart's
+    for names, font, (text, numbers) in zip((GATES_AT, STATE_READOUTS),
+                                            (gate_font, {"color": "#111"}),
+                                            number_groups(step), strict=True):
+        x, y, where = zip(*(READOUTS[name] for name in names), strict=True)
+        texts.append(go.Scatter(x=x, y=y, mode="text", textposition=where, hoverinfo="skip",
+                                text=text, customdata=numbers, textfont=font))
+    return [*boxes, *texts]
 
 
 # --------------------------------------------------------------------------- token by token
 
 
-def running_figure(running: np.ndarray, tokens: list[str], step: int,
+def running_figure(running: np.ndarray, tokens: list[str], step: int | None,
                    _: Say = english) -> go.Figure:
-    """P(positive) after each token, the three biggest jumps named by their token."""
+    """P(positive) after each token, the three biggest jumps named by their token, and a line
+    at `step` (none for step None: a figure that steps in the browser draws its own)."""
     shown = escaped(tokens)
     fig = go.Figure(go.Scatter(
         x=list(range(len(running))), y=running, mode="lines+markers", marker={"size": 4},
         customdata=shown, hovertemplate=_("token %{x}: %{customdata}") + "<br>P(positive) "
         "%{y:.3f}<extra></extra>", name="P(positive)"))
     fig.add_hline(y=0.5, line_dash="dot", line_color="#999")
-    fig.add_vline(x=step, line_color=STEP_LINE)
+    if step is not None:
+        fig.add_vline(x=step, line_color=STEP_LINE)
     jumps = np.argsort(-np.abs(np.diff(running, prepend=running[0])))[:3]
     for t in jumps:
         if abs(running[t] - (running[t - 1] if t else running[t])) > 0.05:
