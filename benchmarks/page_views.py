@@ -21,7 +21,7 @@ the load average is printed beside them.
 
     RNN_EXPLAINER_DATA=/work/shared/data python benchmarks/page_views.py
         [--pages home,glove-explorer] [--quick] [--sessions 6,30] [--skip-before]
-        [--memory-views 150] [--no-profile] [--profile-above 150]
+        [--memory-views 150] [--no-profile] [--profile-above 150] [--lone-visitor]
 """
 
 from __future__ import annotations
@@ -60,6 +60,11 @@ TITLE = "[data-testid='stMain'] h1"  # every page opens with st.title
 PROJECT = str(browser.ROOT) + "/"  # py-spy --full-filenames: the app's own frames start so
 LIBRARY = re.compile(r".*/(?:site-packages|lib/python3\.\d+)/")  # shortened in labels
 VIEWPORT = {"width": 1400, "height": 900}
+# ANCHOR: while the views are measured, one more tab stays open on the home page. Streamlit
+# empties its compiled-script cache whenever the LAST session disconnects
+# (websocket_session_manager.py), so a lone visitor pays for recompiling app.py and the page
+# (with magic's AST pass) on every page load; in a classroom somebody is always connected.
+# `--lone-visitor` measures that case instead.
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,8 @@ def _label(frame: str) -> str:
 class Cost:
     label: str
     share: float  # of the profile's samples in which a server thread held the GIL
-    samples: int
+    samples: int  # all samples of the profile
+    mostly: str = ""  # the function on top of the stack most often within this cost
 
 
 def top_costs(
@@ -217,11 +223,12 @@ def top_costs(
 
     The first list attributes every sample to the innermost frame of the app's own code
     (lessons/, explainers/, app.py) and the library call it made there ("page -> callee"),
-    so it names what a page helper could change; samples outside the app's code (Streamlit's
-    own work: sending, housekeeping) keep their outermost library frame below the script
-    runner. The second list is plain self time: the function on top of the stack.
+    so it names what a page helper could change, with the function most often on top of the
+    stack there (`mostly`); samples outside the app's code (Streamlit's own work: sending,
+    housekeeping) are named by their top function. The second list is plain self time.
     """
     own, leaf, total = Counter(), Counter(), 0
+    tops: dict[str, Counter] = {}
     for line in collapsed.splitlines():
         stack, _, number = line.rpartition(" ")
         if not stack or not number.isdigit():
@@ -233,14 +240,21 @@ def top_costs(
         if mine:
             i = mine[-1]
             callee = f" -> {_label(frames[i + 1])}" if i + 1 < len(frames) else " (itself)"
-            own[_label(frames[i]) + callee] += samples
+            label = _label(frames[i]) + callee
         else:
-            own["outside the app's code: " + _label(frames[-1])] += samples
+            label = "outside the app's code: " + _label(frames[-1])
+        own[label] += samples
+        tops.setdefault(label, Counter())[_label(frames[-1])] += samples
     if not total:
         return [], []
-    return tuple(
-        [Cost(label, samples / total, total) for label, samples in counts.most_common(count)]
-        for counts in (own, leaf)
+
+    def mostly(label: str) -> str:
+        top = tops[label].most_common(1)[0][0]
+        return "" if top in label else top  # the callee or the app's frame itself
+
+    return (
+        [Cost(label, n / total, total, mostly(label)) for label, n in own.most_common(count)],
+        [Cost(label, n / total, total) for label, n in leaf.most_common(count)],
     )
 
 
@@ -411,6 +425,8 @@ async def measure(setup: Setup, pages, args, chromium, crowd_sizes, memory: bool
     note(f"{setup.name}: starting streamlit {' '.join(setup.args) or '(config.toml)'}")
     with browser.running_server(env, setup.args) as server:
         context = await chromium.new_context(viewport=VIEWPORT)
+        if not args.lone_visitor:  # someone else stays connected: see ANCHOR
+            await open_page(await context.new_page(), server.url)
         tab = await context.new_page()
         measured.loads.append(os.getloadavg()[0])
         measured.pages = await per_page(tab, server, pages, args.repeats)
@@ -445,7 +461,9 @@ def _flag(value: float, limit: float) -> str:
 
 
 def report(before: Measured | None, after: Measured, args) -> None:
-    print(f"\nServer CPU per page view (median of {args.repeats} views, warm caches; "
+    visitors = "a lone visitor" if args.lone_visitor else "another tab connected"
+    print(f"\nServer CPU per page view (median of {args.repeats} views, warm caches, "
+          f"{visitors}; "
           f"** = above {CPU_TARGET * 1000:.0f} ms CPU or {FIRST_SCREEN_TARGET:.0f} s "
           "first screen)\n")
     print("| page | before CPU | after CPU | after first screen | after run finished |")
@@ -495,7 +513,8 @@ def report(before: Measured | None, after: Measured, args) -> None:
         print(f"\npy-spy, {name} (after; share of {samples} samples holding the GIL, "
               "3 views):")
         for cost in own:
-            print(f"  {cost.share:5.0%}  {cost.label}")
+            mostly = f"  [mostly in {cost.mostly}]" if cost.mostly else ""
+            print(f"  {cost.share:5.0%}  {cost.label}{mostly}")
         print("  self time: " + "; ".join(f"{c.label} {c.share:.0%}" for c in leaf))
 
     loads = [load for m in (before, after) if m for load in m.loads]
@@ -535,6 +554,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, help="views per page (default 4, quick 2)")
     parser.add_argument("--memory-views", type=int, help="default 150, quick 48; 0 for none")
     parser.add_argument("--no-profile", action="store_true", help="no py-spy")
+    parser.add_argument("--lone-visitor", action="store_true",
+                        help="no second tab kept open (see ANCHOR in the source)")
     parser.add_argument("--profile-above", type=float, default=CPU_TARGET * 1000,
                         help="py-spy the pages whose median CPU per view exceeds this (ms)")
     args = parser.parse_args(argv)

@@ -103,6 +103,8 @@ def test_top_costs_names_the_apps_frame_and_the_call_it_made():
         ("outside the app's code: send (tornado/web.py)", 0.3),
         ("heatmaps (lessons/gates.py) (itself)", 0.1),
     ]
+    assert own[0].mostly == "validate (plotly/basedatatypes.py)"
+    assert own[1].mostly == own[2].mostly == ""
     assert leaf[0].label == "validate (plotly/basedatatypes.py)" and leaf[0].samples == 10
     assert page_views.top_costs("") == ([], [])
 
