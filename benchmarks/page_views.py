@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -431,7 +432,9 @@ async def measure(setup: Setup, pages, args, chromium, crowd_sizes, memory: bool
         measured.loads.append(os.getloadavg()[0])
         measured.pages = await per_page(tab, server, pages, args.repeats)
         measured.loads.append(os.getloadavg()[0])
-        if setup is AFTER and not args.no_profile:
+        if setup is AFTER and not args.no_profile and shutil.which("py-spy") is None:
+            note("  py-spy is not installed (pip install py-spy): no profiles")
+        elif setup is AFTER and not args.no_profile:
             for name, result in measured.pages.items():
                 if result.median("cpu") > args.profile_above / 1000:
                     note(f"  py-spy on {name}")
