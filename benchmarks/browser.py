@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,9 @@ CHROMIUM_ARGS = [  # as root, in a sandbox with no network but loopback
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SERVER_START_TIMEOUT = 60.0  # seconds; a cold start with a busy CPU can be slow
+DEFAULT_FLAGS = {  # flag -> value; a caller's extra_args naming the same flag replace it
+    "--server.fileWatcherType": "none",  # tests and benchmarks never edit the app's files
+}
 
 
 def chromium_path() -> str | None:
@@ -39,16 +44,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port, headless, without waiting for it."""
-    command = [
+def server_command(port: int, extra_args: Sequence[str] = ()) -> list[str]:
+    """The `streamlit run` command line; `extra_args` (flag, value, ...) come last and replace
+    a default flag of the same name (`--server.fileWatcherType auto` for reload-on-save)."""
+    named = set(extra_args[::2])
+    defaults = [part for flag, value in DEFAULT_FLAGS.items() if flag not in named
+                for part in (flag, value)]
+    return [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        *defaults, *extra_args,
     ]
+
+
+def start_server(
+    port: int, env: dict[str, str] | None = None, extra_args: Sequence[str] = (),
+) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port, headless, without waiting for it."""
     return subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **(env or {})},
+        server_command(port, extra_args), cwd=ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -66,20 +81,33 @@ def wait_until_healthy(port: int, timeout: float = SERVER_START_TIMEOUT) -> None
     raise TimeoutError(f"streamlit did not answer on port {port} within {timeout} s")
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str  # http://127.0.0.1:port
+    pid: int  # the streamlit process (its CPU and memory are what benchmarks read)
+
+
 @contextmanager
-def running_app(env: dict[str, str] | None = None):
-    """Yield the base URL of a running app; stop it afterwards."""
+def running_server(env: dict[str, str] | None = None, extra_args: Sequence[str] = ()):
+    """Yield a running app as a `Server` (its URL and process id); stop it afterwards."""
     port = free_port()
-    server = start_server(port, env)
+    server = start_server(port, env, extra_args)
     try:
         wait_until_healthy(port)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", server.pid)
     finally:
         server.terminate()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@contextmanager
+def running_app(env: dict[str, str] | None = None, extra_args: Sequence[str] = ()):
+    """Yield the base URL of a running app; stop it afterwards."""
+    with running_server(env, extra_args) as server:
+        yield server.url
 
 
 @contextmanager
