@@ -14,6 +14,8 @@ One run of this script measures, on this machine:
    reruns cost in an equal time without a view (measured between the views).
 
 Target (issue 14): browser time <= 1.3 x headless time; the other session's view <= 150 ms.
+`--before` serves with Streamlit's own per-run housekeeping (lessons/serving.py), for the
+figures before issue 14.
 
     RNN_EXPLAINER_DATA=/work/shared/data python benchmarks/lab_in_browser.py
         [--preset "Fast LSTM"] [--page parameter-counts] [--views 4]
@@ -40,6 +42,8 @@ RATIO_TARGET = 1.3  # browser time / headless time (issue 14)
 VIEW_TARGET = 0.150  # s of server CPU for another session's page view (issue 14)
 RESULT = "What the run learned"  # the lab's results header: the run has ended and is shown
 TRAIN_TIMEOUT_MS = 900_000
+BEFORE = {  # issue 14's "before": Streamlit's per-run Keras reset and full collection
+    "RNN_EXPLAINER_HOUSEKEEPING": "streamlit", "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
 PAUSE = 1.5  # s between two views of the other session (and the no-view baseline window)
 HEADLESS = """
 import os, sys, time
@@ -119,14 +123,17 @@ def main() -> None:
     parser.add_argument("--page", default="parameter-counts",
                         help="the page the other session views while the training runs")
     parser.add_argument("--views", type=int, default=4)
+    parser.add_argument("--before", action="store_true",
+                        help="Streamlit's own per-run housekeeping (Keras reset, full GC)")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="lab-bench-")  # the runs this benchmark saves go here
     env = {"RNN_EXPLAINER_HOME": home, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    served = {**env, **(BEFORE if args.before else {})}
     alone, alone_cpu, alone_accuracy = headless(args.preset, env)
     print(f"headless: {alone:.1f} s, {alone_cpu:.1f} s CPU (test {alone_accuracy:.4f}); "
           f"{load()}", flush=True)
     query = urllib.parse.urlencode({"lang": "en", "preset": args.preset})
-    with browser.running_app(env) as url, browser.chromium_browser() as chromium:
+    with browser.running_app(served) as url, browser.chromium_browser() as chromium:
         pid = server_pid(url)
         lab_tab = chromium.new_page(viewport={"width": 1400, "height": 900})
         other = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()

@@ -11,8 +11,7 @@ import numpy as np
 import streamlit as st
 
 from explainers import lstm_step
-from lessons import links, ui
-from lessons.charts import cached
+from lessons import figure_cache, links, ui
 from lessons.charts import lstm_step as charts
 from lessons.charts.gates import QUANTITIES
 from lessons.i18n import N_, _, explain
@@ -144,7 +143,7 @@ def belt_section(text: str, cell: lstm_step.ToyCell, step: lstm_step.LstmStep, t
     left.caption(_("Unit h1 by hand: {sum}", sum=charts.belt_sum(step)))
     with right:
         ui.lesson_says("conveyor_belt")
-        cached.chart(states_figure, text, cell, t, height=240)
+        figure_cache.chart(states_figure, text, cell, t, height=240)
 
 
 def names_section(h_dim: int) -> None:

@@ -12,8 +12,7 @@ import numpy as np
 import streamlit as st
 
 from explainers import cells, data, lab, models, presets, reviews, runs, training
-from lessons import links, ui
-from lessons.charts import cached
+from lessons import figure_cache, links, ui
 from lessons.charts import lab as charts
 from lessons.i18n import N_, _
 from lessons.widgets import jobs, lab_runs
@@ -175,7 +174,7 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
         jobs.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None and recorded is not None:
-        cached.chart(charts.curves_figure, recorded.history, _(
+        figure_cache.chart(charts.curves_figure, recorded.history, _(
             "Recorded full run: test accuracy {accuracy:.4f}", accuracy=recorded.test_accuracy),
             reference=charts.Reference(None, ref.printed), _=_)
     if recorded is not None:
@@ -183,7 +182,7 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
     elif job is None:
         lab_runs.compare_runs(records, spec.train.epochs)
     elif running:
-        jobs.live_panel(job, "lab", draw=lambda snap: cached.chart(  # new only per epoch
+        jobs.live_panel(job, "lab", draw=lambda snap: figure_cache.chart(  # new only per epoch
             charts.curves_figure, charts.history_of(snap), _("Live training"), snap.epochs,
             reference=ref, _=_))
     elif job.error is not None:
@@ -191,7 +190,7 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
     else:
         outcome = job.result
         st.success(charts.trained(outcome, _=_))
-        cached.chart(charts.curves_figure, outcome.result.history, _("Training curves"),
+        figure_cache.chart(charts.curves_figure, outcome.result.history, _("Training curves"),
                      reference=ref, _=_)
         st.caption(_(BEST_EPOCH))
         return outcome
@@ -220,7 +219,7 @@ def mistakes_section(outcome: lab.LabOutcome, imdb: data.ImdbData) -> None:
     y_test, probabilities = imdb.y_test[:outcome.spec.test_reviews], outcome.probabilities
     left, right = st.columns([2, 3])
     with left:
-        cached.chart(charts.confusion_figure, training.confusion(y_test, probabilities), _=_)
+        figure_cache.chart(charts.confusion_figure, training.confusion(y_test, probabilities), _=_)
     with right:
         st.markdown(_("**Misclassified test reviews** (the most confident mistakes, as the "
                       "model saw them)"))

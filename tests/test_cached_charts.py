@@ -1,4 +1,4 @@
-"""`charts.cached`: a figure is built once per input, language and projector mode, and a
+"""`lessons.figure_cache`: a figure is built once per input, language and projector mode, and a
 changed input, language or mode gives a new figure (never a stale one)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ def _page():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from lessons.charts import cached
+    from lessons import figure_cache
     from lessons.i18n import _
 
     builds = st.session_state.setdefault("builds", [])
@@ -22,30 +22,30 @@ def _page():
         return go.Figure(go.Scatter(y=list(values)), layout={"title": say(title)})
 
     values = st.session_state.get("values", (1.0, 2.0))
-    fig = cached.figure(curve, values, "Training curves", height=200, say=_)
+    fig = figure_cache.figure(curve, values, "Training curves", height=200, say=_)
     st.session_state.title = fig.layout.title.text
     st.session_state.y = tuple(fig.data[0].y)
     st.session_state.height = fig.layout.height
     st.session_state.font = fig.layout.font.size
-    st.session_state.same = fig is cached.figure(curve, values, "Training curves", height=200,
-                                                 say=_)
-    cached.chart(curve, values, "Training curves", height=200, say=_)
+    st.session_state.same = fig is figure_cache.figure(curve, values, "Training curves",
+                                                       height=200, say=_)
+    figure_cache.chart(curve, values, "Training curves", height=200, say=_)
 
 
 def _unhashable_page():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from lessons.charts import cached
+    from lessons import figure_cache
 
     class Opaque:  # neither a dataclass nor picklable: Streamlit cannot hash it
         def __init__(self, y):
-            self.y, self.handle = y, open(__file__)  # noqa: SIM115 - a file cannot be pickled
+            self.y, self.handle = y, open(__file__)
 
         def __reduce__(self):
             raise TypeError("not picklable")
 
-    fig = cached.figure(lambda o: go.Figure(go.Scatter(y=o.y)), Opaque([3, 1]), height=150)
+    fig = figure_cache.figure(lambda o: go.Figure(go.Scatter(y=o.y)), Opaque([3, 1]), height=150)
     st.session_state.y = tuple(fig.data[0].y)
     st.session_state.height = fig.layout.height
 
@@ -95,9 +95,9 @@ def _two_lambdas_page():
     import plotly.graph_objects as go
     import streamlit as st
 
-    from lessons.charts import cached
+    from lessons import figure_cache
 
-    titles = [cached.figure(build).layout.title.text for build in (
+    titles = [figure_cache.figure(build).layout.title.text for build in (
         lambda: go.Figure(layout={"title": "first"}), lambda: go.Figure(layout={"title": "2nd"}))]
     st.session_state.titles = titles
 
