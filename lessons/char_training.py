@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from explainers import cells, chargen, charsample, chartrain, data, lesson, live, models
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import text as charts
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs
@@ -79,7 +79,7 @@ def show_reports(snap: live.Snapshot, between=None) -> None:
     the newest first."""
     if any(r.epoch > 0 for r in snap.records):
         recorded = chartrain.lesson_run()  # the lesson's exact model, as far as it ran here
-        ui.chart(charts.loss_figure(snap.records, snap.epochs, _, recorded), height=380)
+        figure_cache.chart(charts.loss_figure, snap.records, snap.epochs, _, recorded, height=380)
     if between is not None:
         between()
     for r in reversed(snap.records):

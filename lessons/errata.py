@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainers import data, errata, lesson, params, presets, runs
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import errata as charts
 from lessons.i18n import N_, _, explain
 from lessons.widgets import model_picker
@@ -171,7 +171,7 @@ def tanh_demo() -> None:
                                           0, LAST_REVIEW, key=TANH_REVIEW_KEY))
     with st.spinner(_("Differentiating the final state…")):
         result = decays(k, imdb)
-    ui.chart(charts.decay_figure(result), height=380)
+    figure_cache.chart(charts.decay_figure, result, height=380)
     post, pre = result["post"], result["pre"]
     st.caption(_(
         "The recorded SimpleRNN (tanh, trained as the lesson) on test review {k}. Each step "

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from explainers import lstm_step
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import lstm_step as charts
 from lessons.charts.gates import QUANTITIES
 from lessons.i18n import N_, _, explain
@@ -63,6 +63,12 @@ def walk(text: str, cell: lstm_step.ToyCell) -> lstm_step.LstmWalk:
 def keras_difference(text: str, cell: lstm_step.ToyCell) -> float:
     """The Keras check: builds a keras.layers.LSTM (imports TensorFlow), once per view."""
     return lstm_step.keras_difference(text, cell)
+
+
+def states_figure(text: str, cell: lstm_step.ToyCell, t: int):
+    """The belt and state heatmaps of the sentence's walk, keyed by its text and cell (the
+    walk itself holds objects Streamlit cannot hash)."""
+    return charts.states_figure(walk(text, cell), t)
 
 
 def vector(values: np.ndarray) -> str:
@@ -130,14 +136,14 @@ def gates_section(step: lstm_step.LstmStep) -> None:
                 gate_card(step, gate)
 
 
-def belt_section(w: lstm_step.LstmWalk, step: lstm_step.LstmStep, t: int) -> None:
+def belt_section(text: str, cell: lstm_step.ToyCell, step: lstm_step.LstmStep, t: int) -> None:
     st.subheader(_("The belt and the output: unit by unit"))
     left, right = st.columns([1, 1])
     left.dataframe(charts.belt_table(step), width="stretch", column_config=WIDE_LABELS)
     left.caption(_("Unit h1 by hand: {sum}", sum=charts.belt_sum(step)))
     with right:
         ui.lesson_says("conveyor_belt")
-        ui.chart(charts.states_figure(w, t), height=240)
+        figure_cache.chart(states_figure, text, cell, t, height=240)
 
 
 def names_section(h_dim: int) -> None:
@@ -186,7 +192,7 @@ def step_sections(text: str, cell: lstm_step.ToyCell, slot, beside) -> None:
         return
     t = step_header(w, slot, beside)
     gates_section(w.steps[t - 1])
-    belt_section(w, w.steps[t - 1], t)
+    belt_section(text, cell, w.steps[t - 1], t)
     names_section(cell.h_dim)
     check_section(text, w)
     parameters_section(w)

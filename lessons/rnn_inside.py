@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from explainers import cells, data, lab, lesson, padding, reviews, rnn_inside, runs
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import rnn as charts
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs, quick_jobs
@@ -101,7 +101,7 @@ def one_step_section() -> None:
     right.markdown(_("**3. Add b, squash with tanh**"))
     right.dataframe(charts.step_table(w, step), width="stretch")
     right.caption(_("Unit h1 by hand: {sum}", sum=charts.first_unit_sum(w, step)))
-    ui.chart(charts.walk_figure(w), height=260)
+    figure_cache.chart(charts.walk_figure, w, height=260)
     st.markdown(_("{mark} Largest difference between the hand computation and Keras over all "
                   "{n} steps: **{diff:.1e}**. The same {rows} × {h} W and {h} biases serve "
                   "every word: that is the weight sharing of an RNN.",
@@ -159,7 +159,7 @@ def memory_section() -> None:
     with st.spinner(_("Measuring gradients through time…")):
         profiles = {(c, False): untrained_memory(c, MEMORY) for c in cells.KINDS}
     profiles |= {(c, True): p for c, p in trained_profiles().items()}
-    ui.chart(charts.memory_figure(profiles, MEMORY.steps), height=380)
+    figure_cache.chart(charts.memory_figure, profiles, MEMORY.steps, height=380)
     st.dataframe(charts.memory_table(profiles, MEMORY.epochs), hide_index=True,
                  width="stretch")
     st.markdown(charts.memory_caption())
@@ -191,7 +191,7 @@ def review_ids() -> tuple[np.ndarray, data.ImdbData | None]:
 
 
 def dependence_chart(deps: dict[str, padding.Dependence], title: str) -> None:
-    ui.chart(charts.dependence_figure(deps, title), height=170 * len(deps) + 120)
+    figure_cache.chart(charts.dependence_figure, deps, title, height=170 * len(deps) + 120)
     st.dataframe(charts.dependence_table(deps), hide_index=True, width="stretch")
 
 
@@ -218,7 +218,7 @@ def quick_training(imdb_post: data.ImdbData | None) -> padding.QuickConfig | Non
         st.caption(note)
     shown = {v: r for v, r in results.items() if v in padding.VARIANTS}
     if shown:
-        ui.chart(charts.quick_figure(shown), height=380)
+        figure_cache.chart(charts.quick_figure, shown, height=380)
         st.dataframe(charts.quick_table(shown), hide_index=True, width="stretch")
     if results and st.button(_("Clear these results"), key="inside_clear"):
         st.session_state[quick_jobs.RESULTS_KEY] = {}
@@ -271,14 +271,14 @@ def bilstm_section(ids: np.ndarray, config: padding.QuickConfig | None) -> None:
         probes = {"untrained": untrained_directions(tuple(int(i) for i in ids))}
     results = st.session_state.get(quick_jobs.RESULTS_KEY, {})
     probes |= {v: results[v].directions(ids) for v in ("post", "lstm", "bilstm") if v in results}
-    ui.chart(charts.direction_figure(probes["untrained"]), height=400)
+    figure_cache.chart(charts.direction_figure, probes["untrained"], height=400)
     units = (config or padding.QuickConfig()).units
     st.dataframe(charts.direction_table(probes, units), hide_index=True, width="stretch")
     if config is not None:
         quick_jobs.buttons(config, padding.CELL_VARIANTS, training_running())
         shown = {v: r for v, r in results.items() if v in ("post", *padding.CELL_VARIANTS)}
         if any(v in results for v in padding.CELL_VARIANTS):
-            ui.chart(charts.cells_figure(shown, records), height=380)
+            figure_cache.chart(charts.cells_figure, shown, records, height=380)
     st.info(charts.bilstm_note())
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from explainers import cells, data, lab, models, presets, reviews, runs, training
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import lab as charts
 from lessons.i18n import N_, _
 from lessons.widgets import jobs, lab_runs
@@ -174,23 +174,24 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
         jobs.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None and recorded is not None:
-        ui.chart(charts.curves_figure(recorded.history, _(
+        figure_cache.chart(charts.curves_figure, recorded.history, _(
             "Recorded full run: test accuracy {accuracy:.4f}", accuracy=recorded.test_accuracy),
-            reference=charts.Reference(None, ref.printed), _=_))
+            reference=charts.Reference(None, ref.printed), _=_)
     if recorded is not None:
         st.caption(_(REFERENCE, minutes=recorded.seconds / 60))
     elif job is None:
         lab_runs.compare_runs(records, spec.train.epochs)
     elif running:
-        jobs.live_panel(job, "lab", draw=lambda snap: ui.chart(charts.curves_figure(
-            charts.history_of(snap), _("Live training"), snap.epochs, reference=ref, _=_)))
+        jobs.live_panel(job, "lab", draw=lambda snap: figure_cache.chart(  # new only per epoch
+            charts.curves_figure, charts.history_of(snap), _("Live training"), snap.epochs,
+            reference=ref, _=_))
     elif job.error is not None:
         jobs.failed(job.error)
     else:
         outcome = job.result
         st.success(charts.trained(outcome, _=_))
-        ui.chart(charts.curves_figure(outcome.result.history, _("Training curves"),
-                                      reference=ref, _=_))
+        figure_cache.chart(charts.curves_figure, outcome.result.history, _("Training curves"),
+                     reference=ref, _=_)
         st.caption(_(BEST_EPOCH))
         return outcome
     return None
@@ -218,7 +219,7 @@ def mistakes_section(outcome: lab.LabOutcome, imdb: data.ImdbData) -> None:
     y_test, probabilities = imdb.y_test[:outcome.spec.test_reviews], outcome.probabilities
     left, right = st.columns([2, 3])
     with left:
-        ui.chart(charts.confusion_figure(training.confusion(y_test, probabilities), _=_))
+        figure_cache.chart(charts.confusion_figure, training.confusion(y_test, probabilities), _=_)
     with right:
         st.markdown(_("**Misclassified test reviews** (the most confident mistakes, as the "
                       "model saw them)"))

@@ -108,3 +108,25 @@ def test_the_keras_check_runs_on_demand_and_agrees():
     assert diff < 1e-6
     at.slider(key="lstep_t").set_value(5).run()  # another step of the same view: still shown
     assert any("Checked against Keras" in m.value for m in at.markdown)
+
+
+def test_the_belt_chart_follows_the_sentence_step_and_language():
+    """The belt heatmaps are cached by sentence, cell and step: each change draws anew."""
+    import json
+
+    def belt(at: AppTest) -> dict:
+        return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+    at = opened(sentence="the film was good", t="2")
+    first = belt(at)
+    assert first["data"][0]["x"] == ["1:the", "2:film", "3:was", "4:good"]
+    frame = first["layout"]["shapes"][0]
+    assert (frame["x0"], frame["x1"]) == (0.5, 1.5)  # step 2 framed
+    at.slider(key="lstep_t").set_value(3).run()
+    frame = belt(at)["layout"]["shapes"][0]
+    assert (frame["x0"], frame["x1"]) == (1.5, 2.5)
+    at.text_input(key="lstep_sentence").set_value("bad plot").run()
+    assert belt(at)["data"][0]["x"] == ["1:bad", "2:plot"]
+    zh = opened("zh", sentence="the film was good", t="2")
+    titles = [a["text"] for a in belt(zh)["layout"]["annotations"]]
+    assert titles == ["细胞状态 c_t（传送带）", "隐藏状态 h_t"]

@@ -198,3 +198,26 @@ def test_the_bilstm_section_reads_in_both_languages(no_data):
     assert any("为什么 BiLSTM 不怕 'post'" in i.value for i in zh.info)
     table = next(df.value for df in zh.dataframe if "方向" in df.value.columns)
     assert table["方向"].tolist() == ["正向（先读词，再读填充）", "反向（先读填充，再读词）"]
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_the_inside_charts_follow_the_sentence_and_the_language(no_data):
+    """The charts are cached by their inputs: a new sentence or language draws a new chart,
+    and going back draws the first one again."""
+    at = opened(INSIDE_PAGE)
+    walk = chart_specs(at)[0]  # the one-step heatmaps: a column per word
+    assert walk["data"][0]["x"][:2] == ["1:the", "2:film"]
+    titles = [a["text"] for a in walk["layout"]["annotations"]]
+    assert titles == ["h_t computed by hand (above)", "h_t from keras.layers.SimpleRNN"]
+    at.text_input(key="inside_sentence").set_value("Dogs bark loudly").run()
+    assert chart_specs(at)[0]["data"][0]["x"] == ["1:dogs", "2:bark", "3:loudly"]
+    zh = opened(INSIDE_PAGE, lang="zh")
+    zh_titles = [a["text"] for a in chart_specs(zh)[0]["layout"]["annotations"]]
+    assert zh_titles == [i18n.catalogue()[title] for title in titles] and zh_titles != titles
+    again = opened(INSIDE_PAGE)
+    assert chart_specs(again)[0] == walk

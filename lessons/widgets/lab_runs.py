@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainers import runs
-from lessons import ui
+from lessons import figure_cache, ui
 from lessons.charts import lab as charts
 from lessons.i18n import _
 
@@ -21,10 +21,10 @@ def compare_runs(records: list[runs.RunRecord], epochs: int) -> None:
         _("Compare the validation curves of"), list(by_id), default=list(by_id)[:3],
         format_func=lambda i: charts.run_label(by_id[i], _=_)) if by_id else []
     if chosen:
-        ui.chart(charts.overlay_figure([by_id[i] for i in chosen], _=_))
+        figure_cache.chart(charts.overlay_figure, [by_id[i] for i in chosen], _=_)
     else:
-        ui.chart(charts.curves_figure({}, _("Press ▶ Train: the loss and accuracy of each "
-                                            "epoch appear here"), epochs, _=_))
+        figure_cache.chart(charts.curves_figure, {}, _(
+            "Press ▶ Train: the loss and accuracy of each epoch appear here"), epochs, _=_)
 
 
 def runs_section(records: list[runs.RunRecord], problems: list[str], compare: bool) -> None:

@@ -1,0 +1,185 @@
+"""A lab preset trained as a user sees it (Chromium, live panel) against the same run headless.
+
+One run of this script measures, on this machine:
+
+1. headless: `lab.train_and_save` of the preset in a fresh Python process (TensorFlow and the
+   prepared IMDB arrays loaded first, not timed): the work alone, no server, no browser;
+2. in the browser: the app started with `benchmarks.browser.running_app`, the lab opened in
+   Chromium with the preset's link, ▶ Train pressed, and the time until the run's results
+   ("What the run learned") are on screen: the same work, plus the live panel that redraws
+   every `jobs.LIVE_REFRESH_SECONDS` and the page's final rerun;
+3. while that training runs, a second browser session views another page several times; its
+   server CPU per view is the server's CPU during the view minus the threads that run the
+   whole time (the training thread, TensorFlow's pools), minus what the live panel's own
+   reruns cost in an equal time without a view (measured between the views).
+
+Target (issue 14): browser time <= 1.3 x headless time; the other session's view <= 150 ms.
+`--before` serves with Streamlit's own per-run housekeeping (lessons/serving.py), for the
+figures before issue 14.
+
+    RNN_EXPLAINER_DATA=/work/shared/data python benchmarks/lab_in_browser.py
+        [--preset "Fast LSTM"] [--page parameter-counts] [--views 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import browser
+
+TICKS = os.sysconf("SC_CLK_TCK")  # /proc/<pid>/stat counts CPU time in clock ticks
+RATIO_TARGET = 1.3  # browser time / headless time (issue 14)
+VIEW_TARGET = 0.150  # s of server CPU for another session's page view (issue 14)
+RESULT = "What the run learned"  # the lab's results header: the run has ended and is shown
+TRAIN_TIMEOUT_MS = 900_000
+BEFORE = {  # issue 14's "before": Streamlit's per-run Keras reset and full collection
+    "RNN_EXPLAINER_HOUSEKEEPING": "streamlit", "STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
+PAUSE = 1.5  # s between two views of the other session (and the no-view baseline window)
+HEADLESS = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from explainers import data, lab, presets
+import keras  # noqa: F401  (imported before the clock starts, as in a warm server)
+preset = presets.PRESETS[{preset!r}]
+data.load_imdb(preset.imdb)  # prepared once, as the page does before Train is pressed
+began, cpu = time.perf_counter(), time.process_time()
+outcome = lab.train_and_save(lab.LabSpec(preset.imdb, preset.model, preset.train, preset.name))
+print(time.perf_counter() - began, time.process_time() - cpu, outcome.test_accuracy)
+"""
+
+
+def headless(preset: str, env: dict[str, str]) -> tuple[float, float, float]:
+    """(seconds, CPU seconds, test accuracy) of the preset's lab run in a fresh process."""
+    code = HEADLESS.format(root=str(browser.ROOT), preset=preset)
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env},
+                          capture_output=True, text=True, check=True)
+    seconds, cpu, accuracy = done.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(cpu), float(accuracy)
+
+
+def load() -> str:
+    """The machine's load average: wall times mean little when it is far above the cores."""
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def server_pid(url: str) -> int:
+    """The streamlit process serving `url` (running_app starts it with --server.port)."""
+    port = url.rsplit(":", 1)[1].encode()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"streamlit" in b" ".join(command) and port in command:
+            return int(entry.name)
+    raise ProcessLookupError(f"no streamlit process serves {url}")
+
+
+def _ticks(path: Path) -> int:
+    fields = path.read_text().rsplit(")", 1)[1].split()  # fields[0] is field 3, the state
+    return int(fields[11]) + int(fields[12])
+
+
+def threads(pid: int) -> dict[int, int]:
+    """CPU ticks of each live thread of the process (tid -> utime + stime)."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found[int(task.name)] = _ticks(task / "stat")
+        except (OSError, ValueError):  # the thread ended while we looked
+            pass
+    return found
+
+
+def short_lived_cpu(pid: int, seconds_or_action) -> float:
+    """CPU seconds spent by the process in threads other than those that run throughout
+    (the main thread counts: it sends every session's messages), during `action()`."""
+    before, total = threads(pid), _ticks(Path(f"/proc/{pid}/stat"))
+    if callable(seconds_or_action):
+        seconds_or_action()
+    else:
+        time.sleep(seconds_or_action)
+    after, total_after = threads(pid), _ticks(Path(f"/proc/{pid}/stat"))
+    steady = sum(after[t] - before[t] for t in before.keys() & after.keys() if t != pid)
+    return (total_after - total - steady) / TICKS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="Fast LSTM")
+    parser.add_argument("--page", default="parameter-counts",
+                        help="the page the other session views while the training runs")
+    parser.add_argument("--views", type=int, default=4)
+    parser.add_argument("--before", action="store_true",
+                        help="Streamlit's own per-run housekeeping (Keras reset, full GC)")
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="lab-bench-")  # the runs this benchmark saves go here
+    env = {"RNN_EXPLAINER_HOME": home, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    served = {**env, **(BEFORE if args.before else {})}
+    alone, alone_cpu, alone_accuracy = headless(args.preset, env)
+    print(f"headless: {alone:.1f} s, {alone_cpu:.1f} s CPU (test {alone_accuracy:.4f}); "
+          f"{load()}", flush=True)
+    query = urllib.parse.urlencode({"lang": "en", "preset": args.preset})
+    with browser.running_app(served) as url, browser.chromium_browser() as chromium:
+        pid = server_pid(url)
+        lab_tab = chromium.new_page(viewport={"width": 1400, "height": 900})
+        other = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        lab_tab.goto(f"{url}/sentiment-lab-train-live?{query}")
+        browser.wait_for_app(lab_tab, 600_000)  # IMDB loaded, TensorFlow imported
+        other.goto(f"{url}/{args.page}?lang=en")
+        browser.wait_for_app(other, 600_000)  # warm: the other page's caches are filled
+        time.sleep(PAUSE)
+        lab_tab.get_by_role("button", name="▶ Train").click()
+        began, cpu = time.perf_counter(), _ticks(Path(f"/proc/{pid}/stat"))
+        views, panel = [], []
+        result = lab_tab.get_by_role("heading", name=RESULT)
+        while len(views) < args.views and not result.count():
+            panel.append(short_lived_cpu(pid, PAUSE) / PAUSE)  # the panel's CPU per second
+            start = time.perf_counter()
+
+            def view() -> None:
+                other.goto(f"{url}/{args.page}?lang=en")
+                browser.wait_for_app(other, 120_000)
+
+            cpu = short_lived_cpu(pid, view)
+            if not result.count():  # the training still ran all through this view
+                views.append((cpu, time.perf_counter() - start, panel[-1]))
+        result.wait_for(timeout=TRAIN_TIMEOUT_MS)
+        watched = time.perf_counter() - began
+        watched_cpu = (_ticks(Path(f"/proc/{pid}/stat")) - cpu) / TICKS
+        shown = lab_tab.locator("[data-testid='stMetric']").filter(has_text="Test accuracy")
+        accuracy = shown.first.locator("[data-testid='stMetricValue']").inner_text()
+    ratio, cpu_ratio = watched / alone, watched_cpu / alone_cpu
+    print(f"in the browser: {watched:.1f} s, the server's CPU {watched_cpu:.1f} s (test "
+          f"{accuracy}); {load()}")
+    print(f"ratio browser / headless: {ratio:.2f} in time "
+          f"({'ok' if ratio <= RATIO_TARGET else 'over'} <= {RATIO_TARGET}), "
+          f"{cpu_ratio:.2f} in CPU (the other session's views included)")
+    if views:
+        raw = [cpu for cpu, _wall, _rate in views]
+        adjusted = [cpu - rate * wall for cpu, wall, rate in views]
+        median, unadjusted = statistics.median(adjusted), statistics.median(raw)
+        print(f"another session's view of /{args.page} while training: "
+              f"{median * 1000:.0f} ms CPU (median of {len(views)}; raw {unadjusted * 1000:.0f}"
+              f" ms, the live panel's {statistics.median(panel) * 1000:.0f} ms/s subtracted)"
+              f" ({'ok' if median <= VIEW_TARGET else 'over'} <= "
+              f"{VIEW_TARGET * 1000:.0f} ms)")
+    else:
+        print("the training ended before another session could view a page")
+
+
+if __name__ == "__main__":
+    main()
