@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explainers import embeddings
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.i18n import N_, _
 
 LOOKUP_WORDS = ("<PAD>", "the", "movie", "great", "awful", "boring", "acting", "plot")  # toy
@@ -39,7 +39,7 @@ COSINE_HOVER = N_("%{y} · %{x}<br>cosine %{z:.2f}<extra></extra>")
 # --------------------------------------------------------------------------- figures
 
 
-@ui.cached_figure
+@figure_cache.cached
 def memory_figure(vocab: int, length: int, batch: int, dim: int) -> go.Figure:
     """The four memory sizes as bars (log scale), kept by the settings."""
     est = embeddings.memory(embeddings.MemoryConfig(vocab, length, batch, dim))
@@ -61,7 +61,7 @@ def toy_table(toy_dim: int) -> np.ndarray:
     return rng.uniform(-0.05, 0.05, (len(LOOKUP_WORDS), toy_dim)).astype(np.float32)  # (8, dim)
 
 
-@ui.cached_figure
+@figure_cache.cached
 def lookup_figure(i: int, toy_dim: int) -> go.Figure:
     """The toy Embedding matrix as a heatmap, row `i` framed."""
     heat = go.Figure(go.Heatmap(
@@ -77,7 +77,7 @@ def lookup_figure(i: int, toy_dim: int) -> go.Figure:
     return heat
 
 
-@ui.cached_figure
+@figure_cache.cached
 def cosine_figure(known: tuple[str, ...], z: np.ndarray, title: str) -> go.Figure:
     """Cosines of `known` words with each other as a heatmap."""
     fig = go.Figure(go.Heatmap(

@@ -8,6 +8,11 @@ label is translated inside the builder) and projector mode (the styling), builds
 server (`st.cache_resource`: the same object for every session, never copied or mutated
 afterwards) and draws it exactly as `ui.chart` does.
 
+`keyed(key, build, height, frame=None)` is the same for a builder whose inputs a page names
+itself (`key`), and for figures with a frame per step that the browser steps through
+(`lessons.charts.frozen`: drawn at any frame without a rebuild). Every figure is kept as a
+`Frozen` dict (`ui.styled`), so drawing it again copies and validates nothing.
+
 A builder must depend only on its arguments, the language and projector mode: no closure over
 values that change, no session state. Arguments should be hashable by Streamlit (numbers,
 strings, tuples, dicts, numpy arrays, dataclasses of those; functions count by their code);
@@ -17,25 +22,30 @@ time, as `ui.chart` does.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.caching.cache_errors import UnhashableParamError
 
 from lessons import i18n, ui
+from lessons.charts import frozen
+from lessons.charts.frozen import Frozen
 
 SIMPLE = (str, bytes, int, float, bool, type(None))  # a function's constants that key it
 MAX_FIGURES = 256  # styled figures kept per server (a few hundred KB at most each)
+MAX_STEPPERS = 8  # figures with a frame per token (up to ~0.5 MB each) kept per server
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAX_FIGURES)
 def _styled(_build: Callable[..., go.Figure], _args: tuple, _kwargs: dict, key: tuple,
-            height: int | None, language: str, projector: bool) -> go.Figure:
-    """`ui.style(build(*args, **kwargs), height)`, keyed by `key` (the builder and its
+            height: int | None, language: str, projector: bool) -> Frozen:
+    """`ui.styled(build(*args, **kwargs), height)`, keyed by `key` (the builder and its
     arguments), the height, the language and projector mode."""
-    return ui.style(_build(*_args, **_kwargs), height)
+    return ui.styled(_build(*_args, **_kwargs), height)
 
 
 def _named(value):
@@ -51,7 +61,7 @@ def _named(value):
 
 
 def figure(build: Callable[..., go.Figure], *args, height: int | None = None,
-           **kwargs) -> go.Figure:
+           **kwargs) -> Frozen:
     """The styled figure of `build(*args, **kwargs)`, built once per input, language and
     projector mode (do not change the figure you get: every session shares it)."""
     key = (_named(build), tuple(map(_named, args)),
@@ -59,12 +69,74 @@ def figure(build: Callable[..., go.Figure], *args, height: int | None = None,
     try:
         return _styled(build, args, kwargs, key, height, i18n.language(), ui.projector())
     except UnhashableParamError:  # an argument Streamlit cannot hash: built each time instead
-        return ui.style(build(*args, **kwargs), height)
+        return ui.styled(build(*args, **kwargs), height)
 
 
 def chart(build: Callable[..., go.Figure], *args, height: int | None = None,
           **kwargs) -> None:
     """`ui.chart(build(*args, **kwargs), height)` with the figure built once per input."""
-    theme = None if ui.projector() else "streamlit"  # as ui.chart
-    st.plotly_chart(figure(build, *args, height=height, **kwargs), width="stretch",
-                    theme=theme)
+    _draw(figure(build, *args, height=height, **kwargs))
+
+
+def _draw(fig: Frozen) -> None:
+    """As `ui.chart` draws (no Streamlit theme in projector mode), without styling again."""
+    theme = None if ui.projector() else "streamlit"
+    st.plotly_chart(fig, width="stretch", theme=theme)
+
+
+# a figure, or one with frames and extra layout (plain dicts, not validated: see frozen)
+Built = go.Figure | tuple[go.Figure, list[dict], dict]
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_STEPPERS)
+def _steppers(key: tuple, _build: Callable[[], Frozen]) -> Frozen:
+    return _build()
+
+
+def keyed(key: tuple, build: Callable[[], Built], height: int,
+          frame: int | None = None) -> None:
+    """Draw `build()` at `height` full width, built once for `key` (the page names the
+    inputs; the language and projector mode are added): a figure, or (given the `frame` to
+    start on) one that steps through frames in the browser, built as (figure, frames,
+    layout) and drawn at any frame without a rebuild."""
+    lang, large = i18n.language(), ui.projector()
+    if frame is None:
+        _draw(_styled(build, (), {}, key, height, lang, large))
+        return
+
+    def finished() -> Frozen:
+        fig, steps, layout = build()
+        return frozen.freeze(ui.styled(fig, height), steps, **layout)
+
+    _draw(frozen.at_frame(_steppers((*key, lang, large, height), finished), frame))
+
+
+def cached(build: Callable[..., Any]) -> Callable[..., Frozen]:
+    """`build(*args, **kwargs) -> figure`, cached once per server by its arguments, the
+    reader's language and projector mode (a figure's titles are translated and its fonts
+    sized inside `build`), as a ready `Frozen` for `ui.chart` (which styles it).
+
+    Keyword arguments whose names start with "_" are not part of the key and reach `build`
+    without the underscore (`_glove=vectors` -> `glove=vectors`, `_say=_` -> `say=_`): objects
+    held once per server whose contents never change (the GloVe vectors), and the
+    translator, which the language in the key already stands for.
+    """
+    code = getattr(build, "__code__", None)  # pages run as __main__: their file tells them apart
+    name = f"{build.__module__}.{build.__qualname__}@{code.co_filename if code else ''}"
+
+    @functools.wraps(build)
+    def cached(*args, **kwargs) -> Frozen:
+        unhashed = {k: v for k, v in kwargs.items() if k.startswith("_")}
+        hashed = {k: v for k, v in kwargs.items() if not k.startswith("_")}
+        return _figure(name, i18n.language(), ui.projector(), args, hashed, _build=build,
+                       _unhashed=unhashed)
+
+    return cached
+
+
+@st.cache_resource(max_entries=MAX_FIGURES, show_spinner=False)
+def _figure(name: str, lang: str, projector_mode: bool, args: tuple, kwargs: dict, *,
+            _build: Callable[..., Any], _unhashed: dict) -> Frozen:
+    """One cache for every `cached` (`name` tells the builders apart)."""
+    return Frozen(_build(*args, **{k.removeprefix("_"): v for k, v in _unhashed.items()},
+                       **kwargs).to_dict())

@@ -9,14 +9,14 @@ import streamlit as st
 
 from explainers import embeddings
 from explainers.embeddings import UnknownWord
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import embeddings as draw
 from lessons.i18n import N_, _, catalogue, explain
 
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
 WORD_CHARS = 60  # one typed word: GloVe's longest everyday words are far shorter
 VIEW_KEY = "glove_view"  # session state: the open tab's label (st.tabs keeps labels)
-NEIGHBOURS, ANALOGY, DIRECTION, WORD_MAP = map(ui.cached_figure, (  # kept by their inputs
+NEIGHBOURS, ANALOGY, DIRECTION, WORD_MAP = map(figure_cache.cached, (  # kept by their inputs
     draw.neighbours_figure, draw.analogy_figure, draw.direction_figure, draw.pca_figure))
 VIEWS = {"neighbours": N_("Neighbours"), "analogies": N_("Analogies"),
          "directions": N_("Directions"), "map": N_("Word map")}  # tab code -> its name

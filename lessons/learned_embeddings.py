@@ -15,7 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from explainers import data, embeddings, transfer
 from explainers.embeddings import WordVectors
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import embeddings as draw
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs, model_picker
@@ -114,7 +114,7 @@ def analyse_quick(trained: transfer.QuickModel, config: transfer.QuickConfig) ->
                 "accuracy {accuracy:.4f} on {tested:,} reviews)"), numbers)
 
 
-MAP = ui.cached_figure(draw.push_map_figure)  # kept by its inputs, language, projector
+MAP = figure_cache.cached(draw.push_map_figure)  # kept by its inputs, language, projector
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

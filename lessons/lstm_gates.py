@@ -16,12 +16,11 @@ import numpy as np
 import streamlit as st
 
 from explainers import corpus, gates
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import gates as draw
 from lessons.charts import token_steps
 from lessons.i18n import N_, _
 from lessons.widgets import model_picker, review_source
-from lessons.widgets.figure_cache import chart
 from lessons.widgets.gate_view import View, reset_with, traced_review
 from lessons.widgets.player import Player, frame_name
 
@@ -123,7 +122,7 @@ def step_section(view: View, unit: int) -> None:
                 PLAYER.controls(len(tokens), 0, _("Token"),
                                 token_steps.BUTTONS_Y[running is not None]))
 
-    chart(("steps", view.context, unit), build,
+    figure_cache.keyed(("steps", view.context, unit), build,
           STEP_HEIGHT if running is not None else DIAGRAM_HEIGHT, frame=start)
     st.caption(PLAYER.play_help() + " " + _(
         "Colours: red = high, blue = low (gates run 0 → 1, g and h −1 → 1). The new belt value "
@@ -154,10 +153,10 @@ def heatmap_section(view: View, step: int, unit: int) -> None:
     order = np.arange(units)
     if order_by == "change":
         order = np.argsort(-gates.unit_change(view.trace, "c"), kind="stable")
-    chart(("heatmap", view.context, name, order_by, step, unit),
+    figure_cache.keyed(("heatmap", view.context, name, order_by, step, unit),
           lambda: draw.heatmap(values[name], name, order, tokens, step, unit, _),
           max(320, 12 * units + 120))
-    chart(("units", view.context, step, unit),
+    figure_cache.keyed(("units", view.context, step, unit),
           lambda: draw.unit_traces(values, unit, tokens, step, _), 340)
 
 
@@ -179,7 +178,7 @@ def span_section(view: View, step: int) -> None:
     reset_with(THRESHOLD_KEY, (view.context, span_of), start)  # again for each state
     threshold = cols[2].slider(_("Threshold"), low, high, step=THRESHOLD_STEP, key=THRESHOLD_KEY)
     found, scores = gates.span_units(chosen, span[0], span[1] + 1, threshold)
-    chart(("span", view.context, span, span_of, threshold),
+    figure_cache.keyed(("span", view.context, span, span_of, threshold),
           lambda: draw.span_figure(chosen, found, scores, span, tokens, span_of, threshold, _),
           340)
     if scores[0] <= 0:
@@ -221,7 +220,8 @@ def saturation_section(view: View) -> None:
     for column, figure in zip(st.columns(2), (draw.saturation_figure, draw.gate_histogram),
                               strict=True):
         with column:
-            chart((figure.__name__, view.context, where), lambda f=figure: f(source, _), 440)
+            figure_cache.keyed((figure.__name__, view.context, where),
+                               lambda f=figure: f(source, _), 440)
     st.markdown(draw.saturation_summary(source, where, _))
     st.caption(_("Left: one dot per unit and gate. Near the top-left corner the gate is almost "
                  "always open (> 0.9): for f, a unit that remembers for a long time. Near the "

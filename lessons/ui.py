@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
-from plotly.basedatatypes import BaseFigure
 
 from explainers import corpus, data, embeddings, lesson
 from lessons import links
+from lessons.charts.frozen import Frozen
 from lessons.echo import ECHO_LIMIT, inert  # noqa: F401 (pages echo user text as ui.inert)
 from lessons.i18n import LANG_KEY, LANGUAGES, N_, _, explain, language
 
@@ -172,25 +172,6 @@ def style(fig, height: int | None = None):
 
 
 TEMPLATE = "plotly_white"  # every chart's Plotly template
-FIGURE_CACHE = 256  # figures kept per server by `cached_figure` (a few KB to ~100 KB each)
-
-
-class Spec(BaseFigure):
-    """A figure already turned into Plotly's JSON-ready dict (`data`, `layout`).
-
-    `st.plotly_chart` sends a `BaseFigure` through its `to_dict()` as is, while a plain dict
-    would be rebuilt and validated through Plotly's object model on every run (tens of ms a
-    chart). The dict is shared (a cached figure serves every session), so nothing mutates it.
-    """
-
-    def __init__(self, spec: dict[str, Any]):  # no BaseFigure.__init__: nothing to validate
-        self._spec = spec
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._spec
-
-    def to_plotly_json(self) -> dict[str, Any]:
-        return self._spec
 
 
 @functools.cache
@@ -209,10 +190,11 @@ def _merged(old: Any, new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def styled(fig, height: int | None = None, projector_mode: bool | None = None) -> Spec:
+def styled(fig, height: int | None = None, projector_mode: bool | None = None) -> Frozen:
     """`style(fig, height)` done on the figure's dict: the same spec, without Plotly's
     validating object model (a template set through `update_layout` is deep-copied each
-    time). `fig` is a Plotly figure or a `Spec`; a Spec's shared dict is copied, not changed."""
+    time). `fig` is a Plotly figure or a `Frozen`; a Frozen's shared dict is copied, not
+    changed."""
     big = projector() if projector_mode is None else projector_mode
     spec = fig.to_dict()
     size = PROJECTOR_FONT if big else CHART_FONT
@@ -227,38 +209,7 @@ def styled(fig, height: int | None = None, projector_mode: bool | None = None) -
     if big:
         data = [_merged(trace, {"line": {"width": 4}}) if trace.get("type") == "scatter"
                 else trace for trace in data]
-    return Spec({**spec, "data": data, "layout": layout})
-
-
-def cached_figure(build: Callable[..., Any]) -> Callable[..., Spec]:
-    """`build(*args, **kwargs) -> figure`, cached once per server by its arguments, the
-    reader's language and projector mode (a figure's titles are translated and its fonts
-    sized inside `build`), as a ready `Spec` for `chart`.
-
-    Keyword arguments whose names start with "_" are not part of the key and reach `build`
-    without the underscore (`_glove=vectors` -> `glove=vectors`, `_say=_` -> `say=_`): objects
-    held once per server whose contents never change (the GloVe vectors), and the
-    translator, which the language in the key already stands for.
-    """
-    code = getattr(build, "__code__", None)  # pages run as __main__: their file tells them apart
-    name = f"{build.__module__}.{build.__qualname__}@{code.co_filename if code else ''}"
-
-    @functools.wraps(build)
-    def cached(*args, **kwargs) -> Spec:
-        unhashed = {k: v for k, v in kwargs.items() if k.startswith("_")}
-        hashed = {k: v for k, v in kwargs.items() if not k.startswith("_")}
-        return _figure(name, language(), projector(), args, hashed, _build=build,
-                       _unhashed=unhashed)
-
-    return cached
-
-
-@st.cache_resource(max_entries=FIGURE_CACHE, show_spinner=False)
-def _figure(name: str, lang: str, projector_mode: bool, args: tuple, kwargs: dict, *,
-            _build: Callable[..., Any], _unhashed: dict) -> Spec:
-    """One cache for every `cached_figure` (`name` tells the builders apart)."""
-    return Spec(_build(*args, **{k.removeprefix("_"): v for k, v in _unhashed.items()},
-                       **kwargs).to_dict())
+    return Frozen({**spec, "data": data, "layout": layout})
 
 
 def label_size() -> int:
@@ -293,7 +244,7 @@ def preset_picker(label: str, key: str, presets: Mapping[str, Mapping[str, objec
 
 
 def chart(fig, height: int | None = None, **kwargs) -> None:
-    """Draw a Plotly figure (or a `cached_figure`'s Spec) with the app's styling, full width.
+    """Draw a Plotly figure (or a `figure_cache.cached` one) with the app's styling, full width.
     In projector mode without Streamlit's chart theme, which would shrink the ticks and
     titles back to laptop size."""
     theme = None if projector() else "streamlit"

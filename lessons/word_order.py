@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from explainers import data, lesson, reviews, runs, steps
-from lessons import links, ui
+from lessons import figure_cache, links, ui
 from lessons.charts import steps as draw
 from lessons.i18n import N_, _, explain
 from lessons.widgets import model_picker, review_source
@@ -59,7 +59,7 @@ NOTICE = N_("the pooling model gives the same number whatever the order (at most
 
 # --------------------------------------------------------------------------- cached work
 
-BARS = ui.cached_figure(draw.model_bars)  # kept by labels, probabilities, title and language
+BARS = figure_cache.cached(draw.model_bars)  # kept by labels, probabilities, title and language
 
 
 def loaded(key: str) -> runs.TrainedModel:

@@ -23,10 +23,11 @@ def _page():
 
     values = st.session_state.get("values", (1.0, 2.0))
     fig = figure_cache.figure(curve, values, "Training curves", height=200, say=_)
-    st.session_state.title = fig.layout.title.text
-    st.session_state.y = tuple(fig.data[0].y)
-    st.session_state.height = fig.layout.height
-    st.session_state.font = fig.layout.font.size
+    spec = fig.to_dict()
+    st.session_state.title = spec["layout"]["title"]["text"]
+    st.session_state.y = tuple(spec["data"][0]["y"])
+    st.session_state.height = spec["layout"]["height"]
+    st.session_state.font = spec["layout"]["font"]["size"]
     st.session_state.same = fig is figure_cache.figure(curve, values, "Training curves",
                                                        height=200, say=_)
     figure_cache.chart(curve, values, "Training curves", height=200, say=_)
@@ -46,8 +47,9 @@ def _unhashable_page():
             raise TypeError("not picklable")
 
     fig = figure_cache.figure(lambda o: go.Figure(go.Scatter(y=o.y)), Opaque([3, 1]), height=150)
-    st.session_state.y = tuple(fig.data[0].y)
-    st.session_state.height = fig.layout.height
+    spec = fig.to_dict()
+    st.session_state.y = tuple(spec["data"][0]["y"])
+    st.session_state.height = spec["layout"]["height"]
 
 
 def test_a_figure_is_built_once_per_input_and_again_for_a_new_one():
@@ -97,7 +99,7 @@ def _two_lambdas_page():
 
     from lessons import figure_cache
 
-    titles = [figure_cache.figure(build).layout.title.text for build in (
+    titles = [figure_cache.figure(build).to_dict()["layout"]["title"]["text"] for build in (
         lambda: go.Figure(layout={"title": "first"}), lambda: go.Figure(layout={"title": "2nd"}))]
     st.session_state.titles = titles
 

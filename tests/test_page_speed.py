@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainers import paths
-from lessons import ui
+from lessons import figure_cache, i18n, ui
+from lessons.charts.frozen import Frozen
 
 PAGES = paths.PROJECT_ROOT / "lessons"
 TIMEOUT = 120  # the first page to run loads GloVe
@@ -46,7 +47,7 @@ def test_a_figure_styled_as_a_dict_is_the_figure_style_made(monkeypatch, project
 
 def test_styling_a_cached_spec_leaves_the_shared_dict_as_it_was(monkeypatch):
     monkeypatch.setattr(ui, "projector", lambda: True)
-    shared = ui.Spec(figures()[0].to_dict())
+    shared = Frozen(figures()[0].to_dict())
     kept = json.dumps(shared.to_dict(), sort_keys=True, default=str)
     styled = ui.styled(shared, 200).to_dict()
     assert styled["layout"]["height"] == 260 and styled["data"][0]["line"]["width"] == 4
@@ -60,9 +61,9 @@ def test_a_cached_figure_is_kept_by_its_inputs_language_and_projector_mode(monke
         built.append((values, title))
         return go.Figure(go.Bar(y=list(values)), layout={"title": say(title)})
 
-    cached = ui.cached_figure(bars)
+    cached = figure_cache.cached(bars)
     settings = {"lang": "en", "projector": False}
-    monkeypatch.setattr(ui, "language", lambda: settings["lang"])
+    monkeypatch.setattr(i18n, "language", lambda: settings["lang"])
     monkeypatch.setattr(ui, "projector", lambda: settings["projector"])
     first = cached((1, 2), "t", _say=str.upper)
     assert cached((1, 2), "t", _say=str.lower) is first  # "_" arguments are not in the key
