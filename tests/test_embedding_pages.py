@@ -7,6 +7,7 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_embed_i18n import open_view
 
 from explainers import paths
 
@@ -63,15 +64,6 @@ def test_embeddings_why_shows_the_lesson_numbers():
     at.text_input[0].set_value("good <b>great</b> zzqqxx").run()  # markup and a non-word
     assert not at.exception
     assert any("'zzqqxx' is not in the vocabulary" in w.value for w in at.warning)
-
-
-def open_view(at: AppTest, view: str) -> AppTest:
-    """Open a tab of the GloVe explorer (its English label) as a click does: a rerun that
-    builds only the open tab."""
-    at.session_state["glove_view"] = view
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_glove_explorer_presets_unknown_words_and_restriction():
