@@ -35,9 +35,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import browser
+from benchmarks import browser, proc
+from benchmarks.proc import TICKS
 
-TICKS = os.sysconf("SC_CLK_TCK")  # /proc/<pid>/stat counts CPU time in clock ticks
 RATIO_TARGET = 1.3  # browser time / headless time (issue 14)
 VIEW_TARGET = 0.150  # s of server CPU for another session's page view (issue 14)
 RESULT = "What the run learned"  # the lab's results header: the run has ended and is shown
@@ -73,24 +73,10 @@ def load() -> str:
     return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def server_pid(url: str) -> int:
-    """The streamlit process serving `url` (running_app starts it with --server.port)."""
-    port = url.rsplit(":", 1)[1].encode()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = Path(f"/proc/{entry.name}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"streamlit" in b" ".join(command) and port in command:
-            return int(entry.name)
-    raise ProcessLookupError(f"no streamlit process serves {url}")
-
-
 def _ticks(path: Path) -> int:
-    fields = path.read_text().rsplit(")", 1)[1].split()  # fields[0] is field 3, the state
-    return int(fields[11]) + int(fields[12])
+    """utime + stime of one process or thread (its /proc stat file)."""
+    stat = proc.parse_stat(path.read_text())
+    return stat.utime + stat.stime
 
 
 def threads(pid: int) -> dict[int, int]:
@@ -133,8 +119,8 @@ def main() -> None:
     print(f"headless: {alone:.1f} s, {alone_cpu:.1f} s CPU (test {alone_accuracy:.4f}); "
           f"{load()}", flush=True)
     query = urllib.parse.urlencode({"lang": "en", "preset": args.preset})
-    with browser.running_app(served) as url, browser.chromium_browser() as chromium:
-        pid = server_pid(url)
+    with browser.running_server(served) as server, browser.chromium_browser() as chromium:
+        url, pid = server.url, server.pid
         lab_tab = chromium.new_page(viewport={"width": 1400, "height": 900})
         other = chromium.new_context(viewport={"width": 1400, "height": 900}).new_page()
         lab_tab.goto(f"{url}/sentiment-lab-train-live?{query}")

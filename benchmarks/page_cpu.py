@@ -33,15 +33,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-PAGES = {  # url path -> script (the shell's pages of issue 14)
-    "home": "lessons/home.py",
-    "from-text-to-numbers": "lessons/text_to_numbers.py",
-    "why-embeddings": "lessons/embeddings_why.py",
-    "glove-explorer": "lessons/glove_explorer.py",
-    "learned-embeddings": "lessons/learned_embeddings.py",
-    "transfer-learning": "lessons/transfer_learning.py",
-    "why-word-order-matters": "lessons/word_order.py",
-    "glossary-lesson-numbers": "lessons/glossary.py",
+from benchmarks.proc import tree_cpu  # noqa: E402
+from lessons import ui  # noqa: E402
+
+PAGES = {  # address -> script, for every page of the navigation ("home" is the root page)
+    "home" if lesson.path == "lessons/home.py" else ui.url_path(lesson): lesson.path
+    for items in ui.SECTIONS.values() for lesson in items
 }
 TARGET_MS = 150  # issue 14: a warm page view costs the server at most this much CPU
 TIMEOUT = 300  # seconds: the first view imports TensorFlow and loads GloVe
@@ -101,46 +98,33 @@ def profile(name: str, lang: str) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
 
 
-def server_cpu(pid: int) -> float:
-    """CPU seconds the process `pid` has used so far (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure_browser(pages: list[str], runs: int, lang: str,
                     fresh: bool = False) -> dict[str, float]:
     """Median server CPU of loading each page's address in Chromium (a new session each;
     with `fresh`, a new browser context each, as a new visitor with an empty cache)."""
     from benchmarks import browser
 
-    port = browser.free_port()
-    server = browser.start_server(port)
     medians = {}
-    try:
-        browser.wait_until_healthy(port)
-        with browser.chromium_browser() as chromium:
-            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+    with browser.running_server() as server, browser.chromium_browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
 
-            def load(name: str) -> float:
-                tab = chromium.new_page(viewport={"width": 1400, "height": 900}) if fresh \
-                    else page
-                before = server_cpu(server.pid)
-                tab.goto(f"http://127.0.0.1:{port}/{'' if name == 'home' else name}"
-                         f"?lang={lang}")
-                browser.wait_for_app(tab, timeout_ms=300_000)
-                time.sleep(1.0)  # late messages, the websocket settling
-                spent = server_cpu(server.pid) - before
-                if fresh:
-                    tab.close()
-                return spent
+        def load(name: str) -> float:
+            tab = chromium.new_page(viewport={"width": 1400, "height": 900}) if fresh \
+                else page
+            before = tree_cpu(server.pid)
+            tab.goto(f"{server.url}/{'' if name == 'home' else name}"
+                     f"?lang={lang}")
+            browser.wait_for_app(tab, timeout_ms=300_000)
+            time.sleep(1.0)  # late messages, the websocket settling
+            spent = tree_cpu(server.pid) - before
+            if fresh:
+                tab.close()
+            return spent
 
-            for name in pages:  # warm-up: every cache filled, TensorFlow and GloVe loaded
-                load(name)
-            for name in pages:
-                medians[name] = statistics.median(load(name) for _ in range(runs))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for name in pages:  # warm-up: every cache filled, TensorFlow and GloVe loaded
+            load(name)
+        for name in pages:
+            medians[name] = statistics.median(load(name) for _ in range(runs))
     return medians
 
 

@@ -4,7 +4,8 @@ Starts `streamlit run app.py` (benchmarks/browser.py), opens the gates page, war
 steps through a review the way a user does and prints:
 
 - the page's server CPU per view (a reload; median of `--views`), read from
-  /proc/<server pid>/stat (utime + stime), waiting until the run has finished;
+  /proc (`benchmarks.proc.tree_cpu`: the server and its children), waiting until the run
+  has finished;
 - per token step: the time from the click until the new token's diagram and markers are
   drawn (p50 / p95), and the server's CPU per step over `--steps` steps;
 - Play: tokens per second.
@@ -36,12 +37,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import browser
+from benchmarks.proc import percentile, tree_cpu
 
 PAGE = "lstm-gates-token-by-token"
 QUERY = "lang=en&source=imdb&review={review}&step=0"  # a test review, from its first token
 REVIEW = 7  # the page's default review (46 tokens); --review LONG: cut at maxlen, 256
 LONG = 11
-TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS = 0.3  # the server counts as idle once no run is shown for this long
 PAGE_TIMEOUT_MS = 240_000  # a cold page imports TensorFlow on a busy 2-core machine
 RERUN_STEPS = 10  # server reruns timed (each waits for the run to end)
@@ -82,12 +83,6 @@ SHOWN_STEP = f"""() => {{
 }}"""  # the token the diagram shows: its title's (before), else where the player starts
 
 
-def cpu_seconds(pid: int) -> float:
-    """The server's user + system CPU so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 def running(tab) -> bool:
     return tab.locator("[data-testid='stStatusWidget']").count() > 0
 
@@ -109,11 +104,6 @@ def view(tab, address: str) -> None:
     settle(tab)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def frames_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
     """Click the slider's rail `steps` times, each a few tokens on (back from the end);
     (latencies in ms, server CPU s per step)."""
@@ -123,7 +113,7 @@ def frames_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
     left, width, middle = tab.evaluate(RAIL)
     inner = width - 2 * STEP_INSET
     stride = max(1, math.ceil(GRIP_WIDTH / (inner / (count - 1))))  # off the grip: a click
-    latencies, began, token, ahead = [], cpu_seconds(pid), tab.evaluate(ACTIVE), 1
+    latencies, began, token, ahead = [], tree_cpu(pid), tab.evaluate(ACTIVE), 1
     for _step in range(steps):
         if not 0 <= token + ahead * stride < count:
             ahead = -ahead
@@ -134,7 +124,7 @@ def frames_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
         assert tab.evaluate(ACTIVE) == token, "the slider did not land on the token"
         latencies.append(tab.evaluate("() => window.__steps.at(-1)"))
     time.sleep(IDLE_SECONDS)
-    return latencies, (cpu_seconds(pid) - began) / len(latencies)
+    return latencies, (tree_cpu(pid) - began) / len(latencies)
 
 
 def frames_play(tab) -> float:
@@ -155,7 +145,7 @@ def rerun_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
     """Click the page's Streamlit Next button `steps` times: a server rerun (before issue
     14 the diagram's step; after it, the token the charts below mark, where the player
     starts). Drawn when the run has finished and the diagram shows the new token."""
-    latencies, began = [], cpu_seconds(pid)
+    latencies, began = [], tree_cpu(pid)
     first = int(tab.locator(".st-key-gates_step [data-testid='stSliderThumbValue']").first
                 .inner_text())
     for token in range(first + 1, first + steps + 1):
@@ -164,7 +154,7 @@ def rerun_steps(tab, pid: int, steps: int) -> tuple[list[float], float]:
         tab.wait_for_function(f"() => ({SHOWN_STEP})() === {token}", timeout=60_000)
         latencies.append((time.perf_counter() - clicked) * 1000)
         settle(tab)
-    return latencies, (cpu_seconds(pid) - began) / steps
+    return latencies, (tree_cpu(pid) - began) / steps
 
 
 def rerun_play(tab, seconds: float = 8.0) -> float:
@@ -200,9 +190,9 @@ def main() -> None:
                 view(tab, address)
             per_view = []
             for _view in range(args.views):
-                began = cpu_seconds(server.pid)
+                began = tree_cpu(server.pid)
                 view(tab, address)
-                per_view.append(cpu_seconds(server.pid) - began)
+                per_view.append(tree_cpu(server.pid) - began)
             frames = tab.locator(".st-key-gates_play").count() == 0  # Play in the figure
             if frames:
                 in_browser = frames_steps(tab, server.pid, args.steps)

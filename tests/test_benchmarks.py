@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import ROOT
 
-from benchmarks import browser, page_views
+from benchmarks import browser, page_views, proc
 from lessons import ui
 
 PROJECT = str(ROOT) + "/"
@@ -21,41 +21,41 @@ PROJECT = str(ROOT) + "/"
 
 def test_parse_stat_reads_cpu_and_memory_fields_past_a_name_with_spaces_and_parens():
     fields = ["S", "41", *["0"] * 9, "700", "55", "9", "3", *["0"] * 5, "12345", "2048"]
-    stat = page_views.parse_stat("4242 (python (x) y) " + " ".join(fields) + " 0 0\n")
+    stat = proc.parse_stat("4242 (python (x) y) " + " ".join(fields) + " 0 0\n")
     assert (stat.pid, stat.state, stat.ppid) == (4242, "S", 41)
     assert (stat.utime, stat.stime, stat.cutime, stat.cstime) == (700, 55, 9, 3)
     assert stat.ticks == 767 and stat.rss == 2048
 
 
 def test_parse_stat_agrees_with_this_process():
-    stat = page_views.parse_stat(open(f"/proc/{os.getpid()}/stat").read())
+    stat = proc.parse_stat(open(f"/proc/{os.getpid()}/stat").read())
     assert (stat.pid, stat.ppid, stat.state) == (os.getpid(), os.getppid(), "R")
     rss_kib = next(int(line.split()[1]) for line in open("/proc/self/status")
                    if line.startswith("VmRSS:"))
-    assert stat.rss * page_views.PAGE_SIZE // 1024 == pytest.approx(rss_kib, rel=0.05)
+    assert stat.rss * proc.PAGE_SIZE // 1024 == pytest.approx(rss_kib, rel=0.05)
 
 
 def test_tree_cpu_counts_work_done_in_this_process():
-    before = page_views.tree_cpu(os.getpid())
+    before = proc.tree_cpu(os.getpid())
     spent = time.process_time()
     while time.process_time() - spent < 0.05:  # five clock ticks of CPU work
         sum(range(1000))
-    assert page_views.tree_cpu(os.getpid()) > before
+    assert proc.tree_cpu(os.getpid()) > before
 
 
 def test_descendants_follow_children_of_children_only():
     def stat(pid, ppid):
-        return page_views.ProcStat(pid, "S", ppid, 0, 0, 0, 0, 0)
+        return proc.ProcStat(pid, "S", ppid, 0, 0, 0, 0, 0)
 
     stats = [stat(2, 1), stat(3, 2), stat(4, 3), stat(5, 1), stat(6, 5)]
-    assert {s.pid for s in page_views.descendants(2, stats)} == {3, 4}
-    assert page_views.descendants(4, stats) == []
+    assert {s.pid for s in proc.descendants(2, stats)} == {3, 4}
+    assert proc.descendants(4, stats) == []
 
 
 def test_process_tree_includes_a_live_child():
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        pids = [stat.pid for stat in page_views.process_tree(os.getpid())]
+        pids = [stat.pid for stat in proc.process_tree(os.getpid())]
         assert pids[0] == os.getpid() and child.pid in pids
     finally:
         child.kill()
@@ -82,10 +82,10 @@ def test_choose_pages_keeps_the_navigation_order_and_refuses_unknown_names():
 
 def test_percentile_is_nearest_rank():
     values = [5.0, 1.0, 4.0, 2.0, 3.0]
-    assert page_views.percentile(values, 0.5) == 3.0
-    assert page_views.percentile(values, 0.95) == 5.0
-    assert page_views.percentile(list(range(1, 101)), 0.95) == 95
-    assert page_views.percentile([7.0], 0.5) == 7.0
+    assert proc.percentile(values, 0.5) == 3.0
+    assert proc.percentile(values, 0.95) == 5.0
+    assert proc.percentile(list(range(1, 101)), 0.95) == 95
+    assert proc.percentile([7.0], 0.5) == 7.0
 
 
 def test_top_costs_names_the_apps_frame_and_the_call_it_made():
