@@ -59,7 +59,7 @@ def time_to_target(preset: presets.Preset, target: float, cap: int, quick: bool)
     class Scorer(live.Reporter):
         """Scores the test set after each epoch; asks to stop once the target is reached."""
 
-        def epoch(self, number: int, metrics=(), note=None) -> None:
+        def epoch(self, number: int, metrics=(), note=None, extra=None) -> None:
             now = time.perf_counter()
             test = training.evaluate(model, x_test, y_test, bucketing=config.bucketing or None)
             trained = now - began - scored["seconds"]  # scoring of earlier epochs left out

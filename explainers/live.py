@@ -82,6 +82,7 @@ class EpochRecord:
     metrics: Metrics  # what the work reported for it: loss, val_accuracy, ...
     seconds: float  # since the job started
     note: str | None = None  # e.g. a text sample written after this epoch
+    extra: Any = None  # a small picklable payload a page draws (a map of fixed words, say)
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,9 @@ class Reporter:
         """`done` batches of `total` finished in the current epoch."""
 
     def epoch(self, number: int, metrics: Mapping[str, float] | Metrics = (),
-              note: str | None = None) -> None:
-        """Epoch `number` (1-based; 0 = before training) ended with these metrics."""
+              note: str | None = None, extra: Any = None) -> None:
+        """Epoch `number` (1-based; 0 = before training) ended with these metrics; `extra`
+        is anything small and picklable the page draws for it (kept in its EpochRecord)."""
 
     def stage(self, label: str, progress: float) -> None:
         """Work after training, e.g. ("scoring the test reviews", 0.4)."""
@@ -191,7 +193,7 @@ class Printer(Reporter):
         self.prefix, self.began = prefix, time.perf_counter()
 
     def epoch(self, number: int, metrics: Mapping[str, float] | Metrics = (),
-              note: str | None = None) -> None:
+              note: str | None = None, extra: Any = None) -> None:
         pairs = metrics.items if isinstance(metrics, Metrics) else tuple(metrics.items())
         shown = ", ".join(f"{name} {float(value):.4f}" for name, value in pairs)
         print(f"{self.prefix}epoch {number}: {shown} ({time.perf_counter() - self.began:.0f} s)",
@@ -210,8 +212,9 @@ class Part(Reporter):
         self.reporter.batch(done, total, **metrics)
 
     def epoch(self, number: int, metrics: Mapping[str, float] | Metrics = (),
-              note: str | None = None) -> None:
-        self.reporter.epoch(self.offset + number, metrics, self.name if note is None else note)
+              note: str | None = None, extra: Any = None) -> None:
+        self.reporter.epoch(self.offset + number, metrics, self.name if note is None else note,
+                            extra)
 
     def stage(self, label: str, progress: float) -> None:
         self.reporter.stage(label, progress)
@@ -228,9 +231,9 @@ class _JobReporter(Reporter):
         self._job._update(batch=(int(done), int(total), Metrics.of(metrics)))
 
     def epoch(self, number: int, metrics: Mapping[str, float] | Metrics = (),
-              note: str | None = None) -> None:
+              note: str | None = None, extra: Any = None) -> None:
         values = metrics if isinstance(metrics, Metrics) else Metrics.of(metrics)
-        self._job._update(epoch=(int(number), values, note))
+        self._job._update(epoch=(int(number), values, note, extra))
 
     def stage(self, label: str, progress: float) -> None:
         self._job._update(stage=(str(label), float(progress)))
@@ -321,8 +324,9 @@ class Job:
                 self._batch, self._batches, self._batch_metrics = batch
                 self._phase = Phase.RUNNING
             if epoch is not None:
-                number, metrics, note = epoch
-                self._records.append(EpochRecord(number, metrics, now - self._began, note))
+                number, metrics, note, extra = epoch
+                self._records.append(EpochRecord(number, metrics, now - self._began, note,
+                                                 extra))
                 self._epoch, self._batch = number, 0
                 self._phase = Phase.RUNNING
             if stage is not None:

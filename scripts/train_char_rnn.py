@@ -74,7 +74,7 @@ def main() -> None:
     class Report(live.Reporter):
         """Prints each epoch's loss and sample; stops when the time is up."""
 
-        def epoch(self, number, metrics=(), note=None) -> None:
+        def epoch(self, number, metrics=(), note=None, extra=None) -> None:
             print(f"epoch {number}: loss {metrics['loss']:.4f} at "
                   f"{time.perf_counter() - began:.0f} s, load {os.getloadavg()[0]:.1f}\n"
                   f"{(note or '')[:160]!r}", flush=True)

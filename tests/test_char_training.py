@@ -165,7 +165,7 @@ class Recorder(live.Reporter):
     def __init__(self):
         self.epochs = []
 
-    def epoch(self, number, metrics=(), note=None):
+    def epoch(self, number, metrics=(), note=None, extra=None):
         self.epochs.append((number, dict(metrics), note))
 
 

@@ -204,7 +204,7 @@ class Recorder(live.Reporter):
     def batch(self, done, total, **metrics):
         self.batches.append((done, total, metrics["loss"]))
 
-    def epoch(self, number, metrics=(), note=None):
+    def epoch(self, number, metrics=(), note=None, extra=None):
         self.epochs.append((number, live.Metrics.of(metrics).get("loss"), note))
 
     def should_stop(self):

@@ -91,7 +91,7 @@ class Recorder(live.Reporter):
     def batch(self, done, total, **metrics):
         self.batches.append((done, total))
 
-    def epoch(self, number, metrics=(), note=None):
+    def epoch(self, number, metrics=(), note=None, extra=None):
         self.epochs.append((number, note))
 
     def should_stop(self):

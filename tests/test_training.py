@@ -48,7 +48,7 @@ class Recorder(live.Reporter):
     def batch(self, done, total, **metrics):
         self.batches.append((done, total))
 
-    def epoch(self, number, metrics=(), note=None):
+    def epoch(self, number, metrics=(), note=None, extra=None):
         self.epochs.append((number, live.Metrics.of(metrics)))
 
     def should_stop(self):
