@@ -146,6 +146,30 @@ def close() -> None:
         _client = None
 
 
+def _import_keras() -> None:  # run on each worker by warm_up
+    import keras  # noqa: F401
+
+
+_warming: list[threading.Thread] = []
+
+
+def warm_up() -> None:
+    """Start the cluster and have each worker import Keras, in the background, once per
+    server process (app.py calls it): the first Train of the day then waits for neither.
+    Nothing happens when jobs run in threads."""
+    if _warming or Settings.from_env().engine != "dask":
+        return
+
+    def warm() -> None:
+        try:
+            client().run(_import_keras)
+        except Exception:  # a courtesy: the first job will start the cluster and say why not
+            log.exception("warming the cluster")
+
+    _warming.append(threading.Thread(target=warm, name="cluster-warm-up", daemon=True))
+    _warming[0].start()
+
+
 def make_job(work: Callable[[Any, live.Reporter], Any], spec: Any, *, epochs: int = 0,
              name: str = "live-job", alive: Callable[[], bool] | None = None) -> live.Job:
     """A job for `work(spec, reporter)` on the engine the settings name (not yet started)."""

@@ -223,3 +223,48 @@ def test_a_real_training_runs_on_a_worker_that_loads_the_data_itself(local_clust
     result = job.result
     assert 0.0 <= result.test_accuracy <= 1.0 and len(result.history["accuracy"]) == 1
     assert result.model.count_params() > 0  # the trained Keras model came back whole
+
+
+SERVER = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+os.environ.update({{"RNN_EXPLAINER_JOBS": "dask", "RNN_EXPLAINER_WORKERS": "1"}})
+from explainers import cluster
+from tests.cluster_work import Count, count
+
+if __name__ == "__main__":
+    job = cluster.make_job(count, Count(epochs=10_000, batches=5, pause=0.05)).start()
+    while not job.snapshot().records:
+        time.sleep(0.05)
+    print(job.snapshot().records[0].extra["pid"], flush=True)
+    time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+def test_a_killed_server_takes_its_workers_along_and_a_restart_trains_again(tmp_path):
+    script = tmp_path / "server.py"
+    script.write_text(SERVER.format(root=str(ROOT)))
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              stderr=subprocess.DEVNULL)
+    try:
+        worker = int(server.stdout.readline())  # a worker is mid-job
+        assert not _gone(worker)
+        server.kill()  # the web server dies mid-job (kill -9)
+        server.wait(30)
+        _wait_for(lambda: _gone(worker), timeout=60)  # no orphan keeps a core busy
+    finally:
+        server.kill()
+    restarted = subprocess.run(  # the server comes back: a job runs as before
+        [sys.executable, "-c", SERVER.format(root=str(ROOT)).replace(
+            "epochs=10_000", "epochs=1").replace("time.sleep(600)", "job.join(60)\n    "
+                                                  "print(job.snapshot().phase)")],
+        capture_output=True, text=True, timeout=300)
+    assert restarted.stdout.split()[-1] == "done", restarted.stderr[-2000:]
