@@ -80,8 +80,10 @@ class Student:
         self.reader = asyncio.create_task(self._read())
 
     async def close(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
+        self.fragments.clear()  # no more auto-reruns
+        for task in [self.reader, *self.tasks]:
+            if task is not None:
+                task.cancel()
         if self.ws is not None:
             await self.ws.close()
 

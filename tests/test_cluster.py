@@ -268,3 +268,34 @@ def test_a_killed_server_takes_its_workers_along_and_a_restart_trains_again(tmp_
                                                   "print(job.snapshot().phase)")],
         capture_output=True, text=True, timeout=300)
     assert restarted.stdout.split()[-1] == "done", restarted.stderr[-2000:]
+
+
+@pytest.mark.realdata
+def test_closing_the_tab_mid_training_stops_the_job_and_frees_the_worker(real_imdb, tmp_path):
+    """The app served, a student's light client presses Train on the lab and goes away: the
+    job is stopped within the keeper's grace and a batch (the lab keeps what a stopped run
+    learned: its run is saved with fewer epochs than planned); the server serves on."""
+    import asyncio
+
+    from benchmarks import browser, load
+    from explainers import runs
+
+    query = "lang=en&preset=Embedding+%2B+average+pooling+%28lesson%29"  # 30 epochs: minutes
+
+    async def train_then_close(url: str) -> None:
+        student = load.Student(url)
+        await student.connect()
+        await student.view(load.LAB, query)
+        await student.view(load.LAB, query, [(student.shown.widgets[load.TRAIN],
+                                              "trigger_value", True)])
+        await asyncio.sleep(2)
+        await student.close()  # the tab closes mid-job
+
+    env = {cluster.ENGINE_ENV: "dask", cluster.WORKERS_ENV: "1", "RNN_EXPLAINER_HOME":
+           str(tmp_path)}
+    store = runs.RunStore(tmp_path / "runs")  # where the server's worker saves
+    with browser.running_server(env) as server:
+        asyncio.run(asyncio.wait_for(train_then_close(server.url), 600))
+        _wait_for(lambda: store.list()[0], timeout=600)  # the stopped run, saved
+        record = store.list()[0][0]
+    assert record.stopped and record.epochs_run < 30
