@@ -22,6 +22,10 @@ the load average is printed beside them.
     RNN_EXPLAINER_DATA=/work/shared/data python benchmarks/page_views.py
         [--pages home,glove-explorer] [--quick] [--sessions 6,30] [--skip-before]
         [--memory-views 150] [--no-profile] [--profile-above 150] [--lone-visitor]
+        [--modes zh,zh+projector]
+
+Each page is also measured (after) in Chinese and in Chinese with projector mode (`--modes`),
+a column each.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ CPU_TARGET = 0.150  # seconds of server CPU per page view (issue 14)
 FIRST_SCREEN_TARGET = 1.0  # seconds from navigation to the page's title on screen (issue 14)
 HOME_SCRIPT = "lessons/home.py"  # the navigation's default page: served at the root URL
 JOURNEY = ("home", "glove-explorer", "lstm-gates-token-by-token")  # the issue's sessions
+MODES = {"zh": "?lang=zh", "zh+projector": "?lang=zh&projector=1"}  # also measured after
 IDLE_WINDOW = 0.3  # s: the server used no CPU tick for this long -> the view's work is done
 IDLE_POLL = 0.05  # s between two reads of /proc while waiting for that
 IDLE_LIMIT = 30.0  # s: give up waiting for idle (counted anyway, flagged in the table)
@@ -222,10 +227,10 @@ async def open_page(tab, url: str, timeout_ms: int = VIEW_TIMEOUT_MS) -> tuple[f
     return first_screen, time.perf_counter() - began
 
 
-async def measure_view(tab, server: browser.Server, page: AppPage) -> View:
+async def measure_view(tab, server: browser.Server, page: AppPage, query: str = "") -> View:
     await wait_idle(server.pid)
     cpu = tree_cpu(server.pid)
-    first_screen, finished = await open_page(tab, f"{server.url}/{page.path}")
+    first_screen, finished = await open_page(tab, f"{server.url}/{page.path}{query}")
     idle = await wait_idle(server.pid)
     return View(tree_cpu(server.pid) - cpu, first_screen, finished, idle)
 
@@ -234,16 +239,16 @@ def note(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-async def per_page(tab, server, pages, repeats) -> dict[str, PageResult]:
+async def per_page(tab, server, pages, repeats, query: str = "") -> dict[str, PageResult]:
     for page in pages:  # warm caches: every page once
         began = time.perf_counter()
-        await open_page(tab, f"{server.url}/{page.path}")
-        note(f"  warm-up {page.name}: {time.perf_counter() - began:.1f} s")
+        await open_page(tab, f"{server.url}/{page.path}{query}")
+        note(f"  warm-up {page.name}{query}: {time.perf_counter() - began:.1f} s")
     results = {}
     for page in pages:
         result = results[page.name] = PageResult(page)
         for _ in range(repeats):
-            result.views.append(await measure_view(tab, server, page))
+            result.views.append(await measure_view(tab, server, page, query))
         cpus = ", ".join(f"{view.cpu:.2f}" for view in result.views)
         note(f"  {page.name}: CPU {cpus} s; first screen {result.median('first_screen'):.2f} s")
     return results
@@ -332,6 +337,7 @@ class Measured:
     memory: list[tuple[int, int]] = field(default_factory=list)
     profiles: dict[str, tuple[list[Cost], list[Cost]]] = field(default_factory=dict)
     loads: list[float] = field(default_factory=list)
+    modes: dict[str, dict[str, PageResult]] = field(default_factory=dict)  # MODES -> pages
 
 
 async def measure(setup: Setup, pages, args, chromium, crowd_sizes, memory: bool) -> Measured:
@@ -349,6 +355,9 @@ async def measure(setup: Setup, pages, args, chromium, crowd_sizes, memory: bool
         measured.loads.append(os.getloadavg()[0])
         measured.pages = await per_page(tab, server, pages, args.repeats)
         measured.loads.append(os.getloadavg()[0])
+        for mode in (args.modes if setup is AFTER else ()):  # the same views in zh, projector
+            note(f"  {mode}")
+            measured.modes[mode] = await per_page(tab, server, pages, args.repeats, MODES[mode])
         if setup is AFTER and not args.no_profile and shutil.which("py-spy") is None:
             note("  py-spy is not installed (pip install py-spy): no profiles")
         elif setup is AFTER and not args.no_profile:
@@ -386,8 +395,10 @@ def report(before: Measured | None, after: Measured, args) -> None:
           f"{visitors}; "
           f"** = above {CPU_TARGET * 1000:.0f} ms CPU or {FIRST_SCREEN_TARGET:.0f} s "
           "first screen)\n")
-    print("| page | before CPU | after CPU | after first screen | after run finished |")
-    print("| --- | --- | --- | --- | --- |")
+    modes = list(after.modes)
+    print("| page | before CPU | after CPU | after first screen | after run finished |"
+          + "".join(f" after CPU, {mode} |" for mode in modes))
+    print("| --- | --- | --- | --- | --- |" + " --- |" * len(modes))
     for name, result in after.pages.items():
         earlier = before.pages.get(name) if before else None
         cells = [
@@ -396,6 +407,7 @@ def report(before: Measured | None, after: Measured, args) -> None:
             _flag(result.median("cpu"), CPU_TARGET),
             _flag(result.median("first_screen"), FIRST_SCREEN_TARGET),
             f"{result.median('finished'):.2f} s",
+            *(_flag(after.modes[mode][name].median("cpu"), CPU_TARGET) for mode in modes),
         ]
         print("| " + " | ".join(cells) + " |")
     slow = [view for m in (before, after) if m for r in m.pages.values() for view in r.views
@@ -467,6 +479,8 @@ async def run(args) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", help="comma-separated addresses (home, glove-explorer, ...)")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help=f"also measured after, each a column: {', '.join(MODES)}; '' none")
     parser.add_argument("--quick", action="store_true", help="fewer views (2 a page, 48 for "
                         "memory)")
     parser.add_argument("--sessions", default="6,30", help="crowd sizes; '' for none")
@@ -479,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile-above", type=float, default=CPU_TARGET * 1000,
                         help="py-spy the pages whose median CPU per view exceeds this (ms)")
     args = parser.parse_args(argv)
+    args.modes = [mode for mode in args.modes.split(",") if mode.strip()]
     if args.repeats is None:
         args.repeats = 2 if args.quick else 4
     if args.memory_views is None:

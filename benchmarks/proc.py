@@ -86,6 +86,18 @@ def runnable_threads(pid: int) -> int:
     return count
 
 
+def tree_maps(pid: int, library: str) -> bool:
+    """Whether the server or a process below it (a training worker) has mapped `library`,
+    e.g. "libtensorflow_framework": TensorFlow is imported there."""
+    for process in process_tree(pid):
+        try:
+            if library in Path(f"/proc/{process.pid}/maps").read_text():
+                return True
+        except OSError:  # the process ended while we looked
+            pass
+    return False
+
+
 def tree_rss(pid: int) -> int:
     """Bytes resident in memory for the server and its live children."""
     return sum(stat.rss for stat in process_tree(pid)) * PAGE_SIZE

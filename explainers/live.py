@@ -37,6 +37,7 @@ from explainers.i18n import Explained
 
 
 class Phase(StrEnum):
+    QUEUED = "queued"  # waiting for a free worker (a cluster job, explainers/cluster.py)
     STARTING = "starting"  # the thread runs, nothing reported yet (building, compiling)
     RUNNING = "running"  # batches and epochs are being reported
     FINISHING = "finishing"  # a stage after training: scoring, saving
@@ -44,7 +45,7 @@ class Phase(StrEnum):
     FAILED = "failed"  # the work raised; `error` says what
 
 
-ACTIVE = (Phase.STARTING, Phase.RUNNING, Phase.FINISHING)
+ACTIVE = (Phase.QUEUED, Phase.STARTING, Phase.RUNNING, Phase.FINISHING)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class Snapshot:
     stopping: bool  # Stop was asked for
     error: Failure | None
     remaining_seconds: float | None  # from the pace so far; None until it can be told
+    ahead: int = 0  # while queued: jobs before this one in the line (running ones included)
+    wait_seconds: float | None = None  # while queued: about how long until it starts
 
     @property
     def running(self) -> bool:
@@ -312,14 +315,22 @@ class Job:
                 batches=self._batches, batch_metrics=self._batch_metrics,
                 records=tuple(self._records), elapsed=elapsed, stage=self._stage,
                 stage_progress=self._stage_progress, stopping=self._stop.is_set(),
-                error=self._error, remaining_seconds=left,
+                error=self._error, remaining_seconds=left, **self._place(),
             )
+
+    def _place(self) -> dict:
+        """Where a waiting job stands in the line (`ahead`, `wait_seconds`): a cluster job
+        says; a thread starts at once."""
+        return {}
 
     # ------------------------------------------------------------------ the thread
 
-    def _update(self, *, batch=None, epoch=None, stage=None) -> None:
+    def _update(self, *, batch=None, epoch=None, stage=None, at: float | None = None) -> None:
+        """Apply one report; `at` is when it happened (monotonic), if not now."""
         with self._lock:
-            now = time.monotonic()
+            if self._ended is not None:  # a late report of a job already ended (cancelled)
+                return
+            now = time.monotonic() if at is None else at
             if batch is not None:
                 self._batch, self._batches, self._batch_metrics = batch
                 self._phase = Phase.RUNNING
@@ -340,14 +351,15 @@ class Job:
         try:
             result = self._work(self._spec, _JobReporter(self))
         except BaseException as error:  # kept for the page; the server and others go on
-            with self._lock:
-                self._error = Failure.of(error)
-                self._phase = Phase.FAILED
-                self._ended = time.monotonic()
+            self._end(error=Failure.of(error))
             return
+        self._end(result=result)
+
+    def _end(self, *, result: Any = None, error: Failure | None = None) -> None:
+        """The work ended: with what it returned, or failed with `error`."""
         with self._lock:
-            self._result = result
-            self._phase = Phase.DONE
+            self._result, self._error = result, error
+            self._phase = Phase.DONE if error is None else Phase.FAILED
             self._ended = time.monotonic()
 
 

@@ -13,6 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Page tests run live jobs in a thread of the test process: they swap data folders and
+# functions per test, which worker processes started earlier would not see. The Dask engine
+# (the app's default) has its own tests, with clusters started for them (test_cluster.py).
+os.environ.setdefault("RNN_EXPLAINER_JOBS", "thread")
 
 from explainers import corpus, data, paths  # noqa: E402
 

@@ -1,5 +1,5 @@
 """The compute core stays free of Streamlit, the home page free of TensorFlow, and only the
-live runner starts threads."""
+live runners start threads."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_the_check_above_would_catch_a_nested_import(tmp_path):
 
 
 THREAD_NAMES = {"Thread", "ThreadPoolExecutor", "Timer"}  # what starts a thread
-THREAD_HOME = ROOT / "explainers" / "live.py"  # the one live-job runner
+THREAD_HOMES = (ROOT / "explainers" / "live.py",  # the live-job runner (a thread per job)
+                ROOT / "explainers" / "cluster.py")  # its Dask twin (one keeper thread)
 
 
 def _thread_uses(path: Path) -> list[str]:
@@ -68,9 +69,10 @@ def _thread_uses(path: Path) -> list[str]:
 def test_only_the_live_runner_creates_threads():
     files = sorted([*(ROOT / "explainers").rglob("*.py"), *(ROOT / "lessons").rglob("*.py"),
                     ROOT / "app.py"])
-    offenders = [use for path in files if path != THREAD_HOME for use in _thread_uses(path)]
-    assert offenders == [], f"only explainers/live.py may start threads: {offenders}"
-    assert _thread_uses(THREAD_HOME), "the runner itself should be found by the check"
+    offenders = [use for path in files if path not in THREAD_HOMES for use in _thread_uses(path)]
+    assert offenders == [], f"only the live runners may start threads: {offenders}"
+    for home in THREAD_HOMES:
+        assert _thread_uses(home), f"the runner {home.name} should be found by the check"
 
 
 def test_the_thread_check_would_catch_each_spelling(tmp_path):

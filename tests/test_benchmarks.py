@@ -116,3 +116,33 @@ def test_server_flags_replace_a_default_instead_of_repeating_it():
     assert before.count("--server.fileWatcherType") == 1
     assert before[before.index("--server.fileWatcherType") + 1] == "auto"
     assert before[before.index("--runner.postScriptGC") + 1] == "true"
+
+
+def test_tree_maps_sees_a_library_this_process_loaded():
+    import numpy  # noqa: F401  (its compiled core is mapped into this process)
+
+    assert proc.tree_maps(os.getpid(), "_multiarray_umath")
+    assert not proc.tree_maps(os.getpid(), "no-such-library-here")
+
+
+def test_the_load_benchmarks_light_client_speaks_streamlits_protocol():
+    """A student at the WebSocket level opens pages, sets a widget and hears each run end."""
+    import asyncio
+
+    from benchmarks import load
+
+    async def visit(url: str) -> tuple[float, float, dict, list]:
+        student = load.Student(url)
+        await student.connect()
+        home = await student.view("", "lang=en")
+        glove = await student.view("glove-explorer", "lang=en")
+        widgets, texts = dict(student.shown.widgets), list(student.shown.texts)
+        await student.view("glove-explorer", "lang=en",
+                           [(widgets["Word"], "string_value", "king")])
+        await student.close()
+        return home, glove, widgets, texts
+
+    with browser.running_server() as server:
+        home, glove, widgets, texts = asyncio.run(asyncio.wait_for(visit(server.url), 300))
+    assert 0 < home and 0 < glove
+    assert "Word" in widgets and "GloVe explorer" in texts  # the page's own widget and title

@@ -15,15 +15,17 @@ from typing import Any
 
 import streamlit as st
 
-from explainers import live
+from explainers import cluster, live
 from lessons.i18n import _, explain
 
 LIVE_REFRESH_SECONDS = 2.0  # a live panel's redraw; each one takes CPU from the training
-STOPPABLE = (live.Phase.STARTING, live.Phase.RUNNING)  # not while scoring or saving
+STOPPABLE = (live.Phase.QUEUED, live.Phase.STARTING, live.Phase.RUNNING)  # not while saving
 
 
 def live_label(snap: live.Snapshot) -> str:
     """The progress bar's words for a live job: its phase, epoch, batch and latest loss."""
+    if snap.phase == live.Phase.QUEUED:
+        return waiting_label(snap)
     if snap.phase == live.Phase.FINISHING:
         stage = _(snap.stage)  # the work's stage label, marked N_ where it is defined
         return f"{stage[:1].upper()}{stage[1:]}…"
@@ -37,6 +39,14 @@ def live_label(snap: live.Snapshot) -> str:
              else _("Epoch {epoch} · batch {batch} of {batches}", **place))
     loss = snap.batch_metrics.get("loss")
     return label if math.isnan(loss) else _("{label} · loss {loss:.3f}", label=label, loss=loss)
+
+
+def waiting_label(snap: live.Snapshot) -> str:
+    """Where a job that waits for a free worker stands: jobs ahead, and about how long."""
+    if snap.wait_seconds is None:
+        return _("Waiting for a free worker: {ahead} jobs ahead of yours…", ahead=snap.ahead)
+    return _("Waiting for a free worker: {ahead} jobs ahead of yours, about {seconds:.0f} s…",
+             ahead=snap.ahead, seconds=snap.wait_seconds)
 
 
 def live_panel(job: live.Job, key: str,
@@ -79,11 +89,28 @@ def start_job(key: str, work: Callable[[Any, live.Reporter], Any], spec: Any,
     after it, so the page is drawn again with the job and its buttons disabled. (Not as a
     button's `on_click`: its arguments would be those of the previous run, before the
     user's last change of a setting.)"""
-    job = st.session_state.get(key)
-    if job is not None and job.running:
+    busy = [name for name, job in st.session_state.items()
+            if isinstance(job, live.Job) and job.running]
+    if busy:  # one running job per session: the workers are shared by the class
+        if busy != [key]:
+            st.toast(_("You already have a job running; wait for it or stop it first."))
         return False
-    st.session_state[key] = live.Job(work, spec, epochs=epochs, name=key).start()
+    st.session_state[key] = cluster.make_job(work, spec, epochs=epochs, name=key,
+                                             alive=session_alive()).start()
     return True
+
+
+def session_alive():
+    """A test of whether this browser session is still open (its job is cancelled once it
+    is not), or None outside a served app."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return None
+    runtime, session = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session)
 
 
 def ended(key: str) -> Any:
