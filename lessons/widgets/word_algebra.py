@@ -104,8 +104,8 @@ def axes_section(glove) -> None:
         st.markdown(_(
             "Each word sits at its cosine with the x expression and with the y expression; the "
             "red words define the axes. This is whatlies' custom projection, on the cosine "
-            "scale of the Directions view: words to the right lean to the x expression's + words, words
-            to the left to its − words."))
+            "scale of the Directions view: words to the right lean to the x expression's + "
+            "words, words to the left to its − words."))
 
 
 def arithmetic_section(glove, limit: int, k: int) -> None:
