@@ -202,7 +202,8 @@ def test_a_misspelt_word_offers_buttons_that_mend_the_expression():
     ("king man", "Between 'king' and 'man' put + or −"),
     ("king-man+woman", "put spaces around the minus: king − man"),
     ("king - king", "The words cancel out"),
-    ("![x](http://127.0.0.1:9/x.png) + king", "cannot stand there"),
+    ("![x](http://127.0.0.1:9/x.png) + king", "is not in the vocabulary"),
+    ("king * <b>", "cannot stand there"),
 ])
 def test_bad_expressions_give_a_message_never_a_traceback(expr, said):
     at = opened(view="arithmetic", expr=expr)
