@@ -32,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.proc import percentile  # noqa: E402
 from explainers import algebra, embeddings  # noqa: E402
 
 K = 10  # answers per query, the explorer's default
@@ -127,7 +128,7 @@ def rounds(glove, kv, repeats: int) -> dict[str, dict[str, np.ndarray]]:
 def report(label: str, times: dict[str, dict[str, np.ndarray]]) -> None:
     for case, by in times.items():
         med = {name: float(np.median(ms)) for name, ms in by.items()}
-        p95 = {name: float(np.percentile(ms, 95)) for name, ms in by.items()}
+        p95 = {name: percentile(list(ms), 0.95) for name, ms in by.items()}
         print(f"  {label:22s} {case:4s}  ours median {med['ours']:6.2f} ms  p95 "
               f"{p95['ours']:6.2f} ms | gensim median {med['gensim']:6.2f} ms  p95 "
               f"{p95['gensim']:6.2f} ms | ours/gensim median {med['ours'] / med['gensim']:.2f}"
