@@ -264,3 +264,16 @@ def test_both_views_read_in_chinese(view):
 def test_expression_is_hashable_for_the_caches():
     assert hash(algebra.parse("king - man")) == hash(algebra.parse("king - man"))
     assert isinstance(algebra.parse("a"), Expression)
+
+
+def test_a_plain_rerun_searches_and_draws_nothing_again(monkeypatch):
+    at = opened(view="arithmetic", expr="woman - man + uncle")
+    calls = []
+    for name in ("solve", "arithmetic_map", "axes"):
+        real = getattr(algebra, name)
+        monkeypatch.setattr(algebra, name, lambda *a, _real=real, _name=name, **k: (
+            calls.append(_name), _real(*a, **k))[1])
+    at.run()
+    assert not at.exception and charts(at) and calls == []
+    at.text_input(key="ar_expr").set_value("woman - man + nephew").run()
+    assert calls == ["solve", "arithmetic_map"]  # a new expression: searched and drawn once
