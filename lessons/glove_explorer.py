@@ -1,4 +1,5 @@
-"""GloVe explorer: nearest neighbours, analogies, directions and PCA maps over 400,000 words.
+"""GloVe explorer: neighbours, analogies, arithmetic, directions, word-defined axes and PCA
+maps over 400,000 words.
 
 The words are GloVe's (English data) and stay English; all said around them is translated.
 Each view has its controls on the left and its picture on the right, on the first screen.
@@ -12,6 +13,8 @@ from explainers.embeddings import UnknownWord
 from lessons import figure_cache, links, ui
 from lessons.charts import embeddings as draw
 from lessons.i18n import N_, _, catalogue, explain
+from lessons.widgets import word_algebra
+from lessons.widgets.unknown_words import show_unknown, warn_unknown
 
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
 WORD_CHARS = 60  # one typed word: GloVe's longest everyday words are far shorter
@@ -19,7 +22,8 @@ VIEW_KEY = "glove_view"  # session state: the open tab's label (st.tabs keeps la
 NEIGHBOURS, ANALOGY, DIRECTION, WORD_MAP = map(figure_cache.cached, (  # kept by their inputs
     draw.neighbours_figure, draw.analogy_figure, draw.direction_figure, draw.pca_figure))
 VIEWS = {"neighbours": N_("Neighbours"), "analogies": N_("Analogies"),
-         "directions": N_("Directions"), "map": N_("Word map")}  # tab code -> its name
+         "arithmetic": N_("Arithmetic"), "directions": N_("Directions"),
+         "axes": N_("Word axes"), "map": N_("Word map")}  # tab code -> its name
 ANALOGY_PRESETS = {  # code -> label (words are data), a, b, c and the expected answer
     "king": ("man : king :: woman : ?", "man", "king", "woman", "queen"),
     "capital": ("paris : france :: tokyo : ?", "paris", "france", "tokyo", "japan"),
@@ -56,24 +60,8 @@ LINK = links.Link(
     links.text("place", "dir_words", 2_000), links.text("words", "map_words", 3_000),
     links.choice("map", "map_mode", tuple(MAP_MODES)), links.choice("dims", "map_dims", (2, 3)),
     links.text("centre", "map_centre", WORD_CHARS), links.number("n", "map_n", 5, 50),
+    *word_algebra.FIELDS,
 )
-
-
-def show_unknown(error: UnknownWord, key: str) -> None:
-    """The specific error, with a button per suggestion that fills the box in."""
-    st.error(error.message(ui.inert, _))
-    if error.suggestions:
-        cols = st.columns(len(error.suggestions))
-        for col, word in zip(cols, error.suggestions, strict=True):
-            col.button(word, key=f"{key}-suggest-{word}", on_click=st.session_state.update,
-                       kwargs={key: word})
-
-
-def warn_unknown(glove, words: list[str]) -> list[str]:
-    """A warning for each word GloVe lacks; the words it knows."""
-    for word in [w for w in words if w not in glove]:
-        st.warning(UnknownWord(word, glove.suggest(word)).message(ui.inert, _))
-    return [w for w in words if w in glove]
 
 
 # --------------------------------------------------------------------------- sections
@@ -266,21 +254,25 @@ def word_map_section(glove, limit: int) -> None:
 
 
 def views(glove) -> None:
-    """The four views as tabs, only the open one built; a link opens one by its code."""
+    """The views as tabs, only the open one built; a link opens one by its code."""
     for key, value in {**DEFAULTS, **ANALOGIES[st.session_state.setdefault("an_preset", "king")],
-                       **DIRECTIONS[st.session_state.setdefault("dir_preset", "he-she")]}.items():
+                       **DIRECTIONS[st.session_state.setdefault("dir_preset", "he-she")],
+                       **word_algebra.defaults()}.items():
         st.session_state.setdefault(key, value)  # a link's words kept, the preset's around them
     labels = {code: _(name) for code, name in VIEWS.items()}
     st.session_state[VIEW_KEY] = labels[VIEW_FIELD.write(st.session_state.get(VIEW_KEY))]
     limit, k = search_settings(glove)
-    tabs = st.tabs(list(labels.values()), key=VIEW_KEY, on_change="rerun")
-    for tab, section in zip(tabs, (lambda: neighbours_section(glove, limit, k),
-                                   lambda: analogies_section(glove, limit, k),
-                                   lambda: directions_section(glove),
-                                   lambda: word_map_section(glove, limit)), strict=True):
+    sections = {"neighbours": lambda: neighbours_section(glove, limit, k),
+                "analogies": lambda: analogies_section(glove, limit, k),
+                "arithmetic": lambda: word_algebra.arithmetic_section(glove, limit, k),
+                "directions": lambda: directions_section(glove),
+                "axes": lambda: word_algebra.axes_section(glove),
+                "map": lambda: word_map_section(glove, limit)}  # tab code -> its section
+    for tab, code in zip(st.tabs(list(labels.values()), key=VIEW_KEY, on_change="rerun"),
+                         labels, strict=True):
         if tab.open is not False:  # only the open tab is built (a click reruns the page)
             with tab:
-                section()
+                sections[code]()
 
 
 # --------------------------------------------------------------------------- page

@@ -147,3 +147,81 @@ def push_map_figure(projection, push: np.ndarray, extremes: int, font: int,
         xaxis_title=say(N_("PC 1")), yaxis_title=say(N_("PC 2")), showlegend=False,
     )
     return fig
+
+
+AXIS_COSINE = N_("cos(word, {axis})")
+AXES_TITLE = N_("{n} words on two axes made of words")
+AXES_CORRELATION = N_("the axes' own cosine: {cos:+.2f}")
+ADDED = N_("added (+)")
+SUBTRACTED = N_("subtracted (−)")
+ANSWERS = N_("nearest words")
+SUM = N_("the sum")
+ARITHMETIC_TITLE = N_("{expression} on a PCA map")
+KIND_COLOURS = {"plus": "#2ca02c", "minus": "#d62728", "answer": "#1f77b4"}  # typed +, −, found
+KIND_NAMES = {"plus": ADDED, "minus": SUBTRACTED, "answer": ANSWERS}
+
+
+def axes_figure(glove, x, y, words, font: int, projector: bool,
+                say: Say = english) -> go.Figure:
+    """Words at their cosines with two word-defined axes (`explainers.algebra.axes`), the
+    words that define the axes in red."""
+    from explainers import algebra
+
+    plot = algebra.axes(glove, x, y, words)
+    xy = np.column_stack([plot.x, plot.y])  # (n_words, 2)
+    fig = go.Figure(go.Scatter(
+        x=plot.x, y=plot.y, mode="markers+text", text=list(plot.words),
+        textposition=label_positions(xy), textfont={"size": font},
+        marker={"size": 13 if projector else 11,
+                "color": ["#d62728" if w in plot.anchors else "#1f77b4" for w in plot.words]},
+        hovertemplate="%{text}<br>x %{x:+.3f}<br>y %{y:+.3f}<extra></extra>",
+    ))
+    for line in (fig.add_hline, fig.add_vline):
+        line(0, line_color="#999999", line_width=1)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, title=say(AXIS_COSINE, axis=y.shown()))
+    fig.update_xaxes(title=say(AXIS_COSINE, axis=x.shown()))
+    fig.update_layout(title=f"{say(AXES_TITLE, n=len(plot.words))}<br><sup>"
+                            f"{say(AXES_CORRELATION, cos=plot.axes_cosine)}</sup>",
+                      showlegend=False)
+    return fig
+
+
+def arithmetic_figure(glove, expression, answers, font: int, projector: bool,
+                      say: Say = english) -> go.Figure:
+    """The typed words (green +, red −), the running sum as arrows ending in a star, and the
+    sum's nearest words (blue), on a PCA map of them (`explainers.algebra.arithmetic_map`)."""
+    from explainers import algebra
+
+    picture = algebra.arithmetic_map(glove, expression, answers)
+    kinds = np.asarray(picture.kinds)
+    fig = go.Figure()
+    for kind, name in KIND_NAMES.items():
+        at = np.flatnonzero(kinds == kind)
+        fig.add_trace(go.Scatter(
+            x=picture.coords[at, 0], y=picture.coords[at, 1], mode="markers+text",
+            name=say(name), text=[picture.words[i] for i in at], textfont={"size": font},
+            textposition=[label_positions(picture.coords)[i] for i in at],
+            marker={"size": 13 if projector else 11, "color": KIND_COLOURS[kind]},
+            hovertemplate="%{text}<extra></extra>",
+        ))
+    path = picture.path  # (n_terms, 2)
+    for (x0, y0), (x1, y1), term in zip(path[:-1], path[1:], expression.terms[1:],
+                                        strict=True):
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
+                           ayref="y", showarrow=True, arrowhead=3, arrowsize=1.3,
+                           arrowwidth=4 if projector else 2.5,
+                           arrowcolor=KIND_COLOURS["minus" if term.weight < 0 else "plus"])
+    fig.add_trace(go.Scatter(
+        x=path[-1:, 0], y=path[-1:, 1], mode="markers", name=say(SUM),
+        marker={"size": 22 if projector else 18, "symbol": "star", "color": "#ff7f0e",
+                "line": {"width": 1, "color": "#333333"}},
+        hovertext=[expression.shown()], hoverinfo="text",
+    ))
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, title=say(AXIS, n=2))
+    fig.update_xaxes(title=say(AXIS, n=1))
+    share = " + ".join(f"{r:.0%}" for r in picture.variance)
+    fig.update_layout(
+        title=f"{say(ARITHMETIC_TITLE, expression=expression.shown())}<br><sup>"
+              f"{say(VARIANCE, share=share)}</sup>",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
+    return fig
