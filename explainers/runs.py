@@ -13,15 +13,12 @@ through the same build/train/save path, in `assets/lstm_sentiment/`. Both load t
 
 A run is written complete into a hidden temporary folder and then renamed into place with
 `os.replace`, so another session listing the runs sees either the whole run or nothing.
-Deleting renames the folder away first for the same reason. A run whose files are missing
-or unreadable, and anything in the runs folder that is not a run folder, is reported in
-`list()`'s problems and skipped; it never stops the listing. A read-only or full disk on
-save, delete or publish raises `StoreFailed` (its sentence says which), and leaves every
-other run as it was.
-
-Each lab run records its `owner` and whether it is published; every `RunStore` read, publish
-and delete takes the asking owner and checks it (`explainers/run_access.py`: another's
-private run is answered as absent, whatever id a URL names).
+Deleting renames the folder away first for the same reason. A damaged run, and anything in
+the runs folder that is not a run folder, is reported in `list()`'s problems and skipped. A
+read-only or full disk on save, delete or publish raises `StoreFailed` and changes nothing
+else. Each lab run records its `owner` and whether it is published; every `RunStore` read,
+publish and delete checks the asking owner (`explainers/run_access.py`: another's private
+run is answered as absent, whatever id a URL names).
 """
 
 from __future__ import annotations
@@ -35,7 +32,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +60,7 @@ FORMAT_VERSION = 2  # bump when run.json changes shape (2: owner and published)
 SHIPPED_RUN = "lstm_sentiment"  # the shipped LSTM's run folder under assets/
 SHIPPED_FOLDER = paths.ASSETS / SHIPPED_RUN
 LESSON_RUNS = paths.ASSETS / "lesson_runs"  # recorded full runs of the lesson's recipes, by key
+_READ: dict[Path, tuple[tuple | None, RunRecord]] = {}  # folder -> (run.json's stat, record)
 
 
 DAMAGE = {  # RunDamaged code -> the English message, filled with the error's parameters
@@ -264,8 +262,21 @@ def save_run(folder: Path, model, *, model_config, train_config, result, test_me
 
 
 def read_record(folder: Path, shipped: bool = False) -> RunRecord:
-    """A run folder's run.json (no model loaded), or RunDamaged saying what is wrong."""
+    """A run folder's run.json (no model loaded), or RunDamaged saying what is wrong; parsed
+    once per version of the file (`_READ`): listing runs on every rerun stays cheap."""
     folder = Path(folder)
+    try:
+        stat = (folder / RUN_FILE).stat()
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size, shipped)
+    except OSError:
+        key = None  # _parse_record says what is wrong
+    hit = _READ.get(folder)
+    if key is None or hit is None or hit[0] != key or not (folder / MODEL_FILE).is_file():
+        hit = _READ[folder] = (key, _parse_record(folder, shipped))
+    return replace(hit[1])  # a copy: a caller may change its own (publish does)
+
+
+def _parse_record(folder: Path, shipped: bool) -> RunRecord:
     run_id = folder.name
     try:
         spec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
@@ -275,26 +286,16 @@ def read_record(folder: Path, shipped: bool = False) -> RunRecord:
         if owner != CLASS and not (isinstance(owner, str) and OWNER_ID.match(owner)):
             raise ValueError(f"owner {owner!r} is not an owner id")
         return RunRecord(
-            run_id=run_id,
-            created=float(spec["created"]),
-            name=str(spec["name"]),
-            preset=str(spec.get("preset", "")),
-            architecture=str(spec.get("architecture", "")),
-            model_config=dict(spec["model_config"]),
-            train_config=dict(spec["train_config"]),
+            run_id=run_id, created=float(spec["created"]), name=str(spec["name"]),
+            preset=str(spec.get("preset", "")), architecture=str(spec.get("architecture", "")),
+            model_config=dict(spec["model_config"]), train_config=dict(spec["train_config"]),
             data=dict(spec["data"]),
             history={k: [float(v) for v in vs] for k, vs in spec["history"].items()},
-            seconds=float(spec["seconds"]),
-            epochs_run=int(spec["epochs_run"]),
-            stopped=bool(spec["stopped"]),
-            best_epoch=int(spec["best_epoch"]),
-            parameters=int(spec["parameters"]),
-            test=dict(spec["test"]),
-            timings=dict(spec.get("timings", {})),
-            extra=dict(spec.get("extra", {})),
-            owner=owner,
-            published=spec.get("published", False) is True,
-            path=folder,
+            seconds=float(spec["seconds"]), epochs_run=int(spec["epochs_run"]),
+            stopped=bool(spec["stopped"]), best_epoch=int(spec["best_epoch"]),
+            parameters=int(spec["parameters"]), test=dict(spec["test"]),
+            timings=dict(spec.get("timings", {})), extra=dict(spec.get("extra", {})),
+            owner=owner, published=spec.get("published", False) is True, path=folder,
             shipped=shipped,
         )
     except RunDamaged:
@@ -353,8 +354,7 @@ def load_lesson_run(key: str, folder: Path | None = None) -> TrainedModel:
 
 class RunStore:
     """The lab's runs folder: save, list, load, load_run, publish, delete, each for an owner
-    (an OWNER_ID; CLASS, the default, sees only the class's and published runs and changes
-    none)."""
+    (an OWNER_ID; CLASS, the default, sees the class's and published runs, changes none)."""
 
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root is not None else paths.home_dir() / "runs"
@@ -408,8 +408,7 @@ class RunStore:
         try:
             spec = json.loads(path.read_text(encoding="utf-8"))
             spec["published"] = bool(published)
-            payload = json.dumps(spec, indent=1, ensure_ascii=False).encode("utf-8")
-            paths.atomic_write_bytes(path, payload)
+            paths.atomic_write_bytes(path, json.dumps(spec, indent=1).encode("utf-8"))
         except OSError as error:
             raise StoreFailed("change", error, run_id=run_id) from error
         record.published = bool(published)
@@ -423,6 +422,7 @@ class RunStore:
             os.replace(self.folder(run_id), trash)
         except OSError as error:
             raise StoreFailed("change", error, run_id=run_id) from error
+        _READ.pop(self.folder(run_id), None)
         shutil.rmtree(trash, ignore_errors=True)
 
     def list(self, owner: str = CLASS) -> tuple[list[RunRecord], list[str]]:
@@ -431,17 +431,20 @@ class RunStore:
         records, problems = [], []
         if not self.root.is_dir():
             return records, problems
-        for entry in sorted(self.root.iterdir()):
+        with os.scandir(self.root) as found:  # entries know their type: no stat each
+            entries = sorted(found, key=lambda e: e.name)
+        for entry in entries:
             if entry.name.startswith("."):
                 continue  # a run being written or deleted by another session
             if entry.is_symlink() or not entry.is_dir() or not RUN_ID.match(entry.name):
                 problems.append(str(RunDamaged("foreign", name=Echo(entry.name))))
                 continue
             try:
-                records.append(self.load(entry.name, owner))
-            except RunUnavailable:
-                continue  # someone else's private run: not there for this owner
+                record = read_record(self.root / entry.name)
             except RunDamaged as error:
                 problems.append(str(error))
+                continue
+            if may_open(record, owner):  # someone else's private run is not there for owner
+                records.append(record)
         records.sort(key=lambda r: r.created, reverse=True)
         return records, problems

@@ -317,3 +317,28 @@ def test_a_signed_in_user_has_the_same_runs_in_every_session(no_data):
     assert _table_ids(other) == []
     signed_out = _lab(user={"is_logged_in": False})
     assert _table_ids(signed_out) == [] and signed_out.button(key="runs_login")
+
+
+def test_a_full_disk_when_the_lab_saves_says_so_and_keeps_the_other_runs(tiny_imdb, monkeypatch):
+    from explainers import live
+
+    store = runs.RunStore()
+    kept = _save(store, ALICE, "kept")
+    before = _snapshot(store.root)
+    real_write = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.name == runs.RUN_FILE:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    at = _lab(ALICE)
+    at.button(key="lab_train").click().run()
+    job = at.session_state["lab_job"]
+    job.join(timeout=120)
+    assert job.snapshot().phase == live.Phase.FAILED
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Training failed" in e.value and "disk is full" in e.value for e in at.error)
+    assert _snapshot(store.root) == before and _table_ids(at) == [kept]

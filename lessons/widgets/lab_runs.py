@@ -61,7 +61,8 @@ def runs_section(records: list[runs.RunRecord], problems: list[str], compare: bo
     current = st.session_state.get(ui.CURRENT_RUN_KEY)
     table = charts.runs_table(records, current, _=_)
     table.insert(1, _("whose"), [_(WHOSE[whose(r, owner)]) for r in records])
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={_("whose"): st.column_config.TextColumn(width="medium")})
     if compare:
         compare_runs(records, 1)
     by_id = {r.run_id: r for r in records}
