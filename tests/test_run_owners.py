@@ -259,7 +259,7 @@ def test_the_lab_shows_each_session_its_own_runs_and_the_published_ones(no_data)
     store = runs.RunStore()
     mine, theirs = _save(store, ALICE, "alice's"), _save(store, BOB, "bob's")
     alice = _lab(ALICE)
-    assert _table_ids(alice) == [mine]
+    assert _table_ids(alice) == [mine] and alice.selectbox(key="lab_pick").value == mine
     assert "yours, private" in alice.dataframe[-1].value["whose"].tolist()
     assert not alice.button(key="lab_publish").disabled
     alice.button(key="lab_publish").click().run()
@@ -268,6 +268,10 @@ def test_the_lab_shows_each_session_its_own_runs_and_the_published_ones(no_data)
     assert alice.dataframe[-1].value["whose"].tolist() == ["yours, published"]
     bob = _lab(BOB)
     assert sorted(_table_ids(bob)) == sorted([mine, theirs])
+    assert bob.selectbox(key="lab_pick").value == theirs  # the newest of one's own first
+    newer = _save(store, BOB, "bob's newer")
+    bob.run()
+    assert bob.selectbox(key="lab_pick").value == newer  # a run just saved is picked
     bob.selectbox(key="lab_pick").set_value(mine).run()
     assert bob.button(key="lab_delete").disabled and bob.button(key="lab_publish").disabled
     assert bob.checkbox(key="lab_sure").disabled

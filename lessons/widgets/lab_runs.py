@@ -66,6 +66,9 @@ def runs_section(records: list[runs.RunRecord], problems: list[str], compare: bo
     if compare:
         compare_runs(records, 1)
     by_id = {r.run_id: r for r in records}
+    newest = next((r.run_id for r in records if run_access.may_change(r, owner)), None)
+    if newest is not None and newest != st.session_state.get("lab_newest_own"):
+        st.session_state["lab_newest_own"] = st.session_state["lab_pick"] = newest  # just saved
     pick_id = st.selectbox(_("A run"), list(by_id), key="lab_pick", format_func=lambda i: _(
         "{run} · {whose}", run=charts.run_label(by_id[i], _=_),
         whose=_(WHOSE[whose(by_id[i], owner)])))
