@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from explainers import cells, data, live, models, presets, reviews, runs, training
+from explainers import cells, data, live, models, presets, reviews, run_access, runs, training
 from explainers.i18n import N_
 
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
@@ -57,6 +57,7 @@ class LabSpec:
     train: training.TrainConfig
     preset: str = ""  # the preset's name while the settings are exactly its own, else ""
     test_reviews: int = 25_000  # the first N test reviews (balanced: Keras's shuffle)
+    owner: str = run_access.CLASS  # whose run it is saved as (run_access.py): the page's owner
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +140,7 @@ def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOu
                       "reviews": len(y_test)},
         input_format=reviews.InputFormat.of_imdb(imdb), preset=spec.preset,
         name=spec.preset or models.describe(spec.model),
-        timings={"test_seconds": test_seconds},
+        timings={"test_seconds": test_seconds}, owner=spec.owner,
     )
     return LabOutcome(spec, run_id, test["loss"], test["accuracy"], test["probabilities"],
                       models.summary_text(model), result, test_seconds, model)

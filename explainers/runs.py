@@ -13,12 +13,17 @@ through the same build/train/save path, in `assets/lstm_sentiment/`. Both load t
 
 A run is written complete into a hidden temporary folder and then renamed into place with
 `os.replace`, so another session listing the runs sees either the whole run or nothing.
-Deleting renames the folder away first for the same reason. A run whose files are missing
-or unreadable is reported in `list()`'s problems and skipped; it never stops the listing.
+Deleting renames the folder away first for the same reason. A damaged run, and anything in
+the runs folder that is not a run folder, is reported in `list()`'s problems and skipped. A
+read-only or full disk on save, delete or publish raises `StoreFailed` and changes nothing
+else. Each lab run records its `owner` and whether it is published; every `RunStore` read,
+publish and delete checks the asking owner (`explainers/run_access.py`: another's private
+run is answered as absent, whatever id a URL names).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -27,7 +32,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +43,24 @@ from explainers.data import Vocabulary
 from explainers.i18n import N_, Echo, Explained, Say, english
 from explainers.models import ModelConfig, describe
 from explainers.reviews import InputFormat
+from explainers.run_access import (
+    CLASS,
+    OWNER_ID,
+    RunUnavailable,
+    StoreFailed,
+    may_change,
+    may_open,
+)
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
 VOCAB_FILE = "vocabulary.json"
-RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")  # 20261126-175800-3fa2c1
-FORMAT_VERSION = 1  # bump when run.json changes shape
+RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")  # 20261126-175800-3fa2c1 (\Z: no "\n")
+FORMAT_VERSION = 2  # bump when run.json changes shape (2: owner and published)
 SHIPPED_RUN = "lstm_sentiment"  # the shipped LSTM's run folder under assets/
 SHIPPED_FOLDER = paths.ASSETS / SHIPPED_RUN
 LESSON_RUNS = paths.ASSETS / "lesson_runs"  # recorded full runs of the lesson's recipes, by key
+_READ: dict[Path, tuple[tuple | None, RunRecord]] = {}  # folder -> (run.json's stat, record)
 
 
 DAMAGE = {  # RunDamaged code -> the English message, filled with the error's parameters
@@ -54,6 +68,7 @@ DAMAGE = {  # RunDamaged code -> the English message, filled with the error's pa
     "record": N_("run {run_id}: {file} is damaged or incomplete ({why}); it was skipped"),
     "vocabulary": N_("run {run_id}: {file} is damaged ({why})"),
     "model": N_("run {run_id}: {file} cannot be loaded ({why})"),
+    "foreign": N_("{name} in the runs folder is not a run; it was skipped"),
 }
 
 
@@ -90,6 +105,8 @@ class RunRecord:
     test: dict  # loss, accuracy, reviews (how many test reviews were scored)
     timings: dict = field(default_factory=dict)  # epoch_seconds, test_seconds, ...
     extra: dict = field(default_factory=dict)  # anything a page wants to keep
+    owner: str = CLASS  # OWNER_ID of whoever trained it; CLASS: saved with no owner
+    published: bool = False  # its owner shared it with the class
     path: Path | None = None
     shipped: bool = False  # the run shipped in assets/, not one trained in the lab
 
@@ -171,29 +188,22 @@ def _weights_only(model):
     return copy
 
 
-def save_run(
-    folder: Path,
-    model,
-    *,
-    model_config,
-    train_config,
-    result,
-    test_metrics: dict,
-    input_format: InputFormat,
-    name: str = "",
-    preset: str = "",
-    timings: dict | None = None,
-    extra: dict | None = None,
-) -> None:
-    """Write a run into `folder` atomically (a run already there is replaced whole).
+def save_run(folder: Path, model, *, model_config, train_config, result, test_metrics: dict,
+             input_format: InputFormat, name: str = "", preset: str = "",
+             timings: dict | None = None, extra: dict | None = None, owner: str = CLASS,
+             replace: bool = True) -> None:
+    """Write a run into `folder` atomically (a run already there is replaced whole, unless
+    `replace` is False: then it stays and the save fails). `owner` is whose run it is (an
+    OWNER_ID, or CLASS). A disk that refuses raises StoreFailed; nothing is left behind.
 
     `input_format` is how text becomes the model's ids (the vocabulary file and the run's
     `data` settings); `model_config`/`train_config` are the frozen dataclasses (or plain
-    dicts); `result` a
-    `training.TrainResult` (or a dict with its fields); `test_metrics` holds loss, accuracy
-    and the number of reviews scored (any probabilities array is left out).
+    dicts); `result` a `training.TrainResult` (or a dict with its fields); `test_metrics`
+    holds loss, accuracy and the number of reviews scored (any probabilities are left out).
     """
     folder = Path(folder)
+    if owner != CLASS and not OWNER_ID.match(owner):
+        raise ValueError(f"not an owner id: {owner!r}")
     mc = model_config.to_dict() if hasattr(model_config, "to_dict") else dict(model_config)
     tc = train_config.to_dict() if hasattr(train_config, "to_dict") else dict(train_config)
     res = result.to_dict() if hasattr(result, "to_dict") else dict(result)
@@ -219,15 +229,17 @@ def save_run(
         "best_epoch": res.get("best_epoch", 0),
         "parameters": int(model.count_params()),
         "test": test,
-        "timings": {
-            "epoch_seconds": res.get("epoch_seconds", []),
-            "mean_width": res.get("mean_width", math.nan),
-            **(timings or {}),
-        },
+        "timings": {"epoch_seconds": res.get("epoch_seconds", []),
+                    "mean_width": res.get("mean_width", math.nan), **(timings or {})},
         "extra": extra or {},
+        "owner": owner,
+        "published": False,
     }
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    except OSError as error:  # a read-only or full runs folder: nothing was written
+        raise StoreFailed("save", error) from error
     try:
         _weights_only(model).save(staging / MODEL_FILE)
         input_format.vocabulary.save(staging / VOCAB_FILE)
@@ -235,43 +247,55 @@ def save_run(
         (staging / RUN_FILE).write_text(payload, encoding="utf-8")
         old = None
         if folder.exists():  # a re-made shipped run: move the old one away first
+            if not replace:
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(folder))
             old = folder.parent / f".replaced-{folder.name}-{secrets.token_hex(3)}"
             os.replace(folder, old)
         os.replace(staging, folder)  # the run appears whole, or not at all
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError) and not isinstance(error, FileExistsError):
+            raise StoreFailed("save", error) from error  # say it in the reader's words
         raise
 
 
 def read_record(folder: Path, shipped: bool = False) -> RunRecord:
-    """A run folder's run.json (no model loaded), or RunDamaged saying what is wrong."""
+    """A run folder's run.json (no model loaded), or RunDamaged saying what is wrong; parsed
+    once per version of the file (`_READ`): listing runs on every rerun stays cheap."""
     folder = Path(folder)
+    try:
+        stat = (folder / RUN_FILE).stat()
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size, shipped)
+    except OSError:
+        key = None  # _parse_record says what is wrong
+    hit = _READ.get(folder)
+    if key is None or hit is None or hit[0] != key or not (folder / MODEL_FILE).is_file():
+        hit = _READ[folder] = (key, _parse_record(folder, shipped))
+    return replace(hit[1])  # a copy: a caller may change its own (publish does)
+
+
+def _parse_record(folder: Path, shipped: bool) -> RunRecord:
     run_id = folder.name
     try:
         spec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
         if not (folder / MODEL_FILE).is_file():
             raise RunDamaged("missing", run_id=run_id, file=MODEL_FILE)
+        owner = spec.get("owner", CLASS)  # runs from before owners: the class's
+        if owner != CLASS and not (isinstance(owner, str) and OWNER_ID.match(owner)):
+            raise ValueError(f"owner {owner!r} is not an owner id")
         return RunRecord(
-            run_id=run_id,
-            created=float(spec["created"]),
-            name=str(spec["name"]),
-            preset=str(spec.get("preset", "")),
-            architecture=str(spec.get("architecture", "")),
-            model_config=dict(spec["model_config"]),
-            train_config=dict(spec["train_config"]),
+            run_id=run_id, created=float(spec["created"]), name=str(spec["name"]),
+            preset=str(spec.get("preset", "")), architecture=str(spec.get("architecture", "")),
+            model_config=dict(spec["model_config"]), train_config=dict(spec["train_config"]),
             data=dict(spec["data"]),
             history={k: [float(v) for v in vs] for k, vs in spec["history"].items()},
-            seconds=float(spec["seconds"]),
-            epochs_run=int(spec["epochs_run"]),
-            stopped=bool(spec["stopped"]),
-            best_epoch=int(spec["best_epoch"]),
-            parameters=int(spec["parameters"]),
-            test=dict(spec["test"]),
-            timings=dict(spec.get("timings", {})),
-            extra=dict(spec.get("extra", {})),
-            path=folder,
+            seconds=float(spec["seconds"]), epochs_run=int(spec["epochs_run"]),
+            stopped=bool(spec["stopped"]), best_epoch=int(spec["best_epoch"]),
+            parameters=int(spec["parameters"]), test=dict(spec["test"]),
+            timings=dict(spec.get("timings", {})), extra=dict(spec.get("extra", {})),
+            owner=owner, published=spec.get("published", False) is True, path=folder,
             shipped=shipped,
         )
     except RunDamaged:
@@ -329,7 +353,8 @@ def load_lesson_run(key: str, folder: Path | None = None) -> TrainedModel:
 
 
 class RunStore:
-    """The lab's runs folder: save, list, load, load_run, delete."""
+    """The lab's runs folder: save, list, load, load_run, publish, delete, each for an owner
+    (an OWNER_ID; CLASS, the default, sees the class's and published runs, changes none)."""
 
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root is not None else paths.home_dir() / "runs"
@@ -337,44 +362,89 @@ class RunStore:
     def new_id(self) -> str:
         return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
-    def save(self, model, **settings) -> str:
-        """Write a new run (see `save_run` for the settings) and return its id."""
-        run_id = self.new_id()
-        save_run(self.root / run_id, model, **settings)
-        return run_id
+    def save(self, model, *, owner: str = CLASS, **settings) -> str:
+        """Write a new run for `owner` (see `save_run` for the settings) and return its id;
+        never over an existing run (StoreFailed when the disk refuses)."""
+        while True:
+            run_id = self.new_id()
+            try:
+                save_run(self.root / run_id, model, owner=owner, replace=False, **settings)
+                return run_id
+            except FileExistsError:  # the same second and the same 24 random bits
+                continue
 
-    def delete(self, run_id: str) -> None:
-        """Remove a run: renamed away first (atomic for readers), then deleted."""
-        folder = self._folder(run_id)
+    def folder(self, run_id: str) -> Path:
+        """Where run `run_id` lives (RunUnavailable "bad_id" for anything but a run id, so no
+        id reaches outside the runs folder)."""
+        if not isinstance(run_id, str) or not RUN_ID.match(run_id):
+            raise RunUnavailable("bad_id", run_id=Echo(run_id))
+        return self.root / run_id
+
+    def load(self, run_id: str, owner: str = CLASS) -> RunRecord:
+        """Run `run_id`'s record, if `owner` may open it (else RunUnavailable "absent", as
+        for a run that is not there; RunDamaged when its files are broken)."""
+        folder = self.folder(run_id)
+        if folder.is_symlink() or not folder.is_dir():
+            raise RunUnavailable("absent", run_id=run_id)
+        record = read_record(folder)
+        if not may_open(record, owner):
+            raise RunUnavailable("absent", run_id=run_id)
+        return record
+
+    def load_run(self, run_id: str, owner: str = CLASS) -> TrainedModel:
+        """Run `run_id`'s model, input format and record, if `owner` may open it."""
+        return load_run(self.load(run_id, owner).path)
+
+    def _mine(self, run_id: str, owner: str) -> RunRecord:
+        record = self.load(run_id, owner)
+        if not may_change(record, owner):
+            raise RunUnavailable("not_yours", run_id=run_id)
+        return record
+
+    def publish(self, run_id: str, owner: str, published: bool = True) -> RunRecord:
+        """Share `owner`'s run with the class (or take it back); run.json is replaced whole."""
+        record = self._mine(run_id, owner)
+        path = self.folder(run_id) / RUN_FILE
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+            spec["published"] = bool(published)
+            paths.atomic_write_bytes(path, json.dumps(spec, indent=1).encode("utf-8"))
+        except OSError as error:
+            raise StoreFailed("change", error, run_id=run_id) from error
+        record.published = bool(published)
+        return record
+
+    def delete(self, run_id: str, owner: str) -> None:
+        """Remove `owner`'s run: renamed away first (atomic for readers), then deleted."""
+        self._mine(run_id, owner)
         trash = self.root / f".deleted-{run_id}-{secrets.token_hex(3)}"
-        os.replace(folder, trash)
+        try:
+            os.replace(self.folder(run_id), trash)
+        except OSError as error:
+            raise StoreFailed("change", error, run_id=run_id) from error
+        _READ.pop(self.folder(run_id), None)
         shutil.rmtree(trash, ignore_errors=True)
 
-    def _folder(self, run_id: str) -> Path:
-        if not RUN_ID.match(str(run_id)):
-            raise KeyError(f"not a run id: {run_id!r}")
-        folder = self.root / run_id
-        if not folder.is_dir():
-            raise KeyError(f"no run {run_id} in {self.root}")
-        return folder
-
-    def list(self) -> tuple[list[RunRecord], list[str]]:
-        """(runs, newest first; problems, one sentence per damaged run that was skipped)."""
+    def list(self, owner: str = CLASS) -> tuple[list[RunRecord], list[str]]:
+        """(the runs `owner` may open, newest first; problems, one sentence per damaged run
+        or foreign file, which is skipped)."""
         records, problems = [], []
         if not self.root.is_dir():
             return records, problems
-        for folder in sorted(self.root.iterdir()):
-            if folder.name.startswith(".") or not folder.is_dir():
+        with os.scandir(self.root) as found:  # entries know their type: no stat each
+            entries = sorted(found, key=lambda e: e.name)
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue  # a run being written or deleted by another session
+            if entry.is_symlink() or not entry.is_dir() or not RUN_ID.match(entry.name):
+                problems.append(str(RunDamaged("foreign", name=Echo(entry.name))))
+                continue
             try:
-                records.append(self.load(folder.name))
-            except (RunDamaged, KeyError) as error:
+                record = read_record(self.root / entry.name)
+            except RunDamaged as error:
                 problems.append(str(error))
+                continue
+            if may_open(record, owner):  # someone else's private run is not there for owner
+                records.append(record)
         records.sort(key=lambda r: r.created, reverse=True)
         return records, problems
-
-    def load(self, run_id: str) -> RunRecord:
-        return read_record(self._folder(run_id))
-
-    def load_run(self, run_id: str) -> TrainedModel:
-        return load_run(self._folder(run_id))

@@ -8,6 +8,8 @@ budget live in `explainers.lab`; the figures, tables and numbers in `lessons.cha
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -15,7 +17,7 @@ from explainers import cells, data, lab, models, presets, reviews, runs, trainin
 from lessons import figure_cache, links, ui
 from lessons.charts import lab as charts
 from lessons.i18n import N_, _
-from lessons.widgets import jobs, lab_runs
+from lessons.widgets import jobs, lab_runs, run_owner
 
 JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 PRESET_KEY = "lab_preset"  # the preset picker's widget key
@@ -171,7 +173,8 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
             (st.error if refused else st.warning)(_(template, **numbers))
     if cost is not None and st.button(_("▶ Train"), type="primary", key="lab_train",
                                       disabled=refused or running):
-        jobs.start_job(JOB_KEY, lab.train_and_save, spec, spec.train.epochs)
+        jobs.start_job(JOB_KEY, lab.train_and_save, replace(spec, owner=run_owner.current()),
+                       spec.train.epochs)
         st.rerun()  # draw the page again with the job (and this button disabled)
     if job is None and recorded is not None:
         figure_cache.chart(charts.curves_figure, recorded.history, _(
@@ -255,7 +258,8 @@ def try_a_review(model, form: reviews.InputFormat) -> None:
 st.title(_("Sentiment lab: train live"))
 st.write(_(INTRO))
 LINK.restore()
-saved, damaged = runs.RunStore().list()
+owner = run_owner.current()
+saved, damaged = runs.RunStore().list(owner)
 setup, picture = st.columns([2, 3], gap="large")
 with setup:
     picked = preset_section()
@@ -267,5 +271,5 @@ with picture:
 if finished is not None:
     results_section(finished)
 lab_runs.runs_section(saved, damaged, compare=JOB_KEY in st.session_state
-                      or (reference is not None and reference.record is not None))
+                      or (reference is not None and reference.record is not None), owner=owner)
 ui.notice(_(NOTICE))

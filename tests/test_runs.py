@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from explainers import data, models, reviews, runs, training
+from explainers import data, models, reviews, run_access, runs, training
 from explainers.reviews import InputFormat
 
 CONFIG = models.ModelConfig(vocab_size=20, embed_dim=3, body="gru", units=2, mask_zero=True,
@@ -16,7 +16,8 @@ CONFIG = models.ModelConfig(vocab_size=20, embed_dim=3, body="gru", units=2, mas
 VOCAB = data.Vocabulary(tuple(f"w{i}" for i in range(1, 17)), num_words=20)
 
 
-def _save(store: runs.RunStore, name: str = "") -> tuple[str, object]:
+def _save(store: runs.RunStore, name: str = "", owner: str = run_access.CLASS
+          ) -> tuple[str, object]:
     model = models.build_model(CONFIG, seed=1)
     result = training.TrainResult(
         history={"loss": [0.7, 0.5], "accuracy": [0.5, 0.8], "val_loss": [0.6, 0.65],
@@ -28,7 +29,7 @@ def _save(store: runs.RunStore, name: str = "") -> tuple[str, object]:
         result=result, test_metrics={"loss": 0.61, "accuracy": np.float64(0.71),
                                      "probabilities": np.zeros(3)},
         input_format=InputFormat(VOCAB, 6, padding="post", truncating="pre"), name=name,
-        preset="Fast LSTM",
+        preset="Fast LSTM", owner=owner,
     )
     return run_id, model
 
@@ -80,10 +81,11 @@ def test_damaged_run_is_reported_and_skipped(tmp_path):
 
 def test_delete_removes_the_run_and_leaves_the_others():
     store = runs.RunStore()
-    first, _ = _save(store)
-    second, _ = _save(store)
-    store.delete(first)
-    records, problems = store.list()
+    owner = run_access.session_owner()
+    first, _ = _save(store, owner=owner)
+    second, _ = _save(store, owner=owner)
+    store.delete(first, owner)
+    records, problems = store.list(owner)
     assert [r.run_id for r in records] == [second] and problems == []
     assert not any(p.name.startswith(".") for p in store.root.iterdir())
     with pytest.raises(KeyError):
@@ -92,7 +94,7 @@ def test_delete_removes_the_run_and_leaves_the_others():
 
 def test_ids_cannot_escape_the_runs_folder():
     store = runs.RunStore()
-    for bad in ("../x", "..", "/etc", "20261126-175800-zzzzzz"):
+    for bad in ("../x", "..", "/etc", "20261126-175800-zzzzzz", "20261126-175800-3fa2c1\n"):
         with pytest.raises(KeyError):
             store.load(bad)
 

@@ -49,7 +49,7 @@ def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
     job = _train(at)
     outcome = job.result
     assert isinstance(outcome, lab.LabOutcome) and outcome.result.epochs_run >= 1
-    records, problems = runs.RunStore().list()
+    records, problems = runs.RunStore().list(at.session_state["run_owner"])  # private to it
     assert problems == [] and len(records) == 1
     record = records[0]
     assert record.preset == presets.RNN_DONE_RIGHT.name  # untouched preset: lesson applies
@@ -71,15 +71,15 @@ def test_changed_settings_are_saved_as_the_users_own_model(tiny_imdb):
     at.slider(key="lab_epochs").set_value(2).run()
     assert any("Changed from the preset" in c.value for c in at.caption)
     _train(at)
-    (record,), _ = runs.RunStore().list()
+    (record,), _ = runs.RunStore().list(at.session_state["run_owner"])
     assert record.preset == "" and record.epochs_run <= 2
 
 
 def test_damaged_run_is_reported_and_runs_can_be_deleted(tiny_imdb):
     at = _page()
     _train(at)
-    store = runs.RunStore()
-    (record,), _ = store.list()
+    store, owner = runs.RunStore(), at.session_state["run_owner"]
+    (record,), _ = store.list(owner)
     bad = store.root / "20260101-000000-abcdef"
     bad.mkdir()
     (bad / runs.RUN_FILE).write_text(json.dumps({"name": 1}))
@@ -89,7 +89,7 @@ def test_damaged_run_is_reported_and_runs_can_be_deleted(tiny_imdb):
     at.checkbox(key="lab_sure").check().run()
     at.button(key="lab_delete").click().run()
     assert not at.exception, at.exception
-    assert store.list()[0] == []
+    assert store.list(owner)[0] == []
     assert any("No runs yet" in i.value for i in at.info)
     assert at.session_state["lab_sure"] is False
 
@@ -132,7 +132,7 @@ def test_stop_from_the_page_ends_the_run_and_saves_what_was_learned(real_imdb):
     outcome = job.result
     assert outcome.result.stopped and outcome.result.epochs_run < 30
     assert "stopped by you after" in at.success[0].value
-    (record,), _ = runs.RunStore().list()
+    (record,), _ = runs.RunStore().list(at.session_state["run_owner"])
     assert record.stopped and record.run_id == outcome.run_id
     assert record.test["reviews"] == 1_000
 

@@ -18,6 +18,7 @@ import streamlit as st
 from explainers import runs, tracer
 from lessons import links, ui
 from lessons.i18n import _, explain
+from lessons.widgets import run_owner
 
 SHIPPED_MODEL_KEY = "shipped"  # the picker's key of the shipped model; a lab run's "run:<id>"
 RUN_KEY_PREFIX = "run:"
@@ -58,7 +59,7 @@ def model_choices(
         labels[SHIPPED_MODEL_KEY] = _("Shipped {name} · test accuracy {accuracy:.4f}",
                                       name=shipped.name, accuracy=shipped.test_accuracy)
     try:
-        records, damaged = runs.RunStore().list()
+        records, damaged = runs.RunStore().list(run_owner.current())  # theirs and the class's
     except OSError as error:  # the runs folder cannot be read: the shipped model still works
         records, damaged = [], [str(error)]
     problems += [ui.inert(problem) for problem in damaged]  # paths and Python's words, as text
@@ -121,7 +122,10 @@ def lesson_model(key: str) -> runs.TrainedModel:
 
 def trained_model(key: str) -> runs.TrainedModel:
     """The shipped model or a lab run, loaded once per server by picker key; shared by
-    every session, so only read it (raises runs.RunDamaged, KeyError)."""
+    every session, so only read it (raises runs.RunDamaged, KeyError). A lab run is checked
+    against the reader first, on every call: another's private run is RunUnavailable."""
+    if key.startswith(RUN_KEY_PREFIX):
+        runs.RunStore().load(key.removeprefix(RUN_KEY_PREFIX), run_owner.current())
     with st.spinner(_("Loading the model…")):
         return _trained_model(key)
 
@@ -132,7 +136,7 @@ def _trained_model(key: str) -> runs.TrainedModel:
         return runs.load_shipped()
     if key.startswith(LESSON_KEY_PREFIX):
         return runs.load_lesson_run(key.removeprefix(LESSON_KEY_PREFIX))
-    return runs.RunStore().load_run(key.removeprefix(RUN_KEY_PREFIX))
+    return runs.load_run(runs.RunStore().folder(key.removeprefix(RUN_KEY_PREFIX)))  # checked
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)  # fast once the model is loaded
