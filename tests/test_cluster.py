@@ -296,6 +296,9 @@ def test_closing_the_tab_mid_training_stops_the_job_and_frees_the_worker(real_im
     store = runs.RunStore(tmp_path / "runs")  # where the server's worker saves
     with browser.running_server(env) as server:
         asyncio.run(asyncio.wait_for(train_then_close(server.url), 600))
-        _wait_for(lambda: store.list()[0], timeout=600)  # the stopped run, saved
-        record = store.list()[0][0]
+        def saved():  # the student's own (private) run, read from its folder
+            return [runs.read_record(f) for f in store.root.glob("*") if (f / "run.json").exists()]
+
+        _wait_for(saved, timeout=600)  # the stopped run, saved
+        record = saved()[0]
     assert record.stopped and record.epochs_run < 30
