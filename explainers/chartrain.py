@@ -6,9 +6,9 @@ the model is as unsure as if choosing evenly among), the same on held-out text i
 trained on, and a sample of its writing, so a student watches gibberish turn into words,
 names and lines; it keeps each epoch's weights (`Checkpoints`, capped in bytes) to sample
 from later. `train_live` is the same as a live job's work (`live.Job`): it reads the text
-itself, holds out its last 5 %, builds the model (stateful like the lesson's if asked) and
-samples it once before training. Both report through a `live.Reporter` and stop within a
-batch when it says so.
+itself (Shakespeare, or your own: `owntext`), holds out its last 5 % (more for a short
+text), builds the model (stateful like the lesson's if asked) and samples it once before
+training. Both report through a `live.Reporter` and stop within a batch when it says so.
 
 `estimate` says before a run how long it will take on this server, from three costs fitted
 to measured batches (benchmarks/char_speed.py), and whether it may start (as the lab's

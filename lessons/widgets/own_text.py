@@ -36,7 +36,7 @@ FIELDS = (  # what the page's link carries of this section (not the text: it is 
     links.number("my_epochs", KEY + "epochs", 1, 30),
     links.choice("my_chars", KEY + "chars", CHARS),
 )
-PREVIEW = 400  # characters of the upload shown back
+PREVIEW, PREVIEW_LINES = 400, 6  # what of the upload is shown back: its start
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -130,7 +130,8 @@ def section() -> None:
         return
     st.caption(_("{name}: {chars:,} characters, {distinct:,} different ones. It begins:",
                  name=ui.inert(upload.name), chars=len(text), distinct=distinct))
-    st.code(text[:PREVIEW], language=None, wrap_lines=True)
+    st.code("\n".join(text[:PREVIEW].splitlines()[:PREVIEW_LINES]), language=None,
+            wrap_lines=True)
     spec = settings(text, where, distinct)
     job = st.session_state.get(JOB_KEY)
     running = job is not None and job.running
