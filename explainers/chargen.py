@@ -143,11 +143,12 @@ class CharModelConfig:
     layers: int = 1  # stacked recurrent layers (1 or 2); the lesson has one
     stateful: bool = False  # carry the state from batch to batch, as the lesson does
     recurrent_init: str = "orthogonal"  # Keras's default; the lesson's is "glorot_uniform"
+    dropout: float = 0.0  # after each recurrent layer while training; 0 = the lesson's model
 
     def __post_init__(self) -> None:
         cells.cell(self.cell)  # ValueError for an unknown cell
-        if self.units < 1 or self.embedding_dim < 1:
-            raise ValueError("units and embedding_dim must be positive")
+        if self.units < 1 or self.embedding_dim < 1 or not 0.0 <= self.dropout < 1.0:
+            raise ValueError("units and embedding_dim must be positive, dropout in [0, 1)")
         if self.layers not in LAYERS or self.recurrent_init not in RECURRENT_INITS:
             raise ValueError(f"layers in {LAYERS}, recurrent_init in {RECURRENT_INITS}")
 
@@ -170,7 +171,9 @@ def spec(vocab_size: int, config: CharModelConfig) -> params.ModelSpec:
 
 def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0,
                 batch_size: int | None = None, name: str | None = None):
-    """Embedding(vocab, E) -> cell(units, return_sequences) x layers -> Dense(vocab) logits.
+    """Embedding(vocab, E) -> cell(units, return_sequences) x layers -> Dense(vocab) logits,
+    with Dropout after each recurrent layer when `config.dropout` (none in sampling: Dropout
+    does nothing outside training, and `charsample` calls the cells themselves).
 
     The seed goes into each initializer (not TensorFlow's global seed, which sessions share).
     A stateful model needs its `batch_size` (its state holds one row per window of a batch).
@@ -191,6 +194,9 @@ def build_model(vocab_size: int, config: CharModelConfig, seed: int | None = 0,
         kernel_initializer=seeded(init.GlorotUniform, 10 * i),  # layer 0: seed, seed + 1
         recurrent_initializer=seeded(recurrent_init[config.recurrent_init], 10 * i + 1))
         for i in range(config.layers)]
+    if config.dropout:  # Karpathy's char-rnn: dropout on each recurrent layer's output
+        recurrent = [x for i, rnn in enumerate(recurrent) for x in (rnn, keras.layers.Dropout(
+            config.dropout, seed=None if seed is None else seed + 10 * i + 3))]
     stacked = "" if config.layers == 1 else f"x{config.layers}"
     return keras.Sequential([
         keras.Input(batch_shape=(batch_size if config.stateful else None, None),

@@ -6,9 +6,9 @@ the model is as unsure as if choosing evenly among), the same on held-out text i
 trained on, and a sample of its writing, so a student watches gibberish turn into words,
 names and lines; it keeps each epoch's weights (`Checkpoints`, capped in bytes) to sample
 from later. `train_live` is the same as a live job's work (`live.Job`): it reads the text
-itself, holds out its last 5 %, builds the model (stateful like the lesson's if asked) and
-samples it once before training. Both report through a `live.Reporter` and stop within a
-batch when it says so.
+itself (Shakespeare, or your own: `owntext`), holds out its last 5 % (more for a short
+text), builds the model (stateful like the lesson's if asked) and samples it once before
+training. Both report through a `live.Reporter` and stop within a batch when it says so.
 
 `estimate` says before a run how long it will take on this server, from three costs fitted
 to measured batches (benchmarks/char_speed.py), and whether it may start (as the lab's
@@ -225,7 +225,8 @@ class LiveSpec:
 
     model: chargen.CharModelConfig
     train: TrainConfig
-    text_path: str  # a Shakespeare-like text file, as `data.locate_shakespeare` finds it
+    text_path: str  # a UTF-8 text file: Shakespeare (`data.locate_shakespeare`) or your own
+    held_out: float = HELD_OUT  # its last share, never trained on (more for a short text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,11 +244,12 @@ class LiveResult:
 
 def train_live(spec: LiveSpec, reporter: live.Reporter = live.QUIET) -> LiveResult:
     """Build, sample before training (epoch 0), train on the first 95 % of the text (its
-    first `text_chars`), with the last 5 % held out; a sample per epoch as its note."""
+    first `text_chars`), with the last 5 % (`spec.held_out`) held out; a sample per epoch as
+    its note."""
     text = data.load_shakespeare(spec.text_path, download=False)
     vocab = chargen.CharVocab.from_text(text)
     config = spec.train
-    cut = len(split_held_out(np.arange(len(text)))[0])
+    cut = len(split_held_out(np.arange(len(text)), spec.held_out)[0])
     model = chargen.build_model(vocab.size, spec.model, config.seed, config.batch_size)
     chargen.compile_model(model, config.learning_rate)
     before = write_sample(model, vocab, sample_prompt(vocab, text, config), config, config.seed)
@@ -321,8 +323,8 @@ def estimate(spec: LiveSpec, text_chars: int = lesson.CHAR.text_chars,
     """The run's time on this server from the fitted costs, for a text of `text_chars`
     (95 % trains, up to `spec.train.text_chars`; 5 % measures the held-out loss)."""
     config, model = spec.train, spec.model
-    trained = min(config.text_chars, int(text_chars * (1 - HELD_OUT)))
-    held = text_chars - int(text_chars * (1 - HELD_OUT))
+    trained = min(config.text_chars, int(text_chars * (1 - spec.held_out)))
+    held = text_chars - int(text_chars * (1 - spec.held_out))
     window = config.seq_length + 1
     batches = trained // window // config.batch_size
     held_batches = held // window // config.batch_size

@@ -6,8 +6,9 @@ with `form`, and a form read back from an untouched preset still `matches` that 
 
 `train_and_save(spec, reporter)` is what a lab run does from start to end: load the IMDB
 arrays its `ImdbConfig` asks for (from the disk cache, in well under a second once made),
-build the model, train it (batches and epochs go to the reporter; Stop ends it within a
-batch and keeps what was learned), score the first `test_reviews` test reviews (a stage
+build the model, train it (batches and epochs go to the reporter, each epoch with a
+`watch.EpochView` of the model, epoch 0 before training; Stop ends it within a batch and
+keeps what was learned), score the first `test_reviews` test reviews (a stage
 with progress), and save everything as a run. It is a top-level function of one frozen
 spec, so a live job can run it in a thread today and on another process later.
 
@@ -30,7 +31,18 @@ from typing import Any
 
 import numpy as np
 
-from explainers import cells, data, live, models, presets, reviews, run_access, runs, training
+from explainers import (
+    cells,
+    data,
+    live,
+    models,
+    presets,
+    reviews,
+    run_access,
+    runs,
+    training,
+    watch,
+)
 from explainers.i18n import N_
 
 MAX_SECONDS = 60 * 60  # refuse a set-up estimated over an hour; also the hard time limit
@@ -126,7 +138,10 @@ def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOu
     imdb = data.load_imdb(spec.imdb)
     model = models.build_model(spec.model, seed=spec.train.seed,
                                learning_rate=spec.train.learning_rate)
-    result = training.train(model, imdb.x_train, imdb.y_train, spec.train, reporter=reporter)
+    watcher = watch.Watcher.for_run(spec.model.body, imdb)
+    reporter.epoch(0, extra=watcher(model))  # the fixed words before training: random rows
+    result = training.train(model, imdb.x_train, imdb.y_train, spec.train, reporter=reporter,
+                            watch=watcher)
     x_test = imdb.x_test[:spec.test_reviews]  # (n, maxlen)
     y_test = imdb.y_test[:spec.test_reviews]  # (n,)
     began = time.perf_counter()

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -186,13 +187,15 @@ def train(
     *,
     lengths: np.ndarray | None = None,
     reporter: live.Reporter = live.QUIET,
+    watch: Callable[[Any], Any] | None = None,
 ) -> TrainResult:
     """Train a compiled model in place and return its history.
 
     Through `reporter`: `batch(done, batches, loss=..., accuracy=...)` after every batch,
-    `epoch(number, {loss, accuracy, val_loss, val_accuracy})` after every whole epoch
-    (1-based), and `should_stop()`, asked after every batch: when it says True, training
-    ends at once and keeps what it learned.
+    `epoch(number, {loss, accuracy, val_loss, val_accuracy}, extra=watch(model))` after
+    every whole epoch (1-based; `extra` None without `watch`, e.g. `watch.Watcher`), and
+    `should_stop()`, asked after every batch: when it says True, training ends at once and
+    keeps what it learned.
     """
     import keras
 
@@ -263,7 +266,7 @@ def train(
             if val is not None and patience and state["wait"] >= patience:
                 state["early"] = True
                 self.model.stop_training = True
-            reporter.epoch(epoch + 1, row)
+            reporter.epoch(epoch + 1, row, extra=None if watch is None else watch(self.model))
             self.out_of_time()
 
     bridge = live.keras_bridge(reporter, batches_per_epoch)  # after Epochs: record, then stop

@@ -1,12 +1,12 @@
-"""Train a char-RNN: the lesson's char model or a faster one, live, epoch by epoch.
+"""Train a char-RNN: the lesson's char model or a faster one, live, epoch by epoch, and one on
+your own uploaded text (`lessons.widgets.own_text`).
 
-A live training is one browser session's `live.Job` (`chartrain.train_live`), so sessions
-never share a model. Before it starts the page estimates its time here (`chartrain.estimate`)
-and refuses one over the limit; each epoch reports training and held-out loss, perplexity, a
-sample, and keeps the weights (capped) to sample from later, its curve drawn beside the
-lesson's printed epochs and the recorded run of its exact model (scripts/record_lesson_char.py).
-Live redraws (every 2 s) cost CPU: the default run took 60 s with a 1 s refresh, 25 s with 2 s,
-17 s with no page (load ~2); the estimate is for the training alone."""
+A live training is one browser session's `live.Job` (`chartrain.train_live`), so sessions never
+share a model. Before it starts the page estimates its time (`chartrain.estimate`) and refuses
+one over the limit; each epoch reports training and held-out loss, perplexity and a sample, and
+keeps the weights (capped) to sample from, drawn beside the lesson's printed epochs and the
+recorded run of its exact model (scripts/record_lesson_char.py). Live redraws (every 2 s) cost
+CPU: the default run took 60 s with a 1 s refresh, 25 s with 2 s, 17 s with no page (load ~2)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from explainers import cells, chargen, charsample, chartrain, data, lesson, live
 from lessons import figure_cache, links, ui
 from lessons.charts import text as charts
 from lessons.i18n import N_, _, explain
-from lessons.widgets import jobs
+from lessons.widgets import jobs, own_text
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 MODELS_KEY = "chartrain_models"  # this session's models built from checkpoints: (run, epoch)
@@ -39,12 +39,11 @@ SETUPS = {  # a button's code -> (its label, the model, the training) it fills i
                chartrain.LESSON_TRAIN)}
 LINK = links.Link(  # the set-up: what a teacher shares so a class trains the same model
     links.choice("cell", "live_cell", cells.KINDS), links.choice("units", "live_units", UNITS),
-    links.choice("emb", "live_embed", EMBEDDINGS), links.choice("layers", "live_layers",
-                                                                  chargen.LAYERS),
-    links.flag("stateful", "live_stateful"), links.number("seq", "live_seq", *SEQS[:2]),
-    links.choice("batch", "live_batch", BATCHES), links.number("epochs", "live_epochs", 1, 30),
-    links.choice("chars", "live_subset", SUBSETS), links.choice("rate", "live_rate", RATES),
-    links.choice("init", "live_init", chargen.RECURRENT_INITS))
+    links.choice("emb", "live_embed", EMBEDDINGS), links.choice("rate", "live_rate", RATES),
+    links.choice("layers", "live_layers", chargen.LAYERS), links.flag("stateful", "live_stateful"),
+    links.number("seq", "live_seq", *SEQS[:2]), links.choice("batch", "live_batch", BATCHES),
+    links.number("epochs", "live_epochs", 1, 30), links.choice("chars", "live_subset", SUBSETS),
+    links.choice("init", "live_init", chargen.RECURRENT_INITS), *own_text.FIELDS)
 
 
 @st.cache_data(show_spinner=False)
@@ -291,6 +290,7 @@ st.markdown(_("Train a character model on a slice of Shakespeare and watch it le
               "of what it costs on this server."))
 text = live_section()
 lesson_section(chargen.CharModelConfig(), text)
+own_text.section()
 ui.notice(_(
     "the first sample is gibberish, then spaces and short words appear, then names and line "
     "structure; while the held-out loss follows the training loss the model is learning "

@@ -13,11 +13,11 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from explainers import cells, data, lab, models, presets, reviews, runs, training
+from explainers import cells, data, lab, live, models, presets, reviews, runs, training
 from lessons import figure_cache, links, ui
 from lessons.charts import lab as charts
 from lessons.i18n import N_, _
-from lessons.widgets import jobs, lab_runs, run_owner
+from lessons.widgets import jobs, lab_runs, run_owner, watch_view
 
 JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 PRESET_KEY = "lab_preset"  # the preset picker's widget key
@@ -154,6 +154,14 @@ def budget_section(spec: lab.LabSpec) -> lab.Budget | None:
     return cost
 
 
+def live_views(snap: live.Snapshot, ref: charts.Reference | None) -> None:
+    """The live panel's pictures: the curves so far, the watched words and gates (each figure
+    new only per epoch)."""
+    figure_cache.chart(charts.curves_figure, charts.history_of(snap), _("Live training"),
+                       snap.epochs, reference=ref, _=_)
+    watch_view.show(snap.records)
+
+
 def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[runs.RunRecord],
                     ref: charts.Reference | None) -> lab.LabOutcome | None:
     """The Train button and the page's picture: the live curves while a run trains, then its
@@ -185,9 +193,7 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
     elif job is None:
         lab_runs.compare_runs(records, spec.train.epochs)
     elif running:
-        jobs.live_panel(job, "lab", draw=lambda snap: figure_cache.chart(  # new only per epoch
-            charts.curves_figure, charts.history_of(snap), _("Live training"), snap.epochs,
-            reference=ref, _=_))
+        jobs.live_panel(job, "lab", draw=lambda snap: live_views(snap, ref))
     elif job.error is not None:
         jobs.failed(job.error)
     else:
@@ -196,6 +202,7 @@ def picture_section(spec: lab.LabSpec, cost: lab.Budget | None, records: list[ru
         figure_cache.chart(charts.curves_figure, outcome.result.history, _("Training curves"),
                      reference=ref, _=_)
         st.caption(_(BEST_EPOCH))
+        watch_view.show(job.snapshot().records)
         return outcome
     return None
 

@@ -36,7 +36,7 @@ SPEC = lab.LabSpec(
 def test_train_and_save_trains_scores_and_saves_a_run(tiny_imdb):
     seen = Recorder()
     outcome = lab.train_and_save(SPEC, seen)
-    assert seen.epochs == [1, 2] and seen.batches[0] == (1, 2)  # 3 of 4 reviews, batch 2
+    assert seen.epochs == [0, 1, 2] and seen.batches[0] == (1, 2)  # 0: before; batch 2
     labels = [label for label, _ in seen.stages]
     assert labels[0] == training.SCORING and labels[-1] == lab.SAVING
     assert [p for label, p in seen.stages if label == training.SCORING] == [0.0, 1.0]
