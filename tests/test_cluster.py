@@ -144,6 +144,19 @@ def test_a_killed_worker_fails_its_job_clearly_and_the_next_job_runs(local_clust
     assert after.snapshot().phase == live.Phase.DONE, after.error
 
 
+@pytest.mark.realdata
+def test_a_real_training_runs_on_a_worker_that_loads_the_data_itself(local_cluster, real_imdb):
+    from explainers import padding
+
+    config = padding.QuickConfig(train_size=200, test_size=100, epochs=1)
+    job = cluster.make_job(padding.run_quick, padding.QuickJob("post", config), epochs=1)
+    job.start().join(300)
+    assert job.error is None and job.snapshot().phase == live.Phase.DONE
+    result = job.result
+    assert 0.0 <= result.test_accuracy <= 1.0 and len(result.history["accuracy"]) == 1
+    assert result.model.count_params() > 0  # the trained Keras model came back whole
+
+
 def _ui_page():
     import streamlit as st
 
@@ -210,19 +223,6 @@ def test_the_same_jobs_run_on_a_separate_scheduler_with_two_workers(remote_clust
     pids = {job.result["pid"] for job in jobs}
     assert len(pids) == 2 and os.getpid() not in pids  # side by side, one per worker
     assert all(len(job.snapshot().records) == 2 for job in jobs)
-
-
-@pytest.mark.realdata
-def test_a_real_training_runs_on_a_worker_that_loads_the_data_itself(local_cluster, real_imdb):
-    from explainers import padding
-
-    config = padding.QuickConfig(train_size=200, test_size=100, epochs=1)
-    job = cluster.make_job(padding.run_quick, padding.QuickJob("post", config), epochs=1)
-    job.start().join(300)
-    assert job.error is None and job.snapshot().phase == live.Phase.DONE
-    result = job.result
-    assert 0.0 <= result.test_accuracy <= 1.0 and len(result.history["accuracy"]) == 1
-    assert result.model.count_params() > 0  # the trained Keras model came back whole
 
 
 SERVER = """
