@@ -21,6 +21,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pytest
 from conftest import ROOT, skip_or_fail
@@ -31,7 +32,7 @@ from lessons import echo
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SHOTS = ROOT / "screenshots"
 PAGE_TIMEOUT_MS = 120_000  # a page that imports TensorFlow on a busy 2-core machine
-RUN_TIMEOUT_MS = 60_000  # one rerun after an input (100,000 words take a few seconds)
+RUN_TIMEOUT_MS = 120_000  # one rerun after an input, on a machine other jobs keep busy
 MAIN = "[data-testid='stMain']"
 LATEX = r"$$\frac{1}{0}$$"
 PUNCTUATION = "!?.,;:'\"()[]{}<>-_/\\|@#%^&*~`+=…—"  # no letter, no digit
@@ -68,6 +69,7 @@ class Box:
     echoes: bool = False  # the page says the typed words back (an unknown-word warning...)
     restore: bool = False  # put its first value back after: a later box needs it to work
     extra: tuple[tuple[str, str], ...] = ()  # (name, text) fed here besides the common inputs
+    heavy: bool = False  # each new text costs seconds of TensorFlow: every input goes in one
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ VIEWS = (
     View("why-word-order-matters", "source=upload", uploads=True),
     View("inside-a-simplernn", "source=typed", (
         Box("A short sentence (the first 12 words are used)"),
-        Box("Your review", area=True))),
+        Box("Your review", area=True, heavy=True))),
     View("one-lstm-step-by-hand", "", (Box("A short sentence (the first 8 words are used)"),)),
     View("lstm-gates-token-by-token", "source=text", (REVIEW,)),
     View("lstm-gates-token-by-token", "source=upload", uploads=True),
@@ -277,6 +279,16 @@ def write_table(rows) -> None:
 # --------------------------------------------------------------------------- feeding
 
 
+def plain_inputs(box: Box, trap: str) -> list[tuple[str, str]]:
+    """The long, punctuation-only and emoji/Chinese inputs (a heavy box: all of them and the
+    injections in one text, the 100,000 words last)."""
+    if box.heavy:
+        return [("injections + only punctuation + emoji and Chinese + 100,000 words", " ".join(
+            [*injections(trap).values(), PUNCTUATION, EMOJI_CHINESE, long_text()]))]
+    return [("100,000 words", long_text()), ("only punctuation", PUNCTUATION),
+            ("emoji and Chinese", EMOJI_CHINESE)]
+
+
 def box_locator(watch: Watch, box: Box):
     found = watch.tab.locator(MAIN).get_by_label(box.label, exact=True)
     tag = "textarea" if box.area else "input"
@@ -351,13 +363,13 @@ def test_hostile_text_and_files_stay_inert(watch, view):
     attacks = injections(watch.trap)
     for box in view.boxes:
         first = box_locator(watch, box).input_value()
-        for text in fits_together(watch, box, list(attacks.values())):
+        packed = [] if box.heavy else fits_together(watch, box, list(attacks.values()))
+        for text in packed:
             names = [n for n, t in attacks.items() if t in text]
             feed(watch, where, box, " + ".join(names), text, injected=True)
         for name, text in box.extra:
             feed(watch, where, box, name, text, injected=True)
-        for name, text in (("100,000 words", long_text()), ("only punctuation", PUNCTUATION),
-                           ("emoji and Chinese", EMOJI_CHINESE)):
+        for name, text in plain_inputs(box, watch.trap):
             feed(watch, where, box, name, text)
         if box.restore:  # the next box is tried on the page as it was
             restore(watch, box, first)
@@ -366,6 +378,39 @@ def test_hostile_text_and_files_stay_inert(watch, view):
             upload(watch, where, name, file_name, payload)
     watch.tab.screenshot(path=str(SHOTS / f"hostile-{view.path}-{view.query or 'page'}.png"
                                   .replace("&", "-").replace("=", "-")))
+
+
+def hostile_links(trap: str) -> list[tuple[str, dict[str, str], bool]]:
+    """(page, its link's query, whether the page says the linked words back): a link anyone
+    could send, hostile text in the page's linked text fields (issue 13's first example)."""
+    image, combo = injections(trap)["markdown image"], " ".join(injections(trap).values())
+    return [
+        ("glove-explorer", {"view": "neighbours", "word": image}, True),
+        ("glove-explorer", {"view": "analogies", "expected": image}, True),
+        ("glove-explorer", {"view": "directions", "place": combo}, True),
+        ("glove-explorer", {"view": "map", "map": "list", "words": combo}, True),
+        ("why-embeddings", {"compare": combo}, True),
+        ("learned-embeddings", {"word": image}, True),
+        ("glossary-lesson-numbers", {"term": image}, True),
+        ("from-text-to-numbers", {"source": "text", "text": combo, "chars": combo}, False),
+        ("one-lstm-step-by-hand", {"sentence": combo}, False),
+        ("char-rnn-on-shakespeare", {"prompt": combo}, False),
+    ]
+
+
+def test_a_hostile_link_stays_inert(watch):
+    """Every linked text field of a page set to hostile text through the address alone."""
+    for path, fields, echoes in hostile_links(watch.trap):
+        where = f"{path} link ({', '.join(fields)})"
+        watch.open(View(path, urlencode(fields)))
+        watch.check(where, "opened")
+        page = shown(watch.main_text())
+        assert "could not be read" not in page, f"{where}: the link's text was refused"
+        typed = [v for k, v in fields.items() if k not in ("view", "map", "source")]
+        if echoes:
+            assert all(p in page for t in typed for p in shown(t).split()), where
+        watch.rows.append((where, "linked text fields", "the injections, in the address",
+                           watch.messages()))
 
 
 def upload(watch: Watch, where: str, name: str, file_name: str, payload: bytes) -> None:
