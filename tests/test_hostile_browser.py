@@ -12,6 +12,10 @@ and the page shows a clear message or a correct result, never a traceback.
 One server and one browser tab for all of it; a page is opened once per state (a tab of the
 GloVe explorer, a review source) through its link, then its boxes are filled in turn. What
 every input came to is written to screenshots/hostile-inputs.md (the table the issue asks for).
+
+Two boxes appear only after a training in the session, too slow for this sweep: the lab's
+"Try a review" (it shows a metric and counts, never the text) and the char-RNN trainer's seed
+text (its sample is drawn in a code block, its errors through `i18n.explain`).
 """
 
 from __future__ import annotations
