@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_embed_i18n import open_view
 
 from explainers import paths
+from lessons import echo
 
 PAGES = paths.PROJECT_ROOT / "lessons"
 
@@ -28,7 +28,7 @@ def text_of(at: AppTest) -> str:
 
 def shown(markdown: str) -> str:
     """What a reader sees of Markdown in which user text was escaped (ui.inert)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return echo.visible(markdown)
 
 
 def fresh_imdb_cache():

@@ -3,15 +3,13 @@ garbage in a link gives the defaults with a note, and their explainer's errors s
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from language import link_notes, open_link
 from streamlit.testing.v1 import AppTest
 from test_embedding_pages import tiny_run
 
 from explainers import paths, transfer
-from lessons import i18n
+from lessons import echo, i18n
 
 PAGES = paths.PROJECT_ROOT / "lessons"
 TIMEOUT = 120  # the first page to run imports TensorFlow and loads GloVe
@@ -26,7 +24,7 @@ def opened(page: str, **query: str) -> AppTest:
 
 def shown(markdown: str) -> str:
     """What a reader sees of Markdown in which user text was escaped (ui.inert)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return echo.visible(markdown)
 
 
 def neighbours_table(at: AppTest, word: str = "word"):

@@ -109,7 +109,7 @@ def delete_run(store: runs.RunStore, run_id: str, owner: str) -> None:
         store.delete(run_id, owner)
     except (KeyError, OSError, runs.RunDamaged) as error:
         st.session_state["lab_runs_error"] = _("Could not delete {run_id}: {error}",
-                                               run_id=run_id, error=explain(error))
+                                               run_id=ui.inert(run_id), error=explain(error))
         return
     if st.session_state.get(ui.CURRENT_RUN_KEY) == run_id:
         st.session_state.pop(ui.CURRENT_RUN_KEY)

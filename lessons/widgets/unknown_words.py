@@ -16,8 +16,9 @@ def show_unknown(error: UnknownWord, key: str, fixed=None) -> None:
     st.error(error.message(ui.inert, _))
     if error.suggestions:
         cols = st.columns(len(error.suggestions))
-        for col, word in zip(cols, error.suggestions, strict=True):
-            col.button(word, key=f"{key}-suggest-{word}", on_click=st.session_state.update,
+        for col, word in zip(cols, error.suggestions, strict=True):  # GloVe words, as text
+            col.button(ui.inert(word), key=f"{key}-suggest-{word}",
+                       on_click=st.session_state.update,
                        kwargs={key: fixed(word) if fixed else word})
 
 
