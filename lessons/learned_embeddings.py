@@ -206,7 +206,7 @@ def map_section(learned: transfer.LearnedEmbedding, size: DeltaGenerator) -> Non
         n_map = size.slider(_("Most frequent words to plot"), MAP_STEP, most, step=MAP_STEP,
                             key=MAP_KEY)
     st.header(_("The learned vectors, coloured by their push"))
-    settings = MAP_VIEW.settings(st.columns([2, 3, 2]))
+    settings = MAP_VIEW.settings(st.columns([3, 2, 4, 3], vertical_alignment="bottom"))
     push = learned.push[:n_map]  # (n_map,) the plotted words' pushes, in the map's order
     projection = MAP_VIEW.show(
         (learned.label, learned.push), vectors.words[:n_map], settings, vectors, MAP_HEIGHT,

@@ -90,30 +90,26 @@ class WordMap:
                 links.text("pick", self.key("pick"), WORD_CHARS))
 
     def settings(self, cells: Sequence | None = None) -> Settings:
-        """Method and dimensions, the method's knob with its sentence (and, for t-SNE and UMAP,
-        why distances are not to be read), then the search box: in the current container, or
-        in three `cells` side by side."""
+        """Method, dimensions, the method's knob (its sentence in the help, and again under
+        the map with why t-SNE and UMAP distances are not to be read), then the search box:
+        in the current container, or in four `cells` side by side."""
         default = Settings()
         for name, value in (("method", default.method), ("perplexity", default.perplexity),
                             ("nn", default.n_neighbors), ("find", ""), ("pick", "")):
             st.session_state.setdefault(self.key(name), value)
         st.session_state.setdefault(self.dims_key, default.dims)
-        first, knob, find = cells or (st.container(),) * 3
-        with first:
-            method = st.segmented_control(
-                _("Projection"), tuple(METHODS), key=self.key("method"), required=True,
-                format_func=lambda code: _(METHODS[code]))
-            st.radio(_("Dimensions"), (2, 3), horizontal=True, key=self.dims_key,
-                     format_func=lambda d: _("{d}-D", d=d))
-        with knob:
-            if method == "tsne":
-                st.select_slider(_("Perplexity"), PERPLEXITIES, key=self.key("perplexity"),
-                                 help=_(NOTES["tsne"]))
-            elif method == "umap":
-                st.select_slider(_("Neighbours"), NEIGHBOUR_COUNTS, key=self.key("nn"),
-                                 help=_(NOTES["umap"]))
-            st.caption(_(NOTES[method]) + (" " + _(WARNINGS[method]) if method in WARNINGS
-                                           else ""))
+        first, dims, knob, find = cells or (st.container(),) * 4
+        method = first.segmented_control(
+            _("Projection"), tuple(METHODS), key=self.key("method"), required=True,
+            format_func=lambda code: _(METHODS[code]))
+        dims.radio(_("Dimensions"), (2, 3), horizontal=True, key=self.dims_key,
+                   format_func=lambda d: _("{d}-D", d=d))
+        if method == "tsne":
+            knob.select_slider(_("Perplexity"), PERPLEXITIES, key=self.key("perplexity"),
+                               help=_(NOTES["tsne"]))
+        elif method == "umap":
+            knob.select_slider(_("Neighbours"), NEIGHBOUR_COUNTS, key=self.key("nn"),
+                               help=_(NOTES["umap"]))
         with find:
             self.search()
         return Settings(method=method, dims=int(st.session_state[self.dims_key]),
@@ -176,8 +172,11 @@ class WordMap:
 
     def explain(self, marks: Marks, near: projection.Neighbourhood | None, dim: int,
                 settings: Settings) -> None:
-        """One line under the map: how many words the search found, the clicked word's nearest
-        words and how many of them the map keeps near (or how to click one)."""
+        """The lines under the map: what the method's knob does and why its distances are not
+        to be read; how many words the search found; the clicked word's nearest words and how
+        many of them the map keeps near (or how to click one)."""
+        method = settings.method
+        st.caption(_(NOTES[method]) + (" " + _(WARNINGS[method]) if method in WARNINGS else ""))
         query = st.session_state.get(self.key("find"), "").strip()
         if query:
             st.caption(_("'{query}': {n} of the map's words contain it (orange).",
