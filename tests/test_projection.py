@@ -225,3 +225,26 @@ def test_the_learned_map_draws_each_method_with_the_click_and_search(method):
     text = "\n".join(m.value for m in at.markdown)
     assert "**great**'s nearest words by cosine in" in text
     assert ("first principal component" in text) == (method == "pca")
+
+
+def test_a_click_in_the_browser_lists_and_highlights_the_words_neighbours():
+    """The real click path, which AppTest cannot take: Plotly's selection event reaches the
+    page, which keeps the clicked word (also in the link) and lists its nearest words."""
+    from conftest import skip_or_fail
+
+    from benchmarks import browser
+
+    if browser.chromium_path() is None:
+        skip_or_fail("Chromium not found: apt-get install chromium")
+    with browser.running_app() as url, browser.chromium(1400, 1000) as tab:
+        tab.goto(f"{url}/glove-explorer?lang=en&view=map&centre=king&n=20")
+        browser.wait_for_app(tab, TIMEOUT * 1_000)
+        points = tab.locator(".js-plotly-plot .scatterlayer .trace .points path")
+        points.nth(20).wait_for(timeout=TIMEOUT * 1_000)  # the 21 words are drawn
+        box = points.nth(3).bounding_box()
+        tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        line = tab.get_by_text("nearest words by cosine in 50 dimensions")
+        line.wait_for(timeout=TIMEOUT * 1_000)
+        word = line.inner_text().split("'s nearest")[0]
+        assert f"pick={word}" in tab.url  # the link carries the click
+        assert not tab.locator("[data-testid='stException']").count()
