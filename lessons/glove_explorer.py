@@ -15,12 +15,14 @@ from lessons.charts import embeddings as draw
 from lessons.i18n import N_, _, catalogue, explain
 from lessons.widgets import word_algebra
 from lessons.widgets.unknown_words import show_unknown, warn_unknown
+from lessons.widgets.word_map import WordMap
 
 LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000, 400_000]  # the frequency slider's stops
 WORD_CHARS = 60  # one typed word: GloVe's longest everyday words are far shorter
 VIEW_KEY = "glove_view"  # session state: the open tab's label (st.tabs keeps labels)
-NEIGHBOURS, ANALOGY, DIRECTION, WORD_MAP = map(figure_cache.cached, (  # kept by their inputs
-    draw.neighbours_figure, draw.analogy_figure, draw.direction_figure, draw.pca_figure))
+NEIGHBOURS, ANALOGY, DIRECTION = map(figure_cache.cached, (  # kept by their inputs
+    draw.neighbours_figure, draw.analogy_figure, draw.direction_figure))
+MAP_VIEW = WordMap("map", "map_dims")  # the word map: method, knobs, search, clicked word
 VIEWS = {"neighbours": N_("Neighbours"), "analogies": N_("Analogies"),
          "arithmetic": N_("Arithmetic"), "directions": N_("Directions"),
          "axes": N_("Word axes"), "map": N_("Word map")}  # tab code -> its name
@@ -58,7 +60,7 @@ LINK = links.Link(
     links.choice("direction", "dir_preset", tuple(DIRECTIONS)),
     links.text("pos", "dir_pos", 200), links.text("neg", "dir_neg", 200),
     links.text("place", "dir_words", 2_000), links.text("words", "map_words", 3_000),
-    links.choice("map", "map_mode", tuple(MAP_MODES)), links.choice("dims", "map_dims", (2, 3)),
+    links.choice("map", "map_mode", tuple(MAP_MODES)), *MAP_VIEW.fields(),
     links.text("centre", "map_centre", WORD_CHARS), links.number("n", "map_n", 5, 50),
     *word_algebra.FIELDS,
 )
@@ -221,17 +223,15 @@ def directions_section(glove) -> None:
 def word_map_section(glove, limit: int) -> None:
     left, right = st.columns([1, 3])
     with left:
-        mode = st.radio(_("Words"), tuple(MAP_MODES), key="map_mode",
+        mode = st.radio(_("Words"), tuple(MAP_MODES), key="map_mode", horizontal=True,
                         format_func=lambda code: _(MAP_MODES[code]))
-        dims = st.radio(_("Dimensions"), (2, 3), horizontal=True, key="map_dims",
-                        format_func=lambda d: _("{d}-D", d=d))
-        words, centre = [], set()
+        words, centre = [], ()
         if mode == "neighbours":
             centre_word = st.text_input(_("Word"), key="map_centre", max_chars=WORD_CHARS)
             n = st.slider(_("Number of neighbours"), 5, 50, key="map_n")
             try:
                 near = ui.glove_search("neighbours", centre_word, n, limit=limit)
-                centre = {embeddings.normalise_word(centre_word)}
+                centre = (embeddings.normalise_word(centre_word),)
                 words = [*centre, *[m.word for m in near]]
             except UnknownWord as error:
                 show_unknown(error, "map_centre")
@@ -239,18 +239,18 @@ def word_map_section(glove, limit: int) -> None:
             typed = st.text_area(_("Words (spaces or commas)"), key="map_words", max_chars=3_000,
                                  placeholder="king queen man woman prince princess uncle aunt")
             words = warn_unknown(glove, embeddings.parse_words(typed, 100))
-        if len(words) < max(2, dims) and mode == "list":
-            st.info(_("Type at least {n} words GloVe knows.", n=max(2, dims)))
-    if len(words) >= max(2, dims):
+        settings = MAP_VIEW.settings()  # method, dimensions, its knob, the search box
+        if len(words) < settings.least_words() and mode == "list":
+            st.info(_("Type at least {n} words GloVe knows.", n=settings.least_words()))
+    if len(words) >= settings.least_words():
         with right:
-            ui.chart(WORD_MAP(words=words, dims=dims, font=ui.label_size(),
-                              projector=ui.projector(), highlight=tuple(sorted(centre)),
-                              title=_("{n} words", n=len(words)), _glove=glove, _say=_), 540)
-            st.markdown(_(
-                "PCA is fitted on these words only, so the axes are the two (or three) directions "
-                "along which *this* set varies most; the title says how much of the set's "
-                "variance they keep. What is near in the plot is usually near in 50 dimensions, "
-                "but not always: check the cosine in the Neighbours tab."))
+            MAP_VIEW.show(("glove",), words, settings, glove, 540, centre)
+            if settings.method == "pca":
+                st.markdown(_(
+                    "PCA is fitted on these words only, so the axes are the two (or three) "
+                    "directions along which *this* set varies most; the title says how much of "
+                    "the set's variance they keep. What is near in the plot is usually near in 50 "
+                    "dimensions, but not always: check the cosine in the Neighbours tab."))
 
 
 def views(glove) -> None:

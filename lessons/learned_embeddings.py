@@ -19,6 +19,7 @@ from lessons import figure_cache, links, ui
 from lessons.charts import embeddings as draw
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs, model_picker
+from lessons.widgets.word_map import WordMap
 
 N_PUSH = 2_000  # words whose push is measured (one batch of one-word reviews, ~1 s)
 NEIGHBOURS = 8  # neighbours listed per word
@@ -37,6 +38,8 @@ QUICK_LABEL = N_("Train a quick pooling model here (~15 s)")
 QUICK_JOB_KEY = "embeddings_quick_job"  # session state: the live.Job training the quick model
 QUICK_KEPT_KEY = "embeddings_quick_kept"  # session state: a stopped one, kept for this session
 MESSAGE_LIMIT = 400  # characters of a message that echoes a run's name
+MAP = figure_cache.cached(draw.push_map_figure)  # kept by its inputs, language, projector
+MAP_VIEW = WordMap("embeddings_map", "embeddings_map_dims")  # method, knobs, search, click
 
 
 def model_code(text: str) -> str:
@@ -59,6 +62,7 @@ LINK = links.Link(  # ?model=shipped&words=great,awful&word=oscar&map=400
     links.Field("words", WORDS_KEY, sentiment_words, ",".join),
     links.text("word", WORD_KEY, limit=WORD_LIMIT),
     links.choice("map", MAP_KEY, range(MAP_STEP, N_PUSH + 1, MAP_STEP)),  # the slider's stops
+    *MAP_VIEW.fields(),  # ?method=umap&dims=3&nn=15&find=bad&pick=great
 )
 
 
@@ -114,21 +118,10 @@ def analyse_quick(trained: transfer.QuickModel, config: transfer.QuickConfig) ->
                 "accuracy {accuracy:.4f} on {tested:,} reviews)"), numbers)
 
 
-MAP = figure_cache.cached(draw.push_map_figure)  # kept by its inputs, language, projector
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def projection_of(label: str, push: np.ndarray, n_map: int, *,
-                  _vectors: WordVectors) -> embeddings.Projection:
-    """PCA of the model's `n_map` most frequent words, once per server; a model is known by
-    its label and its pushes (`_vectors` are that model's)."""
-    return _vectors.pca(_vectors.words[:n_map], 2)
-
-
 @st.cache_resource(max_entries=8, show_spinner=False)
 def glove_like(label: str, push: np.ndarray, *, _glove: WordVectors,
                _vectors: WordVectors) -> WordVectors:
-    """GloVe restricted to the model's words (as `projection_of`, once per model)."""
+    """GloVe restricted to the model's words, once per server per model."""
     return transfer.restrict(_glove, _vectors.words)
 
 
@@ -203,8 +196,8 @@ def model_section(picker: DeltaGenerator, status: DeltaGenerator) -> Inspected |
 
 
 def map_section(learned: transfer.LearnedEmbedding, size: DeltaGenerator) -> None:
-    """The map of the most frequent words (how many: a slider in `size`), then the plotted
-    words that push hardest."""
+    """The map of the most frequent words (how many: a slider in `size`; how: `MAP_VIEW`),
+    then the plotted words that push hardest."""
     vectors = learned.vectors
     most = min(N_PUSH, len(vectors), len(learned.push))
     n_map = most
@@ -213,16 +206,22 @@ def map_section(learned: transfer.LearnedEmbedding, size: DeltaGenerator) -> Non
         n_map = size.slider(_("Most frequent words to plot"), MAP_STEP, most, step=MAP_STEP,
                             key=MAP_KEY)
     st.header(_("The learned vectors, coloured by their push"))
-    projection = projection_of(learned.label, learned.push, n_map, _vectors=vectors)
-    push = learned.push[:n_map]  # (n_map,) the plotted words' pushes: pca keeps their order
-    ui.chart(MAP(projection, push, EXTREMES, ui.label_size(), _say=_), height=MAP_HEIGHT)
+    settings = MAP_VIEW.settings(st.columns([3, 2, 4, 3], vertical_alignment="bottom"))
+    push = learned.push[:n_map]  # (n_map,) the plotted words' pushes, in the map's order
+    projection = MAP_VIEW.show(
+        (learned.label, learned.push), vectors.words[:n_map], settings, vectors, MAP_HEIGHT,
+        build=lambda placed, fitted, marks: MAP(placed, push, EXTREMES, ui.label_size(), fitted,
+                                                marks, _say=_))
     st.markdown(_(
         "Each word's **push** is the model's P(positive) for a review made of that word alone, "
         "minus its P(positive) for a review of one unknown word: blue words pull the "
         "prediction towards positive, red towards negative. The first principal component "
         "holds {first:.0%} of the variance: the larger that share, the more this embedding "
         "is a single sentiment axis with a little noise around it.",
-        first=projection.explained_variance_ratio[0]))
+        first=projection.explained_variance_ratio[0]) if settings.method == "pca" else _(
+        "Each word's **push** is the model's P(positive) for a review of that word alone, minus "
+        "that for one unknown word: blue pulls towards positive, red towards negative. Where "
+        "blue and red fall into separate groups, the embedding has sorted words by sentiment."))
     order = np.argsort(push)
     ends = {_("Most negative push"): order[:PUSH_LISTED],
             _("Most positive push"): order[::-1][:PUSH_LISTED]}

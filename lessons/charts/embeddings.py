@@ -10,10 +10,13 @@ no reader's language itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 
 from explainers.i18n import N_, Say, english
+from explainers.projection import METHODS, Settings
 
 VARIANCE = N_("PCA keeps {share} of this set's variance")
 AXIS = N_("PC {n}")
@@ -21,6 +24,13 @@ NEAREST = N_("Nearest to '{word}'")
 COSINE = N_("cosine similarity")
 ALONG = N_("cos(word, {pos} − {neg})")
 ARROWS = N_("a→b (green) and c→answer (orange)")
+METHOD_AXIS = N_("{method} {n}")
+TSNE_NOTE = N_("t-SNE, perplexity {perplexity:g}: near means similar; distances between groups "
+               "and the sizes of groups mean nothing")
+UMAP_NOTE = N_("UMAP, {n} neighbours: near means similar; distances between groups are not to "
+               "be read")
+BASE, FADED = "#1f77b4", "#aec7e8"  # a word's dot, and the same faded while others are marked
+PICKED, NEAR, FOUND = "#d62728", "#2ca02c", "#ff7f0e"  # clicked (or centre), its nearest, found
 
 
 def label_positions(xy: np.ndarray) -> list[str]:
@@ -36,27 +46,89 @@ def label_positions(xy: np.ndarray) -> list[str]:
     return out
 
 
-def pca_figure(glove, words, dims: int, font: int, projector: bool, highlight=(), arrows=(),
-               title: str = "", say: Say = english) -> go.Figure:
-    """Words placed by PCA of their vectors, 2-D or 3-D; arrows drawn between words (2-D)."""
-    projection = glove.pca(words, dims)
+@dataclass(frozen=True)
+class Marks:
+    """Words a reader asked to see on a map: what it was drawn around, what the search box
+    found, the word clicked and its nearest words (all words on the map)."""
+
+    centre: tuple[str, ...] = ()  # the words the map was made around (the analogy's, a centre)
+    found: tuple[str, ...] = ()  # words the search box matched
+    picked: str = ""  # the word clicked on the map
+    near: tuple[str, ...] = ()  # the clicked word's nearest words (cosine, all dimensions)
+
+    def colour(self, word: str, base: str = BASE) -> str:
+        """The word's colour: picked, then near, then found, then centre, else `base` (faded
+        while something is found or picked, so the marked words stand out)."""
+        for words, colour in (((self.picked,), PICKED), (self.near, NEAR),
+                              (self.found, FOUND), (self.centre, PICKED)):
+            if word in words:
+                return colour
+        return FADED if (self.found or self.picked) else base
+
+    def marked(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.centre, *self.found, *self.near,
+                                    *((self.picked,) if self.picked else ()))))
+
+
+def method_note(settings: Settings, say: Say = english) -> str:
+    """The subtitle of a t-SNE or UMAP map: its knob, and what its distances do not mean."""
+    if settings.method == "tsne":
+        return say(TSNE_NOTE, perplexity=settings.perplexity)
+    return say(UMAP_NOTE, n=settings.n_neighbors)
+
+
+def axis_names(settings: Settings, say: Say) -> list[str]:
+    if settings.method == "pca":
+        return [say(AXIS, n=n) for n in (1, 2, 3)]
+    return [say(METHOD_AXIS, method=say(METHODS[settings.method]), n=n) for n in (1, 2, 3)]
+
+
+def links_to(projection, word: str, near: tuple[str, ...]) -> list[list]:
+    """Coordinates of lines from `word` to each of `near`, None-separated, per axis."""
+    where = {w: i for i, w in enumerate(projection.words)}
+    if word not in where:
+        return []
+    ends = [where[w] for w in near if w in where]
+    start = projection.coords[where[word]]
+    return [[v for j in ends for v in (start[a], projection.coords[j][a], None)]
+            for a in range(projection.coords.shape[1])]
+
+
+def word_map_figure(projection, settings: Settings, font: int, projector: bool,
+                    marks: Marks = Marks(), arrows=(), title: str = "",
+                    say: Say = english) -> go.Figure:
+    """Words at their projected places, 2-D or 3-D, every word labelled; marked words
+    coloured, lines from a clicked word to its nearest words, arrows between words (2-D).
+    Each point carries its word (customdata), so a click on it names the word."""
     xyz = projection.coords
-    colours = ["#d62728" if w in highlight else "#1f77b4" for w in projection.words]
-    ratio = projection.explained_variance_ratio
-    share = " + ".join(f"{r:.0%}" for r in ratio)
-    if dims == 3 and xyz.shape[1] == 3:
+    words = list(projection.words)
+    colours = [marks.colour(w) for w in words]
+    sizes = [1.5 if w == marks.picked or w in marks.found else 1.0 for w in words]
+    lines = links_to(projection, marks.picked, marks.near)
+    axes = axis_names(settings, say)
+    if xyz.shape[1] == 3:
         fig = go.Figure(go.Scatter3d(
-            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text",
-            text=list(projection.words), textfont={"size": font},
-            marker={"size": 6, "color": colours},
+            x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2], mode="markers+text", text=words,
+            customdata=words, hovertemplate="%{customdata}<extra></extra>",
+            textfont={"size": font}, marker={"size": [6 * s for s in sizes], "color": colours},
         ))
+        if lines:
+            fig.add_trace(go.Scatter3d(x=lines[0], y=lines[1], z=lines[2], mode="lines",
+                                       line={"color": NEAR, "width": 3}, hoverinfo="skip"))
+        fig.update_layout(scene={"xaxis_title": axes[0], "yaxis_title": axes[1],
+                                 "zaxis_title": axes[2]})
     else:
-        fig = go.Figure(go.Scatter(
-            x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=list(projection.words),
-            textposition=label_positions(xyz), textfont={"size": font},
-            marker={"size": 11, "color": colours},
+        if lines:
+            fig = go.Figure(go.Scatter(x=lines[0], y=lines[1], mode="lines", hoverinfo="skip",
+                                       line={"color": NEAR, "width": 1.5}))
+        else:
+            fig = go.Figure()
+        fig.add_trace(go.Scatter(
+            x=xyz[:, 0], y=xyz[:, 1], mode="markers+text", text=words, customdata=words,
+            hovertemplate="%{customdata}<extra></extra>", textposition=label_positions(xyz),
+            textfont={"size": font}, marker={"size": [11 * s for s in sizes], "color": colours},
         ))
-        where = {w: xyz[i] for i, w in enumerate(projection.words)}
+        where = {w: xyz[i] for i, w in enumerate(words)}
         for start, end, colour in arrows:
             if start in where and end in where:
                 fig.add_annotation(
@@ -65,10 +137,20 @@ def pca_figure(glove, words, dims: int, font: int, projector: bool, highlight=()
                     arrowsize=1.5, arrowwidth=4 if projector else 2.5, arrowcolor=colour,
                 )
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
-        fig.update_layout(xaxis_title=say(AXIS, n=1), yaxis_title=say(AXIS, n=2))
-    fig.update_layout(title=f"{title}<br><sup>{say(VARIANCE, share=share)}</sup>",
-                      showlegend=False)
+        fig.update_layout(xaxis_title=axes[0], yaxis_title=axes[1])
+    ratio = projection.explained_variance_ratio
+    note = (say(VARIANCE, share=" + ".join(f"{r:.0%}" for r in ratio))
+            if settings.method == "pca" else method_note(settings, say))
+    fig.update_layout(title=f"{title}<br><sup>{note}</sup>", showlegend=False,
+                      clickmode="event+select")
     return fig
+
+
+def pca_figure(glove, words, dims: int, font: int, projector: bool, highlight=(), arrows=(),
+               title: str = "", say: Say = english) -> go.Figure:
+    """Words placed by PCA of their vectors, 2-D or 3-D; arrows drawn between words (2-D)."""
+    return word_map_figure(glove.pca(words, dims), Settings(dims=dims), font, projector,
+                           Marks(centre=tuple(highlight)), arrows, title, say)
 
 
 def analogy_figure(glove, inputs: tuple[str, str, str], answers, expected: str, font: int,
@@ -113,39 +195,73 @@ def direction_figure(words: list[str], score: np.ndarray, pos: list[str], neg: l
     return fig
 
 
+PLAIN = Settings()  # PCA in 2-D, as the learned map was first drawn
 PUSH = N_("push")
 LEARNED_MAP = N_("PCA of {n} learned vectors ({first:.0%} + {second:.0%} of their variance)")
+LEARNED_OTHER = N_("{method} of {n} learned vectors")
 
 
 def push_map_figure(projection, push: np.ndarray, extremes: int, font: int,
+                    settings: Settings = PLAIN, marks: Marks = Marks(),
                     say: Say = english) -> go.Figure:
-    """A model's learned vectors on their 2-d PCA coordinates, coloured by each word's push
-    (same order); the `extremes` strongest pushes at each end and the sentiment words are
-    labelled (the learned embeddings page)."""
+    """A model's learned vectors at their projected places (2-D or 3-D), coloured by each
+    word's push (same order); the `extremes` strongest pushes at each end, the sentiment words
+    and the marked words are labelled, marked words ringed in their mark's colour, the clicked
+    word joined to its nearest (the learned embeddings page)."""
     from explainers.transfer import SENTIMENT_WORDS
 
+    words = list(projection.words)
     strong = set(np.argsort(push)[:extremes]) | set(np.argsort(push)[-extremes:])
-    labelled = [i for i, w in enumerate(projection.words)
-                if i in strong or w in SENTIMENT_WORDS]
+    marked = set(marks.marked())
+    labelled = [i for i, w in enumerate(words)
+                if i in strong or w in SENTIMENT_WORDS or w in marked]
+    ringed = [i for i, w in enumerate(words) if w in marked]
     limit = float(max(np.abs(push).max(), 1e-6))
+    xyz = projection.coords
+    three = xyz.shape[1] == 3
+    scatter = go.Scatter3d if three else go.Scatter
+
+    def at(rows) -> dict:
+        axes = ("x", "y", "z") if three else ("x", "y")
+        return {a: xyz[rows, n] for n, a in enumerate(axes)}
+
+    every = list(range(len(words)))
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=projection.coords[:, 0], y=projection.coords[:, 1], mode="markers",
-        text=list(projection.words),
+    fig.add_trace(scatter(
+        **at(every), mode="markers", text=words, customdata=words,
         hovertemplate="%{text}<br>" + say(PUSH) + " %{marker.color:+.3f}<extra></extra>",
-        marker={"size": 8, "color": push, "colorscale": "RdBu", "cmin": -limit, "cmax": limit,
-                "colorbar": {"title": say(PUSH)}},
+        marker={"size": 5 if three else 8, "color": push, "colorscale": "RdBu",
+                "cmin": -limit, "cmax": limit, "colorbar": {"title": say(PUSH)}},
     ))
-    fig.add_trace(go.Scatter(
-        x=projection.coords[labelled, 0], y=projection.coords[labelled, 1], mode="text",
-        text=[projection.words[i] for i in labelled], textposition="top center",
-        textfont={"size": font}, hoverinfo="skip",
+    lines = links_to(projection, marks.picked, marks.near)
+    if lines:
+        fig.add_trace(scatter(**dict(zip(("x", "y", "z"), lines, strict=False)), mode="lines",
+                              line={"color": NEAR, "width": 2}, hoverinfo="skip"))
+    if ringed:
+        fig.add_trace(scatter(
+            **at(ringed), mode="markers", customdata=[words[i] for i in ringed],
+            hoverinfo="skip", marker={"size": 10 if three else 16, "symbol": "circle-open",
+                                      "line": {"width": 3},
+                                      "color": [marks.colour(words[i]) for i in ringed]},
+        ))
+    fig.add_trace(scatter(
+        **at(labelled), mode="text", text=[words[i] for i in labelled],
+        textposition="top center", textfont={"size": font}, hoverinfo="skip",
     ))
     ratio = projection.explained_variance_ratio
-    fig.update_layout(
-        title=say(LEARNED_MAP, n=len(push), first=ratio[0], second=ratio[1]),
-        xaxis_title=say(N_("PC 1")), yaxis_title=say(N_("PC 2")), showlegend=False,
-    )
+    names = ([say(N_("PC 1")), say(N_("PC 2")), say(AXIS, n=3)] if settings.method == "pca"
+             else axis_names(settings, say))
+    if settings.method == "pca":
+        title = say(LEARNED_MAP, n=len(push), first=ratio[0], second=ratio[1])
+    else:
+        title = (say(LEARNED_OTHER, method=say(METHODS[settings.method]), n=len(push))
+                 + f"<br><sup>{method_note(settings, say)}</sup>")
+    if three:
+        fig.update_layout(scene={"xaxis_title": names[0], "yaxis_title": names[1],
+                                 "zaxis_title": names[2]})
+    else:
+        fig.update_layout(xaxis_title=names[0], yaxis_title=names[1])
+    fig.update_layout(title=title, showlegend=False, clickmode="event+select")
     return fig
 
 
