@@ -187,6 +187,7 @@ class Outcome:
 
     result: Any = None
     failure: live.Failure | None = None
+    seconds: float = 0.0  # from the work's start to its end, on the worker's clock
 
 
 class WorkerReporter(live.Reporter):
@@ -235,9 +236,11 @@ def run_reported(work: Callable[[Any, live.Reporter], Any], spec: Any, name: str
     reporter = WorkerReporter(name)
     reporter.started()
     try:
-        return Outcome(result=work(spec, reporter))
+        result = work(spec, reporter)
     except BaseException as error:  # said on the page; the worker goes on
-        return Outcome(failure=live.Failure.of(error))
+        return Outcome(failure=live.Failure.of(error),
+                       seconds=time.monotonic() - reporter.began)
+    return Outcome(result=result, seconds=time.monotonic() - reporter.began)
 
 
 # --------------------------------------------------------------------------- in the server
@@ -328,8 +331,10 @@ class ClusterJob(live.Job):
         if self._future.status == "finished":
             outcome = self._future.result()
             if outcome.failure is None:
-                KEEPER.durations[self.kind] = self.snapshot().elapsed
-            self._end(result=outcome.result, error=outcome.failure)
+                KEEPER.durations[self.kind] = outcome.seconds
+            with self._lock:
+                began = self._began
+            self._end(result=outcome.result, error=outcome.failure, at=began + outcome.seconds)
         else:  # its worker died (no retries), or the cluster dropped it
             self._end(error=live.Failure.of(WorkerLost()))
         return True

@@ -355,12 +355,14 @@ class Job:
             return
         self._end(result=result)
 
-    def _end(self, *, result: Any = None, error: Failure | None = None) -> None:
-        """The work ended: with what it returned, or failed with `error`."""
+    def _end(self, *, result: Any = None, error: Failure | None = None,
+             at: float | None = None) -> None:
+        """The work ended (at `at`, monotonic, if not now): with what it returned, or failed
+        with `error`."""
         with self._lock:
             self._result, self._error = result, error
             self._phase = Phase.DONE if error is None else Phase.FAILED
-            self._ended = time.monotonic()
+            self._ended = time.monotonic() if at is None else at
 
 
 # --------------------------------------------------------------------------- Keras
