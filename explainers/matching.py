@@ -37,16 +37,11 @@ from typing import Any
 import numpy as np
 
 from explainers import cells, data, gates, paths, runs
+from explainers import tracer as tracing  # its _merge: Keras's merge modes, written once
 from explainers.gates import CellWeights
 from explainers.i18n import N_, Explained
 from explainers.live import QUIET, Reporter
-from explainers.tracer import (
-    BidirectionalOp,
-    EmbeddingOp,
-    ModelTracer,
-    RecurrentOp,
-    _merge,  # Keras's merge modes, written once
-)
+from explainers.tracer import BidirectionalOp, EmbeddingOp, ModelTracer, RecurrentOp
 
 INDEX_VERSION = 1  # bump when the folder's layout changes, so old indexes are rebuilt
 BATCH = 1_024  # reviews per NumPy batch: (1024, 4*units) per step, long enough to amortise
@@ -224,7 +219,7 @@ def states_batch(tracer: ModelTracer, layer: int, ids: np.ndarray,
         if k == len(chain) - 1:
             return states[part]
         x = (states[0]["h"] if len(states) == 1
-             else _merge(states[0]["h"], states[1]["h"], op.merge))
+             else tracing._merge(states[0]["h"], states[1]["h"], op.merge))
     raise AssertionError("unreachable: _chain ends on the layer")
 
 
@@ -269,50 +264,51 @@ def build_index(spec: IndexSpec, reporter: Reporter = QUIET) -> str | None:
     temporary = cache_root(spec) / f".{target.name}-{secrets.token_hex(3)}"
     temporary.mkdir()
     try:
-        units = 0
         flat_ids = np.lib.format.open_memmap(temporary / "ids.npy", "w+", np.int32,
                                              (positions,))
-        flat_ids[:] = -1
-        stores: dict[str, np.ndarray] = {}
+        flat_ids[:], stores = -1, {}
         for a in range(0, len(order), BATCH):
             if reporter.should_stop():
-                shutil.rmtree(temporary, ignore_errors=True)
-                return None
+                raise _Stopped
             rows = order[a:a + BATCH]
             batch = np.zeros((len(rows), lengths[rows[0]]), np.int64)  # (B, T) left-aligned
             for b, r in enumerate(rows):
                 batch[b, :lengths[r]] = fed[r]
             states = states_batch(tracer, spec.layer, batch, lengths[rows])
-            units = states["h"].shape[2]
-            for name in NAMES:
-                if name not in stores:
-                    stores[name] = np.lib.format.open_memmap(
-                        temporary / f"{name}.npy", "w+", np.float16, (units, positions))
-                    stores[name][:] = np.nan
+            for name in NAMES if not stores else ():  # (units, positions) each, NaN gaps
+                stores[name] = np.lib.format.open_memmap(
+                    temporary / f"{name}.npy", "w+", np.float16,
+                    (states[name].shape[2], positions))
+                stores[name][:] = np.nan
             for b, r in enumerate(rows):
                 start, where = starts[a + b], real[r]
-                stop = start + kept[a + b]
-                flat_ids[start:stop] = fed[r][where]
+                flat_ids[start:start + kept[a + b]] = fed[r][where]
                 for name in NAMES:
-                    stores[name][:, start:stop] = states[name][b, where].T  # (units, kept)
+                    stores[name][:, start:start + kept[a + b]] = states[name][b, where].T
             reporter.stage(STAGES["trace"], 0.1 + 0.85 * (a + len(rows)) / len(order))
         reporter.stage(STAGES["save"], 0.97)
         for array in (*stores.values(), flat_ids):
             array.flush()
-        del stores, flat_ids
         np.save(temporary / "starts.npy", starts)
         np.save(temporary / "reviews.npy", order)
         meta = {"version": INDEX_VERSION, "reviews": len(order), "positions": positions,
-                "units": units, "layer": spec.layer, "limit": spec.limit}
+                "units": stores["h"].shape[0], "layer": spec.layer, "limit": spec.limit}
+        del stores, flat_ids
         (temporary / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         try:
             os.replace(temporary, target)
         except OSError:  # another session finished the same index first: keep theirs
             shutil.rmtree(temporary, ignore_errors=True)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(temporary, ignore_errors=True)
+        if isinstance(error, _Stopped):
+            return None
         raise
     return str(target)
+
+
+class _Stopped(Exception):
+    """Stop was asked for while the index was being built."""
 
 
 # --------------------------------------------------------------------------- a query

@@ -231,3 +231,24 @@ def test_the_page_offers_to_build_a_missing_index_then_shows_it(index, monkeypat
     assert not at.exception and not at.error
     assert "#1 · review 7 · " in "\n".join(m.value for m in at.markdown)
     assert [p.suffix for p in tmp_path.iterdir()] == [""]  # one index, no leftovers
+
+
+def test_the_match_view_reads_in_chinese(index, monkeypatch):
+    from language import chinese_share
+
+    from explainers.paths import PROJECT_ROOT
+    from lessons.widgets import match_view
+
+    monkeypatch.setattr(match_view, "CORPUS_LIMIT", REVIEWS)
+    monkeypatch.setattr(match_view, "CACHE", str(index.folder.parent))
+    match_view.index_folder.clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=240)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page("lessons/lstm_gates.py").run()
+    at.toggle(key="gates_match").set_value(True).run()
+    assert not at.exception and not at.error
+    html = "\n".join(m.value for m in at.markdown)
+    assert "第 1 名 · 评论 7 · " in html and "一致度 100%" in html
+    share, english = chinese_share(at)
+    assert share >= 0.9, english

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from explainers import matching, runs
-from lessons import links, ui
+from lessons import links
 from lessons.charts import gates as draw
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs, model_picker
@@ -33,7 +33,8 @@ WORDS_TITLE = N_("Words that recur in the matches")
 ABOUT = N_("Each window of the same length in every test review is compared with your span, "
            "one token either side included: **agreement** is the share of (token, unit) "
            "cells that are on (above the threshold) or off exactly as in your span; ties go "
-           "to the smaller **distance**, the mean difference of the values inside the span. "
+           "to the smaller **distance**, the root mean square difference of the values inside "
+           "the span. "
            "Your own span scores 100 % and 0, so a test review finds itself first.")
 
 
@@ -76,6 +77,13 @@ def query(folder: str, name: str, units: tuple[int, ...], pattern: np.ndarray,
 # --------------------------------------------------------------------------- drawing
 
 
+def build_label(snap) -> str:
+    """The index build's progress bar: its stage (`matching.STAGES`), or what comes first."""
+    stage = _(snap.stage)
+    return f"{stage[:1].upper()}{stage[1:]}…" if snap.stage else _(
+        "Loading the model and the test reviews…")
+
+
 def snippet_html(tokens: list[str], values: np.ndarray, first: int, length: int,
                  scale: tuple[float, float], name: str, units) -> str:
     """One match as chips coloured by the units' mean value, the window underlined; each
@@ -114,9 +122,11 @@ def show_matches(index: matching.MatchIndex, matches: list[matching.Match], view
     st.markdown(f'<div style="line-height:1.9;max-height:34em;overflow-y:auto">'
                 f'{"".join(rows)}</div>', unsafe_allow_html=True)
     words = matching.recurring_words(index, matches, vocabulary)
-    st.markdown(f"**{_(WORDS_TITLE)}**: " + " · ".join(
-        _("{word} ×{n}", word=ui.inert(word), n=n) for word, n in words))
-
+    chips = " ".join(f'<span style="padding:1px 6px;margin:2px;border-radius:9px;'
+                     f'background:#eef;display:inline-block">{html.escape(word)} ×{n}</span>'
+                     for word, n in words)  # words of the corpus: drawn as data, escaped
+    st.markdown(f"<div><b>{html.escape(_(WORDS_TITLE))}</b>: {chips}</div>",
+                unsafe_allow_html=True)
 
 # --------------------------------------------------------------------------- the section
 
@@ -135,13 +145,14 @@ def match_section(view: View, span: tuple[int, int], name: str, threshold: float
                 else _("The match view reads the shipped model and the lab's runs."))
         return
     if jobs.ended(JOB_KEY) is None and JOB_KEY in st.session_state:
-        jobs.live_panel(st.session_state[JOB_KEY], JOB_KEY)
+        jobs.live_panel(st.session_state[JOB_KEY], JOB_KEY, label=build_label)
         return
     if not (folder / "meta.json").is_file() or opened(str(folder)) is None:
         opened.clear()
         st.info(_("The match view searches this model's h and c after every token of the "
                   "test reviews. They are computed once for this model (about a minute on a "
-                  "laptop, a few hundred MB in the cache folder) and kept for later visits."))
+                  "laptop; about 600 MB in the cache folder for a 32-unit LSTM) and kept for "
+                  "later visits."))
         if st.button(_("Compute the states of the test reviews"), key=f"{JOB_KEY}_start"):
             spec = matching.IndexSpec(*source, view.index, CORPUS_LIMIT, cache=str(folder.parent))
             jobs.start_job(JOB_KEY, matching.build_index, spec, epochs=0)
