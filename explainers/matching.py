@@ -52,8 +52,7 @@ MARGIN = 1  # tokens either side of the span that must be off as they are in the
 TIE = 1e-6  # below float16's resolution: distances this close are equal
 GATHER_LIMIT = 400_000  # candidate windows whose distances are gathered one by one
 TOP_WORDS = 12  # recurring words listed under the matches
-STAGES = {"prepare": N_("preparing the test reviews"),
-          "trace": N_("running the LSTM over the test reviews"),
+STAGES = {"prepare": N_("preparing the test reviews"),  # then batches: reporter.batch
           "save": N_("writing the index")}
 UNSUPPORTED = {  # UnsupportedMatch code -> the English message
     "layer": N_("the match view reads LSTM layers fed by the Embedding or by other LSTM "
@@ -254,7 +253,7 @@ def build_index(spec: IndexSpec, reporter: Reporter = QUIET) -> str | None:
         fed.append(ids)
         real.append(where)
         if r % 1_000 == 0:
-            reporter.stage(STAGES["prepare"], 0.1 * r / len(texts))
+            reporter.stage(STAGES["prepare"], r / len(texts))
     lengths = np.array([len(ids) for ids in fed])
     order = np.argsort(-lengths, kind="stable")  # longest first: batches of like lengths
     kept = np.array([real[r].stop - real[r].start for r in order])  # (R,) real tokens
@@ -285,8 +284,8 @@ def build_index(spec: IndexSpec, reporter: Reporter = QUIET) -> str | None:
                 flat_ids[start:start + kept[a + b]] = fed[r][where]
                 for name in NAMES:
                     stores[name][:, start:start + kept[a + b]] = states[name][b, where].T
-            reporter.stage(STAGES["trace"], 0.1 + 0.85 * (a + len(rows)) / len(order))
-        reporter.stage(STAGES["save"], 0.97)
+            reporter.batch(a // BATCH + 1, -(-len(order) // BATCH))  # Stop works meanwhile
+        reporter.stage(STAGES["save"], 0.5)
         for array in (*stores.values(), flat_ids):
             array.flush()
         np.save(temporary / "starts.npy", starts)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from explainers import matching, runs
-from lessons import links
+from explainers import live, matching, runs
+from lessons import links, ui
 from lessons.charts import gates as draw
 from lessons.i18n import N_, _, explain
 from lessons.widgets import jobs, model_picker
@@ -78,7 +78,11 @@ def query(folder: str, name: str, units: tuple[int, ...], pattern: np.ndarray,
 
 
 def build_label(snap) -> str:
-    """The index build's progress bar: its stage (`matching.STAGES`), or what comes first."""
+    """The index build's progress bar: its batches, its stages (`matching.STAGES`), or
+    what comes first."""
+    if snap.phase == live.Phase.RUNNING:
+        return _("Running the LSTM over the test reviews · batch {batch} of {batches}",
+                 batch=snap.batch, batches=snap.batches)
     stage = _(snap.stage)
     return f"{stage[:1].upper()}{stage[1:]}…" if snap.stage else _(
         "Loading the model and the test reviews…")
@@ -107,7 +111,7 @@ def show_matches(index: matching.MatchIndex, matches: list[matching.Match], view
                  name: str, units: tuple[int, ...]) -> None:
     vocabulary = view.model.input_format.vocabulary
     reach = float(np.nanmax(np.abs(view.values[name][:, list(units)]))) or 1.0
-    scale = draw.SCALES[name] or (-reach, reach)
+    scale = (-reach, reach)  # the units' own reach in this review: small h still shows
     rows = []
     for rank, m in enumerate(matches, start=1):
         ids, values, first = matching.window_values(index, name, units, m, CONTEXT)
@@ -119,7 +123,8 @@ def show_matches(index: matching.MatchIndex, matches: list[matching.Match], view
                     f"{html.escape(where)}</small><br>"
                     f"{snippet_html(tokens, values, first, m.stop - m.start, scale, name, units)}"
                     "</div>")
-    st.markdown(f'<div style="line-height:1.9;max-height:34em;overflow-y:auto">'
+    size = "font-size:1.3rem;" if ui.projector() else ""  # readable from the back row
+    st.markdown(f'<div style="line-height:1.9;max-height:34em;overflow-y:auto;{size}">'
                 f'{"".join(rows)}</div>', unsafe_allow_html=True)
     words = matching.recurring_words(index, matches, vocabulary)
     chips = " ".join(f'<span style="padding:1px 6px;margin:2px;border-radius:9px;'
@@ -155,7 +160,7 @@ def match_section(view: View, span: tuple[int, int], name: str, threshold: float
                   "later visits."))
         if st.button(_("Compute the states of the test reviews"), key=f"{JOB_KEY}_start"):
             spec = matching.IndexSpec(*source, view.index, CORPUS_LIMIT, cache=str(folder.parent))
-            jobs.start_job(JOB_KEY, matching.build_index, spec, epochs=0)
+            jobs.start_job(JOB_KEY, matching.build_index, spec, epochs=1)  # batches: 0 → 1
             st.rerun()
         return
     index = opened(str(folder))
