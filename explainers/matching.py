@@ -333,24 +333,24 @@ def find(index: MatchIndex, name: str, units, query: np.ndarray, threshold: floa
     query pattern (L + 2, k) (see the module docstring), best first, not overlapping;
     among equals a window of review `prefer` (the query's own review) comes first.
 
-    Agreement is a sum over the window's offsets, so it is one `np.correlate` per unit over
-    the whole corpus: the on-states (0/1) against weights +1 (on in the query) or -1 (off),
-    plus the query's off cells. Distances are then needed only for the windows of the best
-    agreement levels (see `_distances`)."""
+    Agreement is a sum over the window's offsets: for each unit and offset, the corpus's
+    on-states (0/1) shifted by the offset are added (on in the query) or taken away (off),
+    plus the query's off cells: small-integer passes over the whole corpus. Distances are
+    then needed only for the windows of the best agreement levels (see `_distances`)."""
     width, units = query.shape[0], tuple(units)
     span = width - 2 * MARGIN
     theta = np.float32(threshold)
     windows = index.ids.shape[0] - width + 1  # window i: margin at i, span at i+1 .. i+span
-    agree = np.zeros(windows, np.float32)  # (windows,) cells that agree with the query
+    agree = np.zeros(windows, np.int8 if width * len(units) < 128 else np.int16)  # (windows,)
     columns, compared = [], 0
     for k, u in enumerate(units):
         column = np.asarray(index.values[name][u], np.float32)  # (P,) NaN in the gaps
         seen, on = ~np.isnan(query[:, k]), query[:, k] > theta  # (width,) each
         compared += int(seen.sum())
-        weights = (np.where(on, 1.0, -1.0) * seen).astype(np.float32)  # (width,)
-        agree += np.correlate((column > theta).astype(np.float32), weights, "valid")
-        agree += float((~on & seen).sum())
-        column[index.gap_positions] = 0.0  # the gaps read as off above, as 0 below
+        state = (column > theta).view(np.int8)  # (P,) 1 on, 0 off; NaN gaps read as off
+        for j in np.flatnonzero(seen):  # the window's offset j agrees where it is as in q
+            (np.add if on[j] else np.subtract)(agree, state[j:j + windows], out=agree)
+        agree += int((~on & seen).sum())  # each off cell of q counted 1 - state above
         columns.append(column)
     levels = np.where(_whole(index, span, windows), agree, -1).astype(np.int32)  # (windows,)
     counts = np.bincount(levels + 1)[::-1].cumsum()  # windows at or above each level, best
@@ -388,7 +388,7 @@ def _distances(columns: list[np.ndarray], query: np.ndarray, chosen: np.ndarray,
     else:
         total = np.zeros(windows)
         for k, column in enumerate(columns):
-            column, q = column.astype(np.float64), query[:, k].astype(np.float64)
+            column, q = np.nan_to_num(column.astype(np.float64)), query[:, k].astype(np.float64)
             total += np.correlate(column[MARGIN:] ** 2, np.ones(span), "valid")[:windows]
             total -= 2 * np.correlate(column[MARGIN:], q, "valid")[:windows]
             total += float(q @ q)
