@@ -52,6 +52,7 @@ MARGIN = 1  # tokens either side of the span that must be off as they are in the
 TIE = 1e-6  # below float16's resolution: distances this close are equal
 GATHER_LIMIT = 400_000  # candidate windows whose distances are gathered one by one
 TOP_WORDS = 12  # recurring words listed under the matches
+KEEP_INDEXES = 4  # the least recently opened go beyond this: ~600 MB each for 32 units
 STAGES = {"prepare": N_("preparing the test reviews"),  # then batches: reporter.batch
           "save": N_("writing the index")}
 UNSUPPORTED = {  # UnsupportedMatch code -> the English message
@@ -105,18 +106,10 @@ class MatchIndex:
     reviews: np.ndarray  # (reviews,) its test review number (the index is sorted by length)
     meta: dict
 
-    @property
-    def units(self) -> int:
-        return self.values["h"].shape[0]
-
     def position(self, review: int, token: int) -> int | None:
         """The flat position of a review's token, None when the review is not indexed."""
         found = np.flatnonzero(self.reviews == review)
         return None if not len(found) else int(self.starts[found[0]]) + token
-
-    def review_length(self, review: int) -> int:
-        """How many tokens of a review the index holds."""
-        return len(self.review_ids(int(np.flatnonzero(self.reviews == review)[0])))
 
     def review_ids(self, row: int) -> np.ndarray:
         """(tokens,) the ids of the index's `row`-th review (a gap follows each review)."""
@@ -125,8 +118,7 @@ class MatchIndex:
 
     @functools.cached_property
     def gaps(self) -> np.ndarray:
-        """(positions + 1,) how many gaps lie before each position: windows inside one
-        review are those whose two ends see the same count. Counted once per index."""
+        """(positions + 1,) how many gaps lie before each position, counted once."""
         return np.concatenate([[0], np.cumsum(np.asarray(self.ids) < 0, dtype=np.int32)])
 
     @functools.cached_property
@@ -232,9 +224,18 @@ def open_index(folder: Path) -> MatchIndex | None:
         values = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in NAMES}
         ids = np.load(folder / "ids.npy", mmap_mode="r")
         starts, reviews = np.load(folder / "starts.npy"), np.load(folder / "reviews.npy")
+        os.utime(folder / "meta.json")  # opened now: the last to be pruned
     except (OSError, ValueError, KeyError):
         return None
     return MatchIndex(folder, values, ids, starts, reviews, meta)
+
+
+def prune(root: Path, keep: int = KEEP_INDEXES) -> None:
+    """Delete all but the `keep` most recently opened indexes under `root` (an index open
+    elsewhere stays readable: its memmaps hold the files until they are closed)."""
+    found = sorted((meta.stat().st_mtime, meta.parent) for meta in root.glob("*/meta.json"))
+    for _when, folder in found[:max(0, len(found) - keep)]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def build_index(spec: IndexSpec, reporter: Reporter = QUIET) -> str | None:
@@ -298,6 +299,7 @@ def build_index(spec: IndexSpec, reporter: Reporter = QUIET) -> str | None:
             os.replace(temporary, target)
         except OSError:  # another session finished the same index first: keep theirs
             shutil.rmtree(temporary, ignore_errors=True)
+        prune(cache_root(spec), KEEP_INDEXES)
     except BaseException as error:
         shutil.rmtree(temporary, ignore_errors=True)
         if isinstance(error, _Stopped):
@@ -352,10 +354,13 @@ def find(index: MatchIndex, name: str, units, query: np.ndarray, threshold: floa
             (np.add if on[j] else np.subtract)(agree, state[j:j + windows], out=agree)
         agree += int((~on & seen).sum())  # each off cell of q counted 1 - state above
         columns.append(column)
-    levels = np.where(_whole(index, span, windows), agree, -1).astype(np.int32)  # (windows,)
+    gaps = index.gaps  # a window lies inside one review when both its ends see as many gaps
+    whole = gaps[MARGIN + span:MARGIN + span + windows] == gaps[MARGIN:MARGIN + windows]
+    levels = np.where(whole, agree, -1).astype(np.int32)  # (windows,) -1: across a gap
     counts = np.bincount(levels + 1)[::-1].cumsum()  # windows at or above each level, best
-    mine = (index.position(prefer, 0), index.review_length(prefer)) if prefer is not None \
-        and index.position(prefer, 0) is not None else (0, 0)
+    rows = np.flatnonzero(index.reviews == prefer)  # its windows win exact ties, if indexed
+    mine = (int(index.starts[rows[0]]), len(index.review_ids(int(rows[0])))) if len(rows) \
+        else (0, 0)
     wanted = min(windows, top * (2 * span + 1))  # enough to survive merging overlaps
     while True:
         cut = len(counts) - 2 - int(np.searchsorted(counts, wanted))  # the lowest level kept
@@ -394,12 +399,6 @@ def _distances(columns: list[np.ndarray], query: np.ndarray, chosen: np.ndarray,
             total += float(q @ q)
         total = total[chosen]
     return np.sqrt(np.maximum(total, 0.0) / query.size)
-
-
-def _whole(index: MatchIndex, span: int, windows: int) -> np.ndarray:
-    """(windows,) True where a window's span holds no gap (lies inside one review)."""
-    gaps = index.gaps
-    return gaps[MARGIN + span:MARGIN + span + windows] == gaps[MARGIN:MARGIN + windows]
 
 
 def _apart(index: MatchIndex, ranked: np.ndarray, span: int, top: int, agreement: np.ndarray,

@@ -81,7 +81,7 @@ def test_batched_states_equal_the_tracer_in_every_layer_and_direction(mask_zero)
 
 def test_the_index_holds_every_real_token_to_float16(shipped, index, texts):
     model, tracer = shipped
-    assert index.meta["reviews"] == REVIEWS and index.units == 32
+    assert index.meta["reviews"] == REVIEWS and index.meta["units"] == 32
     assert sorted(index.reviews.tolist()) == list(range(REVIEWS))
     for review in (0, 7, REVIEWS - 1):
         ids, real = model.input_format.prepare(texts[review]).for_model(tracer.mask_zero)
@@ -114,6 +114,16 @@ def test_stopping_the_build_leaves_nothing_behind(tmp_path):
     spec = matching.IndexSpec(str(runs.SHIPPED_FOLDER), True, 0, 20, cache=str(tmp_path))
     assert matching.build_index(spec, Stop()) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_only_the_most_recently_opened_indexes_are_kept(tmp_path, monkeypatch):
+    if paths.data_folder() is None:
+        pytest.skip("real IMDB data not found (set RNN_EXPLAINER_DATA)")
+    monkeypatch.setattr(matching, "KEEP_INDEXES", 1)
+    first, second = (matching.build_index(matching.IndexSpec(
+        str(runs.SHIPPED_FOLDER), True, 0, n, cache=str(tmp_path))) for n in (10, 12))
+    assert [p.name for p in tmp_path.iterdir()] == [Path(second).name]
+    assert matching.open_index(Path(second)).meta["reviews"] == 12 and first != second
 
 
 def test_a_gru_model_is_refused_with_a_reason():
@@ -212,6 +222,17 @@ def test_the_page_lists_the_matches_of_the_span_with_its_own_first(index, monkey
     assert "Words that recur in the matches" in html
     units = at.multiselect(key="gates_match_units").value
     assert units and all(f"h[{u}] = " in html for u in units)
+
+
+def test_a_garbage_link_leaves_the_match_view_off(index, monkeypatch):
+    from lessons.widgets import match_view
+
+    monkeypatch.setattr(match_view, "CACHE", str(index.folder.parent))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["match"] = "<img src=x onerror=alert(1)>"
+    at.run()
+    assert not at.exception and at.toggle(key="gates_match").value is False
+    assert "#1 · review" not in "\n".join(m.value for m in at.markdown)
 
 
 def test_the_page_offers_to_build_a_missing_index_then_shows_it(index, monkeypatch,
