@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from explainers import live, matching, runs
+from explainers import corpus, data, live, matching, runs
 from lessons import links, ui
 from lessons.charts import gates as draw
 from lessons.i18n import N_, _, explain
@@ -133,6 +133,7 @@ def show_matches(index: matching.MatchIndex, matches: list[matching.Match], view
     st.markdown(f"<div><b>{html.escape(_(WORDS_TITLE))}</b>: {chips}</div>",
                 unsafe_allow_html=True)
 
+
 # --------------------------------------------------------------------------- the section
 
 
@@ -158,7 +159,9 @@ def match_section(view: View, span: tuple[int, int], name: str, threshold: float
                   "test reviews. They are computed once for this model (about a minute on a "
                   "laptop; about 600 MB in the cache folder for a 32-unit LSTM) and kept for "
                   "later visits."))
-        if st.button(_("Compute the states of the test reviews"), key=f"{JOB_KEY}_start"):
+        if corpus.locate_imdb() is None:  # the build would fail: say what is missing now
+            st.warning(explain(data.imdb_missing_message()))
+        elif st.button(_("Compute the states of the test reviews"), key=f"{JOB_KEY}_start"):
             spec = matching.IndexSpec(*source, view.index, CORPUS_LIMIT, cache=str(folder.parent))
             jobs.start_job(JOB_KEY, matching.build_index, spec, epochs=1)  # batches: 0 → 1
             st.rerun()
