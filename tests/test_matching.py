@@ -273,3 +273,19 @@ def test_the_match_view_reads_in_chinese(index, monkeypatch):
     assert "第 1 名 · 评论 7 · " in html and "一致度 100%" in html
     share, english = chinese_share(at)
     assert share >= 0.9, english
+
+
+def test_without_the_imdb_data_the_view_says_what_is_missing(monkeypatch, tmp_path):
+    from explainers import corpus
+    from lessons.widgets import match_view
+
+    monkeypatch.setattr(corpus, "locate_imdb", lambda *args, **kwargs: None)
+    monkeypatch.setattr(match_view, "CACHE", str(tmp_path))
+    match_view.index_folder.clear()
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["match"] = "1"
+    at.query_params["source"] = "text"
+    at.run()
+    assert not at.exception
+    assert any("IMDB" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "gates_match_job_start"]
