@@ -164,19 +164,24 @@ def _ui_page():
     from tests.cluster_work import Count, count
 
     if "started" not in st.session_state:
-        st.session_state.started = jobs.start_job("job", count, Count(epochs=1, batches=3), 1)
+        st.session_state.started = jobs.start_job(  # runs until stopped (below)
+            "job", count, Count(epochs=1, batches=100_000, pause=0.01), 1)
         st.session_state.second = jobs.start_job("other", count, Count(), 2)
     st.session_state.taken = jobs.ended("job")
 
 
 def test_the_pages_runner_submits_to_the_cluster_one_job_per_session(local_cluster):
     at = AppTest.from_function(_ui_page, default_timeout=60).run()
+    assert not at.error, [e.value for e in at.error]
     assert at.session_state["started"] and not at.session_state["second"]  # one at a time
     job = at.session_state["job"]
     assert isinstance(job, cluster.ClusterJob)
+    _wait_for(lambda: job.snapshot().batch > 0)
+    job.stop()  # the page's Stop button calls this
     job.join(120)
     at.run()
-    assert not at.exception and at.session_state["taken"]["pid"] != os.getpid()
+    taken = at.session_state["taken"]
+    assert not at.exception and taken["pid"] != os.getpid() and taken["stopped"]
 
 
 def _free_port() -> int:
