@@ -101,11 +101,25 @@ class _Chain:
         self.twins = [  # each recurrent layer's own cell (its weights), also giving its state
             keras.layers.RNN(x.cell, return_sequences=True, return_state=True)
             for x in self.rest if isinstance(x, keras.layers.RNN)]
-        compiled = {"reduce_retracing": True}  # one trace serves every length
-        self.review_gradient = tf.function(self._review_gradient, **compiled)
-        self.char_gradient = tf.function(self._char_gradient, **compiled)
-        self.states_after = tf.function(self._states_after, **compiled)
-        self.predict = tf.function(lambda ids: model(ids, training=False), **compiled)
+        # compiled once per model: every length, batch and target goes through one trace
+        path = tf.TensorSpec((None, None, self.embedding.output_dim), tf.float32)
+        ids = tf.TensorSpec((1, None), tf.int32)
+        states = [[tf.TensorSpec((1, n), tf.float32) for n in _state_sizes(t.cell)]
+                  for t in self.twins]
+        if self.embedding.mask_zero:
+            masks = tf.TensorSpec((None, None), tf.bool)
+            self._review = tf.function(self._review_gradient, input_signature=[path, masks])
+        else:
+            self._review = tf.function(lambda p: self._review_gradient(p, None),
+                                       input_signature=[path])
+        self.char_gradient = tf.function(
+            self._char_gradient, input_signature=[path, states, tf.TensorSpec((), tf.int32)])
+        self.states_after = tf.function(self._states_after, input_signature=[ids])
+        self.predict = tf.function(lambda x: model(x, training=False), input_signature=[ids])
+
+    def review_gradient(self, path, mask):
+        """(P(positive) (B,), its gradient (B, T, E)); `mask` (B, T) counts with mask_zero."""
+        return self._review(path, mask) if self.embedding.mask_zero else self._review(path)
 
     def table(self) -> np.ndarray:
         return np.asarray(self.embedding.embeddings, np.float32)  # (vocab, E)
@@ -168,11 +182,13 @@ class _Chain:
         """Each recurrent layer's state before reading anything."""
         import tensorflow as tf
 
-        def sizes(cell):
-            size = cell.state_size
-            return list(size) if isinstance(size, (list, tuple)) else [size]
+        return [[tf.zeros((1, n)) for n in _state_sizes(t.cell)] for t in self.twins]
 
-        return [[tf.zeros((1, n)) for n in sizes(t.cell)] for t in self.twins]
+
+def _state_sizes(cell) -> list[int]:
+    """The sizes of a recurrent cell's state tensors (an LSTM's h and c: two)."""
+    size = cell.state_size
+    return [int(n) for n in size] if isinstance(size, (list, tuple)) else [int(size)]
 
 
 _CHAINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its _Chain
@@ -265,7 +281,7 @@ def next_char(model, ids, position: int, window: int = WINDOW,
     ids = np.asarray(ids, np.int32).reshape(-1)
     if not 0 <= position < len(ids) - 1:
         raise AttributionError("no_next", position=position, length=len(ids))
-    chain, target = chain_for(model), tf.constant(int(ids[position + 1]))
+    chain, target = chain_for(model), tf.constant(int(ids[position + 1]), tf.int32)
     start = max(0, position + 1 - window)  # the window is ids[start: position + 1]
     states = (chain.states_after(tf.constant(ids[None, :start])) if start
               else chain.zero_states())  # the real state where the window starts
