@@ -56,9 +56,9 @@ def review_figure(tokens, scores: np.ndarray, running: np.ndarray | None,
             "<extra></extra>"), row=1, col=1)
         fig.add_hline(y=0.5, line_dash="dot", line_color="#999", row=1, col=1)
         fig.update_yaxes(title_text=_("P(positive)"), range=[-0.02, 1.02], row=1, col=1)
-    reach = float(np.abs(scores).max(initial=0.0))
+    solid = [colour(np.sign(s), 1.0) for s in scores]  # the height already tells the size
     fig.add_trace(go.Bar(
-        x=x, y=scores, marker_color=[colour(s, reach) for s in scores], customdata=shown,
+        x=x, y=scores, marker_color=solid, customdata=shown,
         name=_("attribution"), hovertemplate=_("token %{x}: %{customdata}") + "<br>"
         + _("share of the prediction") + " %{y:+.4f}<extra></extra>"), row=rows, col=1)
     for t in np.argsort(-np.abs(scores), kind="stable")[:NAMED]:

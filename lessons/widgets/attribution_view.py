@@ -117,7 +117,8 @@ def char_section(model, model_key: tuple, text: str, ids, position: int) -> None
     if position + 1 >= len(text):
         return
     st.subheader(_("Which earlier characters drove the next one?"))
-    steps = _steps(CHAR_KEY)
+    with st.columns([1, 2])[0]:
+        steps = _steps(CHAR_KEY)
     try:
         with st.spinner(_("Following the gradients from the baseline to the text…")):
             result = char_scores(model, model_key, tuple(int(i) for i in ids[: position + 2]),
@@ -126,7 +127,7 @@ def char_section(model, model_key: tuple, text: str, ids, position: int) -> None
         st.warning(explain(error))
         return
     start, target = max(0, position + 1 - attribution.WINDOW), position + 1
-    shown = chars.code_span(repr(text[target]))
+    shown = chars.code_span(chars.shown_char(text[target], named=True, _=_))  # inert
     st.markdown(_("The next character, {char} (framed), had probability {p:.3f}. Red "
                   "characters raised that probability, blue ones lowered it:",
                   char=shown, p=result.output))
