@@ -106,16 +106,18 @@ class _Chain:
         ids = tf.TensorSpec((1, None), tf.int32)
         states = [[tf.TensorSpec((1, n), tf.float32) for n in _state_sizes(t.cell)]
                   for t in self.twins]
+        def compiled(function, *signature):  # plain Python here: no AutoGraph rewriting
+            return tf.function(function, input_signature=list(signature), autograph=False)
+
         if self.embedding.mask_zero:
             masks = tf.TensorSpec((None, None), tf.bool)
-            self._review = tf.function(self._review_gradient, input_signature=[path, masks])
+            self._review = compiled(self._review_gradient, path, masks)
         else:
-            self._review = tf.function(lambda p: self._review_gradient(p, None),
-                                       input_signature=[path])
-        self.char_gradient = tf.function(
-            self._char_gradient, input_signature=[path, states, tf.TensorSpec((), tf.int32)])
-        self.states_after = tf.function(self._states_after, input_signature=[ids])
-        self.predict = tf.function(lambda x: model(x, training=False), input_signature=[ids])
+            self._review = compiled(lambda p: self._review_gradient(p, None), path)
+        self.char_gradient = compiled(self._char_gradient, path, states,
+                                      tf.TensorSpec((), tf.int32))
+        self.states_after = compiled(self._states_after, ids)
+        self.predict = compiled(lambda x: model(x, training=False), ids)
 
     def review_gradient(self, path, mask):
         """(P(positive) (B,), its gradient (B, T, E)); `mask` (B, T) counts with mask_zero."""
@@ -131,7 +133,7 @@ class _Chain:
 
         if not self.embedding.mask_zero:
             mask = None
-        given, states = bool(states), iter(states or ())
+        given, states = states is not None, iter(states if states is not None else ())
         for layer, takes_mask in zip(self.rest, self.masks, strict=True):
             kwargs = {"training": False}
             if takes_mask and mask is not None:
