@@ -94,7 +94,8 @@ class _Chain:
         if not layers or not isinstance(layers[0], keras.layers.Embedding):
             raise AttributionError("no_embedding", layer=type(layers[0]).__name__ if layers
                                    else "-")
-        self.model, self.embedding, self.rest = model, layers[0], layers[1:]
+        self.embedding, self.rest = layers[0], layers[1:]  # no reference to the model itself:
+        # `chain_for` keys chains weakly by model, so a model the server drops can go
         self.masks = [("mask" in inspect.signature(x.call).parameters) for x in self.rest]
         last = self.rest[-1]
         self.logits = getattr(getattr(last, "activation", None), "__name__", "") == "linear"
@@ -106,6 +107,8 @@ class _Chain:
         ids = tf.TensorSpec((1, None), tf.int32)
         states = [[tf.TensorSpec((1, n), tf.float32) for n in _state_sizes(t.cell)]
                   for t in self.twins]
+        owner = weakref.ref(model)
+
         def compiled(function, *signature):  # plain Python here: no AutoGraph rewriting
             return tf.function(function, input_signature=list(signature), autograph=False)
 
@@ -117,7 +120,7 @@ class _Chain:
         self.char_gradient = compiled(self._char_gradient, path, states,
                                       tf.TensorSpec((), tf.int32))
         self.states_after = compiled(self._states_after, ids)
-        self.predict = compiled(lambda x: model(x, training=False), ids)
+        self.predict = compiled(lambda x: owner()(x, training=False), ids)
 
     def review_gradient(self, path, mask):
         """(P(positive) (B,), its gradient (B, T, E)); `mask` (B, T) counts with mask_zero."""
