@@ -20,7 +20,7 @@ from lessons import figure_cache, links, ui
 from lessons.charts import gates as draw
 from lessons.charts import token_steps
 from lessons.i18n import N_, _
-from lessons.widgets import match_view, model_picker, review_source
+from lessons.widgets import attribution_view, match_view, model_picker, review_source
 from lessons.widgets.gate_view import View, reset_with, traced_review
 from lessons.widgets.player import Player, frame_name
 
@@ -40,7 +40,8 @@ STEP_HEIGHT, DIAGRAM_HEIGHT = 880, 620  # the stepping figure with and without t
 LINKED_UNITS = 4_096  # a link's unit and layer are read up to here, then clamped to the model
 LINK = links.Link(model_picker.link_field("model", MODEL_KEY), *review_source.link_fields(KEYS),
                   PLAYER.link_field("step"), links.number("unit", UNIT_KEY, 0, LINKED_UNITS),
-                  links.number("layer", LAYER_KEY, 0, LINKED_UNITS), match_view.LINK_FIELD)
+                  links.number("layer", LAYER_KEY, 0, LINKED_UNITS), match_view.LINK_FIELD,
+                  attribution_view.link_field(attribution_view.REVIEW_KEY))
 POOLS = {"review": N_("this review"), "test": N_("the first {n} IMDB test reviews")}
 ORDERS = {"number": N_("unit number"), "change": N_("how much they change (most first)")}
 SAYINGS = ("conveyor_belt", "forget_gate", "input_gate", "output_gate")  # beside the diagram
@@ -247,6 +248,7 @@ with panel:
 with stage:
     step_section(view, unit)
 step = marked_step(view)
+attribution_view.review_section(view)
 heatmap_section(view, step, unit)
 span_section(view, step)
 colour_section(view, step, unit)

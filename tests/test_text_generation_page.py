@@ -47,8 +47,10 @@ def test_shipped_model_generates_from_the_prompt():
     assert not at.exception, at.exception
     assert at.text_area(key="gen_prompt").value == "ROMEO:"
     coloured = html_blocks(at)
-    assert len(coloured) == 1 and coloured[0].count("<span") == len("ROMEO:") + 300
-    assert len(at.get("plotly_chart")) == 2  # the top-5 bar chart, softmax(logits / T)
+    # the text, then (last) the text read before the framed character, by attribution
+    assert len(coloured) == 2 and coloured[0].count("<span") == len("ROMEO:") + 300
+    # the top-5 bar chart, softmax(logits / T), the attribution's bar per character
+    assert len(at.get("plotly_chart")) == 3
     assert len(at.info) >= 1  # the closing "what to notice"
 
     # same seed, same text; the seed changes the text
