@@ -15,7 +15,7 @@ from explainers import cells, chargen, charsample, paths
 from lessons import links, ui
 from lessons.charts import text as charts
 from lessons.i18n import N_, _, explain
-from lessons.widgets import sampler
+from lessons.widgets import model_diagram, sampler
 
 DEFAULT_PROMPT = "ROMEO:"
 SAMPLING = {"gen_prompt": DEFAULT_PROMPT, "gen_len": 300, "gen_seed": 42,
@@ -27,7 +27,8 @@ LINK = links.Link(  # the prompt: all the text area takes, so every view has a w
     links.text("prompt", "gen_prompt", charsample.MAX_PROMPT),
     links.number("len", "gen_len", *LENGTHS),
     links.number("seed", "gen_seed", *SEEDS), links.choice("colour", "gen_mode", (*COLOURINGS,)),
-    *sampler.link_fields("gen"))  # how each next character is chosen: mode, temp, k
+    *sampler.link_fields("gen"),  # how each next character is chosen: mode, temp, k
+    model_diagram.link_field("diagram", "gen"))  # the shipped model: layers or time steps
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,6 +134,8 @@ def shipped_section() -> chargen.ShippedModel | None:
     ui.chart(charts.temperature_figure(gen, loaded.vocab.chars, position, _=_), height=340)
     sampler.side_by_side(lambda choice: shipped_generation(  # same prompt and seed, T varies
         prompt, sampler.SIDE_CHARS, seed, str(paths.ASSETS), version, choice).text, how)
+    model_diagram.show("gen", ("shipped", version), lambda: loaded.model, summary=True,
+                       tokens=tuple(map(charts.shown_char, prompt[:6])))  # the seed's first
     return loaded
 
 
