@@ -19,9 +19,9 @@ import plotly.graph_objects as go
 from explainers import diagram, params
 from explainers.i18n import N_, Say, english
 
-ROW_PIXELS = 78  # one layer's row in the layer diagram
-GROUP_EXTRA = 0.55  # a Bidirectional row is this much taller: room for the wrapper's label
-BOX_HEIGHT = 0.62  # of a row
+ROW_PIXELS = 100  # one layer's row in the layer diagram: three lines of text, even projected
+GROUP_EXTRA = 0.5  # a Bidirectional row is this much taller: room for the wrapper's label
+BOX_HEIGHT = 0.74  # of a row; the rest is room for the arrows
 STEP_PIXELS = 62  # one row of the unrolled grid
 FILLS = {  # box fill by what the layer does
     diagram.FORWARD: "#d8f0ed", diagram.BACKWARD: "#e9e0f5", "Embedding": "#fdebd3",
@@ -103,7 +103,7 @@ def layers_figure(drawn: diagram.Diagram, _: Say = english) -> go.Figure:
         top, bottom = spans[members[0].row]
         x0 = min(where[m.name][0] for m in members) - 0.25
         x1 = max(where[m.name][0] for m in members) + 0.25
-        fig.add_shape(type="rect", x0=x0, x1=x1, y0=bottom + 0.1, y1=top - 0.06,
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=bottom + 0.06, y1=top - 0.06,
                       line={"color": "#555", "dash": "dash", "width": 1}, layer="below")
         fig.add_annotation(x=0.5, y=top - 0.06, yanchor="top", showarrow=False,
                            bgcolor="white", text=_(  # over the arrows that pass behind it

@@ -1,6 +1,6 @@
 """One model diagram for every page that shows a model: the layers as boxes (Keras's
 `plot_model`, drawn with Plotly), or, for a recurrent model, what each time step reads;
-beside it the model's `model.summary()` when the page has it.
+with the model's `model.summary()` under it (full width: its table is 76 characters wide).
 
     model_diagram.show("p", spec, lambda: params.keras_model(spec), summary=True)
 
@@ -22,18 +22,19 @@ from lessons import figure_cache, links, ui
 from lessons.charts import diagram as charts
 from lessons.i18n import N_, _
 
-VIEWS = {"layers": N_("Layers"), "steps": N_("Time steps")}  # view code -> its label
+VIEWS = {"layers": N_("Layer by layer"), "steps": N_("Time steps")}  # view code -> its label
 WORDS = ("this", "film", "is", "not", "bad")  # five tokens: "not" only means much with "bad"
 MAX_TOKENS = 12  # steps drawn: enough to see the pattern, few enough to read every arrow
 LAYERS_NOTE = N_("Every box is one layer with the shape it outputs (None = any size: the "
                  "batch, or a sequence length left free) and its parameters, as "
                  "`model.summary()` counts them; a Bidirectional layer is opened into the "
                  "forward and backward layers it holds, each with its own weights.")
-STEPS_NOTE = N_("A review of 500 tokens has 500 columns; {n} are drawn here. A forward layer at "
-                "step t has read the tokens up to t, a backward one those from t to the end; "
-                "a layer above reads, at each step, what the layer below output there. A "
-                "last layer without return_sequences hands on one vector: the forward state "
-                "after the last token and the backward state after the first.")
+STEPS_NOTE = N_("Each token is one column (a review has up to 500); {n} are drawn here. A "
+                "forward layer at step t has read the tokens up to t, a backward one those "
+                "from t to the end; a layer above reads, at each step, what the layer below "
+                "output there. A last layer with return_sequences passes on every step (a "
+                "char-RNN predicts after each character); without it, one vector: the "
+                "forward state after the last token and the backward state after the first.")
 
 
 def link_field(name: str, prefix: str) -> links.Field:
@@ -50,7 +51,7 @@ def read(key: Hashable, _build: Callable[[], object]) -> tuple[diagram.Diagram, 
 
 def show(prefix: str, key: Hashable, build: Callable[[], object], *,
          summary: str | bool = False, tokens: tuple[str, ...] = WORDS) -> None:
-    """The view switch and the diagram, with a model.summary() beside it: `summary` is its
+    """The view switch and the diagram, with a model.summary() under it: `summary` is its
     text, or True for the built model's own, or False for none (the page shows it)."""
     try:
         with st.spinner(_("Drawing the model…")):
@@ -72,17 +73,13 @@ def views(prefix: str, drawn: diagram.Diagram, summary: str | None,
     st.subheader(_("The model as a diagram"))
     view = st.segmented_control(_("Draw"), options, key=key, label_visibility="collapsed",
                                 format_func=lambda code: _(VIEWS[code])) or options[0]
-    picture, beside = st.columns([3, 2], gap="medium") if summary else (st.container(), None)
-    with picture:
-        if view == "steps":
-            unrolled = diagram.unroll(drawn, tokens)
-            figure_cache.chart(charts.steps_figure, unrolled, _=_,
-                               height=charts.steps_height(unrolled))
-            st.caption(_(STEPS_NOTE, n=len(tokens)))
-        else:
-            figure_cache.chart(charts.layers_figure, drawn, _=_,
-                               height=charts.layers_height(drawn))
-            st.caption(_(LAYERS_NOTE))
-    if beside is not None:
-        with beside:
-            st.code(summary, language=None)
+    if view == "steps":
+        unrolled = diagram.unroll(drawn, tokens)
+        figure_cache.chart(charts.steps_figure, unrolled, _=_,
+                           height=charts.steps_height(unrolled))
+        st.caption(_(STEPS_NOTE, n=len(tokens)))
+    else:
+        figure_cache.chart(charts.layers_figure, drawn, _=_, height=charts.layers_height(drawn))
+        st.caption(_(LAYERS_NOTE))
+    if summary:  # under the picture, full width: its table is 76 characters wide
+        st.code(summary, language=None)
