@@ -84,7 +84,7 @@ def test_the_lessons_bilstm_is_opened_into_forward_and_backward_directions():
     texts = " ".join(a.get("text", "") for a in figure["layout"]["annotations"])
     assert texts.count("<b>forward</b> (LSTM)") == 2 and texts.count("<b>backward</b>") == 2
     assert "41,472 params" in texts and "98,816 params" in texts
-    assert "308,609" in figure["layout"]["title"]["text"]
+    assert "308,609 parameters" in figure["layout"]["title"]["text"]
 
 
 def test_a_plain_stack_is_a_chain_from_the_input_down():

@@ -116,8 +116,8 @@ def layers_figure(drawn: diagram.Diagram, _: Say = english) -> go.Figure:
     lowest = min(bottom for _top, bottom in spans.values())
     fig.update_xaxes(visible=False, range=[-0.02, 1.02], fixedrange=True)
     fig.update_yaxes(visible=False, range=[lowest - 0.05, 0.05], fixedrange=True)
-    fig.update_layout(title=_("{total} parameters, as Keras counts them: the boxes add up "
-                              "to it", total=params.fmt(drawn.total)),
+    fig.update_layout(title=_("{total} parameters (count_params()): the boxes add up to it",
+                              total=params.fmt(drawn.total)),
                       hovermode="closest", plot_bgcolor="white")
     return fig
 
@@ -137,8 +137,10 @@ def _rows(unrolled: diagram.Unrolled) -> dict[tuple[int, str], float]:
     return rows
 
 
-def steps_height(unrolled: diagram.Unrolled) -> int:
-    return int(STEP_PIXELS * (max(_rows(unrolled).values()) + 1.6)) + 60
+def steps_height(drawn: diagram.Diagram) -> int:
+    """The unrolled grid's height: a row per direction of each recurrent layer."""
+    rows = sum(len(level.directions) + 0.4 for level in diagram.recurrent_levels(drawn))
+    return int(STEP_PIXELS * (rows + 3)) + 60
 
 
 def _x(unrolled: diagram.Unrolled, spot: diagram.Spot) -> float:

@@ -13,7 +13,9 @@ state is `<prefix>_diagram`, linked with `link_field` (add it to the page's `LIN
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -42,11 +44,20 @@ def link_field(name: str, prefix: str) -> links.Field:
     return links.choice(name, f"{prefix}_diagram", tuple(VIEWS))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def read(key: Hashable, _build: Callable[[], object]) -> tuple[diagram.Diagram, str]:
+@dataclass(frozen=True)
+class Drawn:
+    diagram: diagram.Diagram
+    summary: str  # the built model's model.summary()
+    tag: str  # a digest of the diagram: keys its figures cheaply (no dataclass to hash)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)  # frozen: shared, never copied
+def read(key: Hashable, _build: Callable[[], object]) -> Drawn:
     """The diagram and the printed summary of `_build()`'s model, once per `key`."""
     model = _build()
-    return diagram.layers(model), models.summary_text(model)
+    drawn = diagram.layers(model)
+    return Drawn(drawn, models.summary_text(model),
+                 hashlib.sha256(repr(drawn).encode()).hexdigest())
 
 
 def show(prefix: str, key: Hashable, build: Callable[[], object], *,
@@ -55,31 +66,30 @@ def show(prefix: str, key: Hashable, build: Callable[[], object], *,
     text, or True for the built model's own, or False for none (the page shows it)."""
     try:
         with st.spinner(_("Drawing the model…")):
-            drawn, printed = read(key, build)
+            drawn = read(key, build)
     except (ValueError, TypeError, AttributeError) as error:  # a model Keras cannot show
         st.error(_("This model cannot be drawn: {why}", why=ui.inert(str(error))))
         return
-    text = printed if summary is True else summary or None
+    text = drawn.summary if summary is True else summary or None
     views(prefix, drawn, text, tuple(tokens)[:MAX_TOKENS] or WORDS)
 
 
 @st.fragment
-def views(prefix: str, drawn: diagram.Diagram, summary: str | None,
-          tokens: tuple[str, ...]) -> None:
-    key = f"{prefix}_diagram"
-    options = tuple(VIEWS) if drawn.recurrent else ("layers",)
+def views(prefix: str, drawn: Drawn, summary: str | None, tokens: tuple[str, ...]) -> None:
+    key, model = f"{prefix}_diagram", drawn.diagram
+    options = tuple(VIEWS) if model.recurrent else ("layers",)
     if st.session_state.get(key) not in options:  # a link asked for steps of a pooling model
         st.session_state[key] = options[0]
     st.subheader(_("The model as a diagram"))
     view = st.segmented_control(_("Draw"), options, key=key, label_visibility="collapsed",
                                 format_func=lambda code: _(VIEWS[code])) or options[0]
     if view == "steps":
-        unrolled = diagram.unroll(drawn, tokens)
-        figure_cache.chart(charts.steps_figure, unrolled, _=_,
-                           height=charts.steps_height(unrolled))
+        figure_cache.keyed(("diagram_steps", drawn.tag, tokens), lambda: charts.steps_figure(
+            diagram.unroll(model, tokens), _), charts.steps_height(model))
         st.caption(_(STEPS_NOTE, n=len(tokens)))
     else:
-        figure_cache.chart(charts.layers_figure, drawn, _=_, height=charts.layers_height(drawn))
+        figure_cache.keyed(("diagram_layers", drawn.tag), lambda: charts.layers_figure(
+            model, _), charts.layers_height(model))
         st.caption(_(LAYERS_NOTE))
     if summary:  # under the picture, full width: its table is 76 characters wide
         st.code(summary, language=None)
