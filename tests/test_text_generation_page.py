@@ -48,7 +48,7 @@ def test_shipped_model_generates_from_the_prompt():
     assert at.text_area(key="gen_prompt").value == "ROMEO:"
     coloured = html_blocks(at)
     assert len(coloured) == 1 and coloured[0].count("<span") == len("ROMEO:") + 300
-    assert len(at.get("plotly_chart")) == 2  # the top-5 bar chart, softmax(logits / T)
+    assert len(at.get("plotly_chart")) == 3  # top-5 bars, softmax(logits / T), the diagram
     assert len(at.info) >= 1  # the closing "what to notice"
 
     # same seed, same text; the seed changes the text

@@ -67,7 +67,7 @@ def show(prefix: str, key: Hashable, build: Callable[[], object], *,
     try:
         with st.spinner(_("Drawing the model…")):
             drawn = read(key, build)
-    except (ValueError, TypeError, AttributeError) as error:  # a model Keras cannot show
+    except (ValueError, TypeError, AttributeError, MemoryError) as error:  # Keras cannot
         st.error(_("This model cannot be drawn: {why}", why=ui.inert(str(error))))
         return
     text = drawn.summary if summary is True else summary or None
