@@ -14,11 +14,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from explainers import cells, chargen, charsample, chartrain, data, lesson, live, models
+from explainers import cells, chargen, charsample, chartrain, data, lesson, live
 from lessons import figure_cache, links, ui
 from lessons.charts import text as charts
 from lessons.i18n import N_, _, explain
-from lessons.widgets import jobs, own_text
+from lessons.widgets import jobs, model_diagram, own_text
 
 JOB_KEY = "chargen_job"  # this session's live.Job running chartrain.train_live
 MODELS_KEY = "chartrain_models"  # this session's models built from checkpoints: (run, epoch)
@@ -39,16 +39,13 @@ SETUPS = {  # a button's code -> (its label, the model, the training) it fills i
                chartrain.LESSON_TRAIN)}
 LINK = links.Link(  # the set-up: what a teacher shares so a class trains the same model
     links.choice("cell", "live_cell", cells.KINDS), links.choice("units", "live_units", UNITS),
-    links.choice("emb", "live_embed", EMBEDDINGS), links.choice("rate", "live_rate", RATES),
-    links.choice("layers", "live_layers", chargen.LAYERS), links.flag("stateful", "live_stateful"),
-    links.number("seq", "live_seq", *SEQS[:2]), links.choice("batch", "live_batch", BATCHES),
-    links.number("epochs", "live_epochs", 1, 30), links.choice("chars", "live_subset", SUBSETS),
-    links.choice("init", "live_init", chargen.RECURRENT_INITS), *own_text.FIELDS)
-
-
-@st.cache_data(show_spinner=False)
-def lesson_summary() -> str:
-    return models.summary_text(chargen.build_lesson_model())  # built, never trained
+    links.choice("emb", "live_embed", EMBEDDINGS), links.choice("layers", "live_layers",
+                                                                  chargen.LAYERS),
+    links.flag("stateful", "live_stateful"), links.number("seq", "live_seq", *SEQS[:2]),
+    links.choice("batch", "live_batch", BATCHES), links.number("epochs", "live_epochs", 1, 30),
+    links.choice("chars", "live_subset", SUBSETS), links.choice("rate", "live_rate", RATES),
+    links.choice("init", "live_init", chargen.RECURRENT_INITS),
+    model_diagram.link_field("diagram", "lesson"), *own_text.FIELDS)  # diagram: layers/steps
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -251,7 +248,8 @@ def recorded_section(text: str | None) -> None:
 def lesson_section(ours: chargen.CharModelConfig, text: str | None) -> None:
     """The lesson's model: its summary, its parameter formulas, and why it is slow here."""
     st.header(_("2 · The lesson's recipe"))
-    st.code(lesson_summary(), language=None)
+    model_diagram.show("lesson", "lesson_char_rnn", chargen.build_lesson_model,  # never trained
+                       summary=True, tokens=tuple(DEFAULT_PROMPT))
     formula = chargen.lesson_parameter_counts()  # a test checks it against model.summary()
     st.markdown(_("{formulas} — the same as `model.summary()` above ({total:,} in all).",
                   formulas="; ".join(f"{layer.keras_class} {layer.substituted} = "

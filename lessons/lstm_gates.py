@@ -20,7 +20,13 @@ from lessons import figure_cache, links, ui
 from lessons.charts import gates as draw
 from lessons.charts import token_steps
 from lessons.i18n import N_, _
-from lessons.widgets import attribution_view, match_view, model_picker, review_source
+from lessons.widgets import (
+    attribution_view,
+    match_view,
+    model_diagram,
+    model_picker,
+    review_source,
+)
 from lessons.widgets.gate_view import View, reset_with, traced_review
 from lessons.widgets.player import Player, frame_name
 
@@ -41,7 +47,8 @@ LINKED_UNITS = 4_096  # a link's unit and layer are read up to here, then clampe
 LINK = links.Link(model_picker.link_field("model", MODEL_KEY), *review_source.link_fields(KEYS),
                   PLAYER.link_field("step"), links.number("unit", UNIT_KEY, 0, LINKED_UNITS),
                   links.number("layer", LAYER_KEY, 0, LINKED_UNITS), match_view.LINK_FIELD,
-                  attribution_view.link_field(attribution_view.REVIEW_KEY))
+                  attribution_view.link_field(attribution_view.REVIEW_KEY),
+                  model_diagram.link_field("diagram", "gates"))
 POOLS = {"review": N_("this review"), "test": N_("the first {n} IMDB test reviews")}
 ORDERS = {"number": N_("unit number"), "change": N_("how much they change (most first)")}
 SAYINGS = ("conveyor_belt", "forget_gate", "input_gate", "output_gate")  # beside the diagram
@@ -253,4 +260,7 @@ heatmap_section(view, step, unit)
 span_section(view, step)
 colour_section(view, step, unit)
 saturation_section(view)
+model_diagram.show("gates", ("picked", st.session_state[MODEL_KEY]), lambda: model_picker.
+                   trained_model(st.session_state[MODEL_KEY]).model, summary=True,
+                   tokens=tuple(view.review.tokens[:6]))  # the loaded model, its first tokens
 ui.notice(_(NOTICE))

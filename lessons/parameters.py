@@ -12,6 +12,7 @@ import streamlit as st
 from explainers import cells, lesson, params, presets
 from lessons import links, ui
 from lessons.i18n import _, explain
+from lessons.widgets import model_diagram
 
 CUSTOM = "custom"  # the model picker's code for the reader's own stack
 MODELS = (*presets.PARAMETER_TITLES, CUSTOM)  # picker codes: the lesson's models, then yours
@@ -36,6 +37,7 @@ LINK = links.Link(  # the picker and every builder widget (a layer beyond "how m
     )),
     links.number("hidden", "p_hidden", *HIDDEN_RANGE),
     links.number("out", "p_out", *OUT_RANGE),
+    model_diagram.link_field("diagram", "p"),  # the layer boxes or the time steps
 )
 AGREE, DISAGREE = "✅", "❌"
 ROW_PIXELS = 35  # st.dataframe's row height: the lesson table is shown without scrolling
@@ -133,6 +135,7 @@ def show_model(spec: params.ModelSpec) -> params.ModelCount | None:
              help=_("Memory is params × 4 bytes (float32), in units of 1024, as Keras prints."))
     with st.expander(_("The whole model.summary() as Keras printed it")):
         st.code(summary.text, language=None)
+    model_diagram.show("p", spec, lambda: params.keras_model(spec))
     return counted
 
 

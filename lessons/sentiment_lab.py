@@ -17,7 +17,7 @@ from explainers import cells, data, lab, live, models, presets, reviews, runs, t
 from lessons import figure_cache, links, ui
 from lessons.charts import lab as charts
 from lessons.i18n import N_, _
-from lessons.widgets import jobs, lab_runs, run_owner, watch_view
+from lessons.widgets import jobs, lab_runs, model_diagram, run_owner, watch_view
 
 JOB_KEY = "lab_job"  # session-state key: this session's live.Job running lab.train_and_save
 PRESET_KEY = "lab_preset"  # the preset picker's widget key
@@ -44,6 +44,7 @@ LINK = links.Link(  # a link opens the preset and every setting of the form
     *(links.number(name, FORM_KEY + name, low, high, type(low))
       for name, (low, high, _step) in RANGES.items()),
     *(links.flag(name, FORM_KEY + name) for name in FLAGS),
+    model_diagram.link_field("diagram", "lab"),  # the trained model's layers or time steps
 )
 PRESET_VALUES = {  # preset name -> {widget key: the value that preset gives it}
     p.name: {FORM_KEY + name: value for name, value in lab.form(p.imdb, p.model, p.train).items()}
@@ -219,8 +220,9 @@ def results_section(outcome: lab.LabOutcome) -> None:
                      name=_(preset.compare_with or preset.name)))
     imdb = ui.imdb(outcome.spec.imdb)
     mistakes_section(outcome, imdb)
-    with st.expander(_("model.summary() of the trained model")):
-        st.code(outcome.summary, language="text")
+    with st.expander(_("model.summary() of the trained model"), expanded=True):
+        model_diagram.show("lab", outcome.spec.model, lambda: models.build_model(
+            outcome.spec.model), summary=outcome.summary)  # the same layers, built once
     try_a_review(outcome.model, reviews.InputFormat.of_imdb(imdb))  # as it was trained
 
 

@@ -15,7 +15,7 @@ from explainers import cells, chargen, charsample, paths
 from lessons import links, ui
 from lessons.charts import text as charts
 from lessons.i18n import N_, _, explain
-from lessons.widgets import attribution_view, sampler
+from lessons.widgets import attribution_view, model_diagram, sampler
 
 DEFAULT_PROMPT = "ROMEO:"
 SAMPLING = {"gen_prompt": DEFAULT_PROMPT, "gen_len": 300, "gen_seed": 42,
@@ -28,7 +28,8 @@ LINK = links.Link(  # the prompt: all the text area takes, so every view has a w
     links.number("len", "gen_len", *LENGTHS),
     links.number("seed", "gen_seed", *SEEDS), links.choice("colour", "gen_mode", (*COLOURINGS,)),
     *sampler.link_fields("gen"),  # how each next character is chosen: mode, temp, k
-    attribution_view.link_field(attribution_view.CHAR_KEY))
+    attribution_view.link_field(attribution_view.CHAR_KEY),
+    model_diagram.link_field("diagram", "gen"))  # the shipped model: layers or time steps
 
 
 @st.cache_resource(show_spinner=False)
@@ -136,6 +137,8 @@ def shipped_section() -> chargen.ShippedModel | None:
         prompt, sampler.SIDE_CHARS, seed, str(paths.ASSETS), version, choice).text, how)
     attribution_view.char_section(loaded.model, (str(paths.ASSETS), version), gen.text,
                                   loaded.vocab.encode(gen.text), position)
+    model_diagram.show("gen", ("shipped", version), lambda: loaded.model, summary=True,
+                       tokens=tuple(map(charts.shown_char, prompt[:6])))  # the seed's first
     return loaded
 
 

@@ -49,8 +49,8 @@ def test_shipped_model_generates_from_the_prompt():
     coloured = html_blocks(at)
     # the text, then (last) the text read before the framed character, by attribution
     assert len(coloured) == 2 and coloured[0].count("<span") == len("ROMEO:") + 300
-    # the top-5 bar chart, softmax(logits / T), the attribution's bar per character
-    assert len(at.get("plotly_chart")) == 3
+    # top-5 bars, softmax(logits / T), the attribution's bar per character, the diagram
+    assert len(at.get("plotly_chart")) == 4
     assert len(at.info) >= 1  # the closing "what to notice"
 
     # same seed, same text; the seed changes the text
