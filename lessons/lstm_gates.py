@@ -240,11 +240,22 @@ def saturation_section(view: View) -> None:
                  "are the 0.1 and 0.9 thresholds."))
 
 
+def diagram_section(view: View) -> None:
+    """The loaded model as boxes, and unrolled over the review's first tokens."""
+    key = st.session_state[MODEL_KEY]
+    model_diagram.show("gates", ("picked", key), lambda: model_picker.trained_model(key).model,
+                       summary=True, tokens=tuple(view.review.tokens[:6]))
+
+
+def header() -> None:
+    st.title(_(TITLE))
+    st.write(_(INTRO))
+    LINK.restore()
+
+
 # --------------------------------------------------------------------------- the page
 
-st.title(_(TITLE))
-st.write(_(INTRO))
-LINK.restore()
+header()
 panel, stage = st.columns([1, 2], gap="large")
 with panel:
     view = traced_review(KEYS, MODEL_KEY, LAYER_KEY, ECHO_CHARS)
@@ -260,7 +271,5 @@ heatmap_section(view, step, unit)
 span_section(view, step)
 colour_section(view, step, unit)
 saturation_section(view)
-model_diagram.show("gates", ("picked", st.session_state[MODEL_KEY]), lambda: model_picker.
-                   trained_model(st.session_state[MODEL_KEY]).model, summary=True,
-                   tokens=tuple(view.review.tokens[:6]))  # the loaded model, its first tokens
+diagram_section(view)
 ui.notice(_(NOTICE))
