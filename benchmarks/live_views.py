@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -33,13 +32,6 @@ from explainers import data, models, presets, training, watch
 
 PRESETS = (presets.FAST_LSTM, presets.FAST_POOL)  # the views' two cases: gates + map, map only
 QUICK_REVIEWS = 2_000
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "uptime unavailable"
 
 
 def train_once(preset: presets.Preset, watched: bool, quick: bool):
@@ -91,10 +83,10 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    print(f"load: {uptime()}")
+    print(f"load: {proc.load()}")
     for preset in PRESETS:
         measure(preset, args.repeats, args.calls, args.quick)
-    print(f"load: {uptime()}")
+    print(f"load: {proc.load()}")
 
 
 if __name__ == "__main__":

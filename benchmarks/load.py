@@ -54,7 +54,8 @@ TARGET = 2.0  # s: issue 13's page latency at p95
 class Shown:
     """What a session's last messages drew that the benchmark reads."""
 
-    texts: list[str] = field(default_factory=list)  # headings, progress labels
+    texts: list[str] = field(default_factory=list)  # headings
+    progress: list[str] = field(default_factory=list)  # progress bars' labels
     widgets: dict[str, str] = field(default_factory=dict)  # label -> widget id
 
 
@@ -129,7 +130,7 @@ class Student:
         element = delta.new_element
         kind = element.WhichOneof("type")
         if kind == "progress":
-            self.shown.texts.append(element.progress.text)
+            self.shown.progress.append(element.progress.text)
         elif kind == "heading":
             self.shown.texts.append(element.heading.body)
         elif kind in ("button", "text_input"):
@@ -150,6 +151,7 @@ class Student:
         self.query, self.fragments = query, {}
         self.finished.clear()
         self.shown.texts.clear()
+        self.shown.progress.clear()
         self.shown.widgets.clear()
         began = time.perf_counter()
         await self._send(widgets)
@@ -185,10 +187,10 @@ async def train(student: Student, preset: str, record: Training, until: float) -
     await student.view(LAB, query, [(button, "trigger_value", True)])
     while time.monotonic() < until and record.ended is None:
         await asyncio.sleep(0.25)
-        texts = list(student.shown.texts)
-        if record.started is None and any(t and not t.startswith(WAITING) for t in texts):
+        labels = list(student.shown.progress)  # the live panel's, newest last
+        if record.started is None and labels and not labels[-1].startswith(WAITING):
             record.started = time.monotonic()
-        if RESULT in texts:
+        if RESULT in student.shown.texts:
             record.ended = time.monotonic()
 
 
@@ -318,9 +320,8 @@ def main() -> None:
     print(f"  server: {server_cpu:.1f} s CPU ({server_cpu / wall:.2f} cores), peak "
           f"{sampler.peak_server / 2**20:.0f} MiB; training workers: {worker_cpu:.1f} s CPU "
           f"({worker_cpu / wall:.2f} cores), peak {sampler.peak_workers / 2**20:.0f} MiB")
-    loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"  load generator: light clients {time.process_time() - own_cpu:.1f} s CPU, "
-          f"Chromium {sum(chrome_cpu):.1f} s CPU; load average {loadavg}")
+          f"Chromium {sum(chrome_cpu):.1f} s CPU; {proc.load()}")
 
 
 if __name__ == "__main__":

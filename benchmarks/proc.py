@@ -103,6 +103,11 @@ def tree_rss(pid: int) -> int:
     return sum(stat.rss for stat in process_tree(pid)) * PAGE_SIZE
 
 
+def load() -> str:
+    """The machine's load average: wall times mean little when it is far above the cores."""
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     """Nearest-rank percentile (share in 0..1) of a non-empty list."""
     ordered = sorted(values)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -25,6 +24,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import proc
 from explainers import data, live, models, presets, training
 
 # (row label, lesson preset, lab preset, target test accuracy, lab's time budget in s,
@@ -35,13 +35,6 @@ TABLE = (
     ("SimpleRNN", presets.LESSON_RNN, presets.RNN_DONE_RIGHT, 0.80, 90, 3),
 )
 QUICK_REVIEWS = 2_000
-
-
-def uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "uptime unavailable"
 
 
 def time_to_target(preset: presets.Preset, target: float, cap: int, quick: bool) -> dict:
@@ -94,7 +87,7 @@ def main() -> None:
     parser.add_argument("--only", choices=[row[0] for row in TABLE], action="append",
                         help="run only this row (repeatable)")
     args = parser.parse_args()
-    print(f"start: {uptime()}", flush=True)
+    print(f"start: {proc.load()}", flush=True)
     rows = []
     for label, lesson, lab, target, budget, cap in TABLE:
         if args.only and label not in args.only:
@@ -114,7 +107,7 @@ def main() -> None:
         rows.append((label, target, f"{lesson.name}, capped at {lesson_cap} epochs",
                      describe(theirs), lab.name, describe(ours), ratio,
                      f"{'yes' if within else 'NO'} (<= {budget} s)"))
-    print(f"end: {uptime()}")
+    print(f"end: {proc.load()}")
     print(f"cpu count: {os.cpu_count()}; quick: {args.quick}")
     print("| model | target | lesson's recipe | lesson's time to target | lab preset | "
           "lab's time to target | speed-up | lab within budget |")

@@ -23,13 +23,12 @@ own prediction. TensorFlow is imported inside the functions that need it.
 from __future__ import annotations
 
 import inspect
-import threading
 import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
-from explainers import charsample
+from explainers import charsample, models
 from explainers.i18n import N_, Explained
 
 STEPS = 64  # trapezoid intervals: the shipped LSTM's completeness gap stays below ~1 %
@@ -196,16 +195,7 @@ def _state_sizes(cell) -> list[int]:
     return [int(n) for n in size] if isinstance(size, (list, tuple)) else [int(size)]
 
 
-_CHAINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its _Chain
-_CHAINS_LOCK = threading.Lock()
-
-
-def chain_for(model) -> _Chain:
-    """The model's chain, compiled once and reused (per model object; only read)."""
-    with _CHAINS_LOCK:
-        if model not in _CHAINS:
-            _CHAINS[model] = _Chain(model)
-        return _CHAINS[model]
+chain_for = models.PerModel(_Chain)  # the model's chain, compiled once and reused (only read)
 
 
 def _integrate(gradient, x: np.ndarray, attributed: np.ndarray, steps: int) -> Attribution:

@@ -18,14 +18,12 @@ TensorFlow's global seed, which other sessions of the server share.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from explainers import chargen, lesson
+from explainers import chargen, lesson, models
 from explainers.i18n import N_
 
 TOP_K = 5  # next-character candidates kept per step (the page's bar chart)
@@ -147,16 +145,7 @@ class Writer:
         return ids.numpy(), logits.numpy(), hidden.numpy()
 
 
-_WRITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its Writer
-_WRITERS_LOCK = threading.Lock()
-
-
-def writer_for(model) -> Writer:
-    """The model's Writer, traced once and reused (per model object, so per session)."""
-    with _WRITERS_LOCK:
-        if model not in _WRITERS:
-            _WRITERS[model] = Writer(model)
-        return _WRITERS[model]
+writer_for = models.PerModel(Writer)  # the model's Writer, traced once and reused
 
 
 def stepwise_logits(model, ids: np.ndarray) -> np.ndarray:

@@ -16,7 +16,11 @@ returns a fresh model that belongs to its caller.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -213,3 +217,20 @@ def summary_text(model) -> str:
     lines: list[str] = []
     model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
     return "\n".join(lines).rstrip()
+
+
+class PerModel:
+    """What is built once per Keras model object and reused while that model lives (a traced
+    sampler, compiled gradients): `PerModel(build)(model)` builds under a lock the first time,
+    and keeps the result weakly by model, so a model the server drops takes it along."""
+
+    def __init__(self, build: Callable[[Any], Any]):
+        self.build = build
+        self.kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> built
+        self.lock = threading.Lock()
+
+    def __call__(self, model) -> Any:
+        with self.lock:
+            if model not in self.kept:
+                self.kept[model] = self.build(model)
+            return self.kept[model]
