@@ -122,7 +122,7 @@ def test_the_glove_explorer_builds_only_its_open_tab_and_forgets_no_closed_one()
     at.text_input(key="an_c").set_value("queen").run()
     rerun(at, glove_view="Word map")
     assert not [m.value for m in at.markdown if m.value.startswith("###")]
-    assert {w.key for w in at.text_input} == {"map_centre"}
+    assert {w.key for w in at.text_input} == {"map_centre", "map_find"}  # word, search box
     rerun(at, glove_view="Analogies")
     assert at.text_input(key="an_c").value == "queen"  # kept while its tab was closed
     assert at.query_params["c"] == "queen"  # ... and in the link all along
