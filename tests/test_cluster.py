@@ -238,12 +238,14 @@ from explainers import cluster
 from tests.cluster_work import Count, count
 
 if __name__ == "__main__":
-    job = cluster.make_job(count, Count(epochs=10_000, batches=5, pause=0.05)).start()
+    job = cluster.make_job(count, Count(epochs={epochs}, batches=5, pause=0.05)).start()
     while not job.snapshot().records:
         time.sleep(0.05)
     print(job.snapshot().records[0].extra["pid"], flush=True)
-    time.sleep(600)
+    {then}
 """
+MID_JOB = "time.sleep(600)"  # the server is killed while its job runs
+TO_THE_END = "job.join(60); print(job.snapshot().phase)"  # a restarted server's job ends
 
 
 def _gone(pid: int) -> bool:
@@ -256,7 +258,7 @@ def _gone(pid: int) -> bool:
 
 def test_a_killed_server_takes_its_workers_along_and_a_restart_trains_again(tmp_path):
     script = tmp_path / "server.py"
-    script.write_text(SERVER.format(root=str(ROOT)))
+    script.write_text(SERVER.format(root=str(ROOT), epochs=10_000, then=MID_JOB))
     server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                               stderr=subprocess.DEVNULL)
     try:
@@ -268,9 +270,7 @@ def test_a_killed_server_takes_its_workers_along_and_a_restart_trains_again(tmp_
     finally:
         server.kill()
     restarted = subprocess.run(  # the server comes back: a job runs as before
-        [sys.executable, "-c", SERVER.format(root=str(ROOT)).replace(
-            "epochs=10_000", "epochs=1").replace("time.sleep(600)", "job.join(60)\n    "
-                                                  "print(job.snapshot().phase)")],
+        [sys.executable, "-c", SERVER.format(root=str(ROOT), epochs=1, then=TO_THE_END)],
         capture_output=True, text=True, timeout=300)
     assert restarted.stdout.split()[-1] == "done", restarted.stderr[-2000:]
 
