@@ -70,11 +70,6 @@ class ClusterUnavailable(Explained, RuntimeError):
                          address=address, reason=reason)
 
 
-class Abandoned(Explained, RuntimeError):
-    def __init__(self):
-        super().__init__(N_("Stopped: the browser tab that started this job was closed."))
-
-
 # --------------------------------------------------------------------------- settings
 
 
@@ -156,13 +151,20 @@ _warming: list[threading.Thread] = []
 def warm_up() -> None:
     """Start the cluster and have each worker import Keras, in the background, once per
     server process (app.py calls it): the first Train of the day then waits for neither.
+    On a cluster of other machines it also checks that the workers share the server's runs
+    and cache folders (explainers/sharing.py) and logs a warning naming any that do not.
     Nothing happens when jobs run in threads."""
-    if _warming or Settings.from_env().engine != "dask":
+    settings = Settings.from_env()
+    if _warming or settings.engine != "dask":
         return
 
     def warm() -> None:
+        from explainers import sharing
+
         try:
             client().run(_import_keras)
+            for problem in sharing.check(client()) if settings.address else ():
+                log.warning("%s: runs trained there cannot be opened here", problem)
         except Exception:  # a courtesy: the first job will start the cluster and say why not
             log.exception("warming the cluster")
 
@@ -200,6 +202,7 @@ class WorkerReporter(live.Reporter):
 
         self.queue = distributed.Queue(f"{name}-reports")
         self.flag = distributed.Event(f"{name}-stop")
+        self.gone = distributed.Event(f"{name}-gone")  # set with `flag` when abandoned
         self.began = time.monotonic()
         self.sent = self.looked = -1e9
         self.stopping = False
@@ -229,6 +232,9 @@ class WorkerReporter(live.Reporter):
             self.looked = now
             self.stopping = self.flag.is_set()
         return self.stopping
+
+    def abandoned(self) -> bool:
+        return self.should_stop() and self.gone.is_set()
 
 
 def run_reported(work: Callable[[Any, live.Reporter], Any], spec: Any, name: str) -> Outcome:
@@ -263,7 +269,7 @@ class ClusterJob(live.Job):
         self.submitted = time.monotonic()
         self.ahead, self.wait = 0, None
         self.gone: float | None = None  # since when its session has been gone
-        self._future = self._queue = self._flag = None
+        self._future = self._queue = self._flag = self._gone = None
         self._phase = live.Phase.QUEUED
 
     def start(self) -> ClusterJob:
@@ -275,6 +281,7 @@ class ClusterJob(live.Job):
             dask_client = client(settings)
             self._queue = distributed.Queue(f"{self.key}-reports", client=dask_client)
             self._flag = distributed.Event(f"{self.key}-stop", client=dask_client)
+            self._gone = distributed.Event(f"{self.key}-gone", client=dask_client)
             self._future = dask_client.submit(run_reported, self._work, self._spec, self.key,
                                               key=self.key, pure=False)
         except (OSError, TimeoutError) as error:
@@ -319,9 +326,10 @@ class ClusterJob(live.Job):
         if self.alive is not None and self.running:
             gone = self.gone = None if self.alive() else (self.gone or time.monotonic())
             if gone is not None and time.monotonic() - gone >= GRACE:
+                self._gone.set()  # before Stop, so the work reads both together
                 self.stop()
                 self._future.cancel()
-                self._end(error=live.Failure.of(Abandoned()))
+                self._end(error=live.Failure.of(live.Abandoned()))
         self._drain()
         if not self.running:
             return True

@@ -142,6 +142,8 @@ def train_and_save(spec: LabSpec, reporter: live.Reporter = live.QUIET) -> LabOu
     reporter.epoch(0, extra=watcher(model))  # the fixed words before training: random rows
     result = training.train(model, imdb.x_train, imdb.y_train, spec.train, reporter=reporter,
                             watch=watcher)
+    if reporter.abandoned():  # its tab was closed: nobody will see this run, so none is saved
+        raise live.Abandoned()
     x_test = imdb.x_test[:spec.test_reviews]  # (n, maxlen)
     y_test = imdb.y_test[:spec.test_reviews]  # (n,)
     began = time.perf_counter()

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from explainers.i18n import Explained
+from explainers.i18n import N_, Explained
 
 
 class Phase(StrEnum):
@@ -185,6 +185,19 @@ class Reporter:
     def should_stop(self) -> bool:
         return False
 
+    def abandoned(self) -> bool:
+        """True once the session that started the work is gone (so `should_stop` is too):
+        nobody will see the result, so work skips what it would leave behind (a saved run)."""
+        return False
+
+
+class Abandoned(Explained, RuntimeError):
+    """A job stopped because the browser session that started it left (explainers/cluster.py
+    notices it); its work raises it too, to end without leaving anything behind."""
+
+    def __init__(self):
+        super().__init__(N_("Stopped: the browser tab that started this job was closed."))
+
 
 QUIET = Reporter()  # the default of every work function: no reports, never stops
 
@@ -224,6 +237,9 @@ class Part(Reporter):
 
     def should_stop(self) -> bool:
         return self.reporter.should_stop()
+
+    def abandoned(self) -> bool:
+        return self.reporter.abandoned()
 
 
 class _JobReporter(Reporter):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from explainers import live
 from explainers.i18n import N_, Explained
@@ -17,6 +18,7 @@ class Count:
     batches: int = 5
     pause: float = 0.02  # seconds a batch takes
     fail: bool = False  # raise an Explained error after the last epoch
+    leave: str = ""  # a file the work writes as it ends, as a lab run saves, unless abandoned
 
 
 def count(spec: Count, reporter: live.Reporter = live.QUIET) -> dict:
@@ -26,8 +28,14 @@ def count(spec: Count, reporter: live.Reporter = live.QUIET) -> dict:
             time.sleep(spec.pause)
             reporter.batch(batch, spec.batches, loss=1 / (epoch * batch))
             if reporter.should_stop():
-                return {"pid": os.getpid(), "stopped": (epoch, batch)}
+                return _leave(spec, reporter, {"pid": os.getpid(), "stopped": (epoch, batch)})
         reporter.epoch(epoch, {"loss": 1 / epoch}, extra={"pid": os.getpid(), "epoch": epoch})
     if spec.fail:
         raise Explained(N_("The file is {megabytes:.1f} MB"), megabytes=3.25)
-    return {"pid": os.getpid(), "stopped": None}
+    return _leave(spec, reporter, {"pid": os.getpid(), "stopped": None})
+
+
+def _leave(spec: Count, reporter: live.Reporter, result: dict) -> dict:
+    if spec.leave and not reporter.abandoned():
+        Path(spec.leave).write_text("saved")
+    return result

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explainers import cluster, live
+from explainers import cluster, live, paths, sharing
 from tests.cluster_work import Count, count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,19 +117,31 @@ def test_waiting_jobs_see_their_place_and_one_stopped_in_line_never_runs(local_c
     assert [job.result is not None for job in jobs] == [True, True, False, True]
 
 
-def test_a_job_whose_session_is_gone_is_stopped_and_frees_its_worker(local_cluster,
-                                                                     monkeypatch):
+def test_a_job_whose_session_is_gone_is_stopped_frees_its_worker_and_leaves_nothing(
+        local_cluster, monkeypatch, tmp_path):
     monkeypatch.setattr(cluster, "GRACE", 0.5)
     open_tab = [True]
-    job = cluster.make_job(count, Count(epochs=1, batches=100_000, pause=0.01),
-                           alive=lambda: open_tab[0]).start()
+    orphan = tmp_path / "orphan-run"
+    job = cluster.make_job(count, Count(epochs=1, batches=100_000, pause=0.01,
+                                        leave=str(orphan)), alive=lambda: open_tab[0]).start()
     _wait_for(lambda: job.snapshot().batch > 0)
     open_tab[0] = False  # the tab closed
     _wait_for(lambda: not job.running, timeout=30)
-    assert job.error.template == cluster.Abandoned().template
+    assert job.error.template == live.Abandoned().template
     after = cluster.make_job(count, Count(epochs=1, batches=2)).start()
     after.join(60)  # the worker is free again: the orphan ended within a batch
     assert after.snapshot().phase == live.Phase.DONE
+    assert not orphan.exists()  # an abandoned run is not saved (lab.train_and_save)
+
+
+def test_a_stopped_job_still_leaves_its_run(local_cluster, tmp_path):
+    kept = tmp_path / "stopped-run"
+    job = cluster.make_job(count, Count(epochs=1, batches=100_000, pause=0.01,
+                                        leave=str(kept))).start()
+    _wait_for(lambda: job.snapshot().batch > 0)
+    job.stop()
+    job.join(60)
+    assert job.result["stopped"] is not None and kept.read_text() == "saved"
 
 
 def test_a_killed_worker_fails_its_job_clearly_and_the_next_job_runs(local_cluster):
@@ -193,6 +205,16 @@ def _free_port() -> int:
 @pytest.fixture
 def remote_cluster(monkeypatch):
     """`dask scheduler` and two `dask worker`s on loopback, as on other machines."""
+    yield from _remote(monkeypatch, [{}, {}])
+
+
+@pytest.fixture
+def remote_cluster_one_worker_apart(monkeypatch, tmp_path):
+    """The same, with the second worker's runs folder somewhere the server does not see."""
+    yield from _remote(monkeypatch, [{}, {"RNN_EXPLAINER_HOME": str(tmp_path / "elsewhere")}])
+
+
+def _remote(monkeypatch, worker_envs: list[dict]):
     cluster.close()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -203,13 +225,13 @@ def remote_cluster(monkeypatch):
     time.sleep(2)
     worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads",
               "1", "--no-dashboard", "--host", "127.0.0.1"]
-    procs += [subprocess.Popen(worker, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
-              for _ in range(2)]
+    procs += [subprocess.Popen(worker, env=env | apart, cwd=ROOT, stderr=subprocess.DEVNULL)
+              for apart in worker_envs]
     monkeypatch.setenv(cluster.ENGINE_ENV, "dask")
     monkeypatch.setenv(cluster.SCHEDULER_ENV, address)
     try:
         client = cluster.client()
-        client.wait_for_workers(2, timeout=90)
+        client.wait_for_workers(len(worker_envs), timeout=90)
         yield client
     finally:
         cluster.close()
@@ -228,6 +250,25 @@ def test_the_same_jobs_run_on_a_separate_scheduler_with_two_workers(remote_clust
     pids = {job.result["pid"] for job in jobs}
     assert len(pids) == 2 and os.getpid() not in pids  # side by side, one per worker
     assert all(len(job.snapshot().records) == 2 for job in jobs)
+    assert sharing.check(remote_cluster) == []  # one machine: every folder is shared
+
+
+def test_a_worker_that_does_not_share_the_runs_folder_is_named(remote_cluster_one_worker_apart,
+                                                               tmp_path):
+    problems = sharing.check(remote_cluster_one_worker_apart)
+    assert [(p.folder, p.path) for p in problems] == [("runs", str(tmp_path / "elsewhere"))]
+    workers = remote_cluster_one_worker_apart.scheduler_info()["workers"]
+    assert problems[0].worker in workers
+    assert not list(paths.home_dir().glob(".rnn-explainer-shared-*"))  # the marks are gone
+
+
+def test_the_server_warns_of_an_unshared_folder_as_it_warms_up(remote_cluster_one_worker_apart,
+                                                                 monkeypatch, caplog):
+    monkeypatch.setattr(cluster, "_warming", [])
+    cluster.warm_up()
+    cluster._warming[0].join(120)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "runs folder" in warned[0] and "cannot be opened" in warned[0]
 
 
 SERVER = """

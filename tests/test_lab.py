@@ -92,6 +92,21 @@ def test_a_stopped_lab_run_is_still_scored_and_saved(tiny_imdb):
     assert record.stopped and record.preset == "mine" and record.name == "mine"
 
 
+def test_an_abandoned_lab_run_is_neither_scored_nor_saved(tiny_imdb):
+    class TabClosed(Recorder):
+        def should_stop(self):
+            return True
+
+        def abandoned(self):
+            return True
+
+    before = runs.RunStore().list(SPEC.owner)[0]
+    seen = TabClosed()
+    with pytest.raises(live.Abandoned):
+        lab.train_and_save(SPEC, seen)
+    assert seen.stages == [] and runs.RunStore().list(SPEC.owner)[0] == before
+
+
 def test_time_estimate_ranks_the_presets_and_memory_guard_scales():
     def estimate(preset, width):
         return lab.estimate_seconds(preset.model, preset.train, 25_000, width)
