@@ -52,13 +52,14 @@ def waiting_label(snap: live.Snapshot) -> str:
 def live_panel(job: live.Job, key: str,
                draw: Callable[[live.Snapshot], None] | None = None,
                label: Callable[[live.Snapshot], str] = live_label,
-               refresh: float = LIVE_REFRESH_SECONDS) -> None:
+               refresh: float = LIVE_REFRESH_SECONDS, stop_help: str | None = None) -> None:
     """One live job's panel, redrawn every `refresh` seconds while the job runs.
 
     The progress bar with `label(snapshot)`, Elapsed, Time left, a Stop button (cooperative:
     the job ends within a batch and keeps what it learned; disabled once asked) and the
     page's own `draw(snapshot)` (its live chart). When the job has ended the whole page
-    reruns, so it can show the results. `key` keeps two panels' Stop buttons apart.
+    reruns, so it can show the results. `key` keeps two panels' Stop buttons apart;
+    `stop_help` says what Stop does to work that is not a training.
     """
 
     def panel() -> None:
@@ -71,7 +72,8 @@ def live_panel(job: live.Job, key: str,
         with c:
             st.button(_("⏹ Stop"), key=f"{key}_stop", on_click=job.stop,
                       disabled=snap.stopping or snap.phase not in STOPPABLE,
-                      help=_("Ends training within a batch and keeps what it learned so far."))
+                      help=stop_help or _("Ends training within a batch and keeps what it "
+                                          "learned so far."))
             if snap.stopping and snap.running:
                 st.caption(_("Stopping after this batch…"))
         if draw is not None:

@@ -151,7 +151,9 @@ def match_section(view: View, span: tuple[int, int], name: str, threshold: float
                 else _("The match view reads the shipped model and the lab's runs."))
         return
     if jobs.ended(JOB_KEY) is None and JOB_KEY in st.session_state:
-        jobs.live_panel(st.session_state[JOB_KEY], JOB_KEY, label=build_label)
+        jobs.live_panel(st.session_state[JOB_KEY], JOB_KEY, label=build_label,
+                        stop_help=_("Ends the build within a batch; nothing is kept, and the "
+                                    "next build starts again."))
         return
     if not (folder / "meta.json").is_file() or opened(str(folder)) is None:
         opened.clear()
