@@ -78,7 +78,9 @@ def live_panel(job: live.Job, key: str,
                 st.caption(_("Stopping after this batch…"))
         if draw is not None:
             draw(snap)
-        if not snap.running:
+        if snap.phase == live.Phase.FINISHING:  # scoring, saving: it ends within seconds, so
+            job.join(timeout=refresh)  # wait here and show the result the moment it does
+        if not job.running:
             st.rerun()
 
     st.fragment(run_every=refresh)(panel)()
