@@ -51,7 +51,8 @@ TRAIN_TIMEOUT_MS = 240_000  # a tiny training, TensorFlow's first compile and a 
 MAIN = "[data-testid='stMain']"
 LATEX = r"$$\frac{1}{0}$$"
 PUNCTUATION = "!?.,;:'\"()[]{}<>-_/\\|@#%^&*~`+=…—"  # no letter, no digit
-EMOJI_CHINESE = "🎬🙂 电影很好看，演员也很棒 😀👍"
+CHINESE = "电影很好看，演员也很棒"
+EMOJI_CHINESE = f"🎬🙂 {CHINESE} 😀👍"
 LONG_WORDS = 100_000  # words in the longest paste
 NEAR_ADDRESS = "http://www.nytimes.co"  # GloVe knows "http://www.nytimes.com": a suggestion
 ADDRESSES_TYPED = ("nytimes",)  # besides the trap: no link may lead where typed text points
@@ -155,9 +156,10 @@ def review_files(trap: str) -> dict[str, tuple[str, bytes]]:
 
 
 def own_text(trap: str) -> str:
-    """A text the char trainer takes: the injections, punctuation, emoji and Chinese on its
-    first line (so its preview shows them), then verse, past owntext.MIN_CHARS."""
-    line = f"{' '.join(injections(trap).values())} {PUNCTUATION} {EMOJI_CHINESE}\n"
+    """A text the char trainer takes: the injections, punctuation and Chinese on its first
+    line (so its preview shows them), then verse, past owntext.MIN_CHARS. No emoji: a seed
+    with emoji is refused by its model, so that message is tried too."""
+    line = f"{' '.join(injections(trap).values())} {PUNCTUATION} {CHINESE}\n"
     verse = "春眠不觉晓，处处闻啼鸟。Shall I compare thee to a summer's day?\n"
     return line * 6 + verse * (2 * owntext.MIN_CHARS // len(verse))
 
@@ -174,7 +176,7 @@ def own_text_files(trap: str) -> dict[str, tuple[str, bytes]]:
             "hostile.txt", " ".join(injections(trap).values()).encode()),
         "just over its limit": ("big.txt", b"to be or not " * (owntext.MAX_BYTES // 13 + 1)),
         "just over the upload limit": ("huge.txt", b"x" * (UPLOAD_LIMIT_BYTES + 1)),
-        "injections, emoji and Chinese as UTF-8 text, hostile name": (
+        "injections and Chinese as UTF-8 text, hostile name": (
             '<svg onload=alert(1)> 诗.txt', own_text(trap).encode()),
     }
 
@@ -202,7 +204,7 @@ def own_text_taken(watch: Watch, outcome: str) -> str:
 REVIEW_UPLOAD = Uploader("review upload", "", review_files, review_taken,
                          ("injection as UTF-8 text", "emoji and Chinese (UTF-8)"))
 OWN_TEXT = Uploader("Your text (.txt, UTF-8)", "mytext_upload", own_text_files, own_text_taken,
-                    ("injections, emoji and Chinese as UTF-8 text, hostile name",))
+                    ("injections and Chinese as UTF-8 text, hostile name",))
 TINY_CHAR = {  # the char page's link: both trainings one epoch of a GRU(32) on 20,000 chars
     "units": 32, "emb": 8, "seq": 16, "batch": 32, "epochs": 1, "chars": 20_000,
     "my_units": 32, "my_seq": 16, "my_epochs": 1, "my_chars": 20_000}
@@ -463,7 +465,7 @@ def feed(watch: Watch, where: str, box: Box, name: str, text: str,
         assert echoed, f"{where} · {box.label} · {name}: not said back as text"
     outcome = watch.messages() + ("; shown back as typed text" if echoed else "")
     drawn = watch.tab.locator(f"{MAIN} {box.shows}") if box.shows else None
-    if drawn is not None and drawn.count():
+    if drawn is not None and drawn.count() and NO_MESSAGE in outcome:  # what it made of it
         made = " ".join(drawn.first.inner_text().split())
         if box.echoes:  # written after the text, which must read as typed
             assert shown(text) in shown(made), f"{where} · {box.label} · {name}: {made[:200]}"
