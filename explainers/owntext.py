@@ -35,8 +35,9 @@ FOLDER = "own_texts"  # under the disk cache: uploaded texts, by their hash
 
 MESSAGES = {  # OwnTextError code -> the English message, filled with its parameters
     "empty": N_("The file is empty: there is no text to learn from."),
-    "too_large": N_("The file is {megabytes:.1f} MB; the limit is {limit_megabytes:.0f} MB "
-                    "(a char model on this server learns from far less). Upload a part of it."),
+    "too_large": N_("The file is {size:,} bytes, over the limit of {limit_megabytes:.0f} MB "
+                    "({limit:,} bytes; a char model on this server learns from far less). "
+                    "Upload a part of it."),
     "binary": N_("This looks like a binary file (an image, a PDF, a Word file…), not plain "
                  "text. Save the text as a .txt file in UTF-8 and upload that."),
     "not_utf8": N_("The file is not UTF-8 text (byte {byte:,} cannot be read). Save it as "
@@ -65,7 +66,7 @@ def read_upload(payload: bytes) -> str:
     if not payload.strip():
         raise OwnTextError("empty")
     if len(payload) > MAX_BYTES:
-        raise OwnTextError("too_large", megabytes=len(payload) / 1e6,
+        raise OwnTextError("too_large", size=len(payload), limit=MAX_BYTES,
                            limit_megabytes=MAX_BYTES / 1e6)
     try:
         text = payload.decode("utf-8-sig")  # a byte-order mark is not part of the text

@@ -33,8 +33,9 @@ SIDES = ("pre", "post")  # pad_sequences' choices for padding and truncating
 
 MESSAGES = {  # BadReview code -> the English message, filled with the error's parameters
     "empty_file": N_("The file is empty: there is no review in it."),
-    "file_too_big": N_("The file is {megabytes:.1f} MB; a review is a few KB and the limit is "
-                    "{limit_megabytes:.0f} MB. Upload one review, not a collection."),
+    "file_too_big": N_("The file is {size:,} bytes, over the limit of {limit_megabytes:.0f} MB "
+                       "({limit:,} bytes); a review is a few KB. Upload one review, not a "
+                       "collection."),
     "binary_file": N_("This looks like a binary file (an image, a PDF, a Word file...), not plain "
                    "text. Save the review as a .txt file and upload that."),
     "not_utf8": N_("The file is not UTF-8 text (byte {byte} cannot be read). Save it as UTF-8 "
@@ -159,7 +160,7 @@ def review_from_upload(payload: bytes) -> str:
     if not payload or not payload.strip():
         raise BadReview("empty_file")
     if len(payload) > MAX_UPLOAD_BYTES:
-        raise BadReview("file_too_big", megabytes=len(payload) / 1e6,
+        raise BadReview("file_too_big", size=len(payload), limit=MAX_UPLOAD_BYTES,
                         limit_megabytes=MAX_UPLOAD_BYTES / 1e6)
     if b"\x00" in payload[:65536]:
         raise BadReview("binary_file")

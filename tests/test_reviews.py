@@ -83,8 +83,9 @@ def test_pad_row_matches_pad_sequences():
 
 @pytest.mark.parametrize(("payload", "code", "params", "words"), [
     (b"  \n", "empty_file", {}, "empty"),
-    (b"great " * 200_000, "file_too_big", {"megabytes": 1.2, "limit_megabytes": 1.0},
-     "limit is 1 MB"),
+    (b"great " * 200_000, "file_too_big",
+     {"size": 1_200_000, "limit": 1_000_000, "limit_megabytes": 1.0},
+     "1,200,000 bytes, over the limit of 1 MB (1,000,000 bytes)"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary_file", {}, "binary"),
     ("Très bien".encode("latin-1"), "not_utf8", {"byte": 2}, "byte 2 cannot be read"),
     (b"\x01\x02\x03\x04 hi", "control_characters", {}, "control characters"),
