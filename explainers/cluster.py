@@ -175,9 +175,10 @@ def warm_up() -> None:
 def make_job(work: Callable[[Any, live.Reporter], Any], spec: Any, *, epochs: int = 0,
              name: str = "live-job", alive: Callable[[], bool] | None = None) -> live.Job:
     """A job for `work(spec, reporter)` on the engine the settings name (not yet started)."""
-    if Settings.from_env().engine == "thread":
+    settings = Settings.from_env()
+    if settings.engine == "thread":
         return live.Job(work, spec, epochs=epochs, name=name)
-    return ClusterJob(work, spec, epochs=epochs, name=name, alive=alive)
+    return ClusterJob(work, spec, epochs=epochs, name=name, alive=alive, settings=settings)
 
 
 # --------------------------------------------------------------------------- in the worker
@@ -261,8 +262,9 @@ class ClusterJob(live.Job):
     once it is not, the job is stopped and cancelled."""
 
     def __init__(self, work, spec, *, epochs: int = 0, name: str = "live-job",
-                 alive: Callable[[], bool] | None = None):
+                 alive: Callable[[], bool] | None = None, settings: Settings | None = None):
         super().__init__(work, spec, epochs=epochs, name=name)
+        self.settings = settings or Settings.from_env()
         self.key = f"rnn-job-{name}-{next(_numbers)}-{os.getpid()}-{time.time_ns()}"
         self.alive = alive
         self.kind = getattr(work, "__qualname__", str(work))
@@ -276,7 +278,7 @@ class ClusterJob(live.Job):
         import distributed
 
         self._began = self.submitted = time.monotonic()
-        settings = Settings.from_env()
+        settings = self.settings
         try:
             dask_client = client(settings)
             self._queue = distributed.Queue(f"{self.key}-reports", client=dask_client)

@@ -76,6 +76,8 @@ def real_shakespeare():
     return found
 
 
+TINY_LAB = {  # the lab's link to a training of seconds on the real data (browser tests)
+    "preset": "Fast average pooling", "train_size": 1_000, "epochs": 1, "test": 1_000}
 TINY_REVIEWS = {  # (split, polarity, id, rating) -> text; small enough to count by hand
     ("train", "pos", 0, 9): "A great movie, great acting. I loved it!<br /><br />Great.",
     ("train", "pos", 1, 8): "Loved the acting; the story is great.",

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pytest
-from conftest import ROOT, skip_or_fail
+from conftest import ROOT, TINY_LAB, skip_or_fail
 
 from benchmarks import browser
 from explainers import cluster, owntext, paths, reviews
@@ -209,7 +209,6 @@ TINY_CHAR = {  # the char page's link: both trainings one epoch of a GRU(32) on 
     "units": 32, "emb": 8, "seq": 16, "batch": 32, "epochs": 1, "chars": 20_000,
     "my_units": 32, "my_seq": 16, "my_epochs": 1, "my_chars": 20_000}
 LAST_CODE = "[data-testid='stCode'] >> nth=-1"  # what the model wrote, last on the page
-TINY_LAB = {"preset": "Fast average pooling", "train_size": 1_000, "epochs": 1, "test": 1_000}
 VIEWS = (
     View("from-text-to-numbers", "source=text", (REVIEW, Box("Characters"))),
     View("from-text-to-numbers", "source=upload", upload=REVIEW_UPLOAD),
