@@ -324,7 +324,7 @@ def test_a_kept_map_opens_in_another_session_and_language_without_a_job():
     first = open_link(PAGES / "glove_explorer.py", MAP_LINK, "en", TIMEOUT)
     assert "map_job" in first.session_state  # a job places them; PCA meanwhile
     (bar,) = progress_texts(first)  # "…", or its stage or iterations already
-    assert bar.startswith("Placing 12 words with t-SNE"), bar
+    assert bar.startswith("Placing 12 words by t-SNE"), bar
     assert "PCA keeps" in map_spec(first)["layout"]["title"]["text"]
     title = map_spec(finished(first))["layout"]["title"]["text"]
     assert "t-SNE, perplexity 3.6" in title and "map_job" not in first.session_state
@@ -368,16 +368,19 @@ def test_the_map_jobs_progress_bar_names_its_stage_and_iterations():
     snap = live.Job(projection.map_words, None, epochs=1).snapshot()
     tsne = word_map.Asked(word_map.Kept(), 2_000, "tsne")
     umap = word_map.Asked(word_map.Kept(), 400, "umap")
-    assert word_map.job_label(tsne)(snap) == "Placing 2,000 words with t-SNE…"
+    assert word_map.job_label(tsne)(snap) == "Placing 2,000 words by t-SNE…"
+    near = replace(snap, stage=STAGES["neighbours"])
+    assert word_map.job_label(tsne)(near) == (
+        "Placing 2,000 words by t-SNE: finding each word's nearest neighbours…")
     compiling = replace(snap, stage=STAGES["compile"])
-    assert word_map.job_label(umap)(compiling) == (
-        "Placing 400 words with UMAP: compiling UMAP (first time only: 10-60 s)…")
+    assert word_map.job_label(umap)(compiling).startswith(
+        "Placing 400 words by UMAP. The first UMAP on this server compiles its code (numba)")
     laying = replace(snap, phase=live.Phase.RUNNING, batch=300, batches=750,
                      batch_metrics=live.Metrics.of({"kl": 1.23456}))
     assert word_map.job_label(tsne)(laying) == (
-        "Placing 2,000 words with t-SNE: laying out · iteration 300 of 750 · KL divergence 1.235")
+        "Placing 2,000 words by t-SNE: laying out · iteration 300 of 750 · KL divergence 1.235")
     assert word_map.job_label(umap)(replace(laying, batch=20, batches=500)) == (
-        "Placing 400 words with UMAP: laying out · epoch 20 of 500")
+        "Placing 400 words by UMAP: laying out · epoch 20 of 500")
 
 
 def test_a_click_in_the_browser_lists_and_highlights_the_words_neighbours():

@@ -87,14 +87,18 @@ class Asked:
 def job_label(asked: Asked) -> Callable[[live.Snapshot], str]:
     """The progress bar's words for a map job: how many words, how, and what it is doing
     (its stage, then its iterations: t-SNE's with the KL loss it lowers, UMAP's epochs)."""
-    head = _("Placing {n:,} words with {method}", n=asked.n, method=_(METHODS[asked.method]))
+    place = {"n": f"{asked.n:,}", "method": _(METHODS[asked.method])}
+    head = _("Placing {n} words by {method}", **place)
 
     def label(snap: live.Snapshot) -> str:
         if snap.phase == live.Phase.QUEUED:
             return jobs.waiting_label(snap)
+        if snap.stage == STAGES["compile"] and not snap.batch:
+            return _("Placing {n} words by UMAP. The first UMAP on this server compiles its "
+                     "code (numba): 10-60 s once, then a map takes about a second…", **place)
         if not snap.batch:
             return (_("{head}: {stage}…", head=head, stage=_(snap.stage)) if snap.stage
-                    else f"{head}…")
+                    else _("Placing {n} words by {method}…", **place))
         where = {"head": head, "stage": _(STAGES["layout"]), "done": snap.batch,
                  "total": snap.batches}
         if asked.method == "umap":
