@@ -139,20 +139,10 @@ class _Steps:
         """tqdm flushes its file; nothing is buffered here."""
 
 
-def map_words(spec: MapSpec, reporter: Reporter = QUIET) -> Projection | None:
-    """A live job's work: `spec`'s words placed by its settings, as `place` places them, or
-    None when Stop was asked before the map was finished."""
-    try:
-        coords = project(spec.vectors, spec.settings, reporter)  # (n_words, dims)
-    except _Stopped:
-        return None
-    return _placed(spec.words, coords, spec.vectors.shape[1])
-
-
 @dataclass(frozen=True, eq=False)
 class MapSpec:
-    """One t-SNE or UMAP map to compute, small enough to send to a worker (2,000 x 64 floats
-    at most here). Not compared or hashed: pages key their caches by words and settings."""
+    """One t-SNE or UMAP map to compute, small enough to send to a worker (a few thousand rows
+    at most). Not compared or hashed: pages key their caches by words and settings."""
 
     words: tuple[str, ...]  # normalised, unique, in the map's order
     vectors: np.ndarray  # (n_words, dim) float32 unit rows, one per word
@@ -167,11 +157,22 @@ def map_spec(vectors: WordVectors, words: Sequence[str], settings: Settings) -> 
                    settings.fitted(len(unique)))
 
 
+def map_words(spec: MapSpec, reporter: Reporter = QUIET) -> Projection | None:
+    """A live job's work: `spec`'s words placed by its settings, as `place` places them, or
+    None when Stop was asked before the map was finished."""
+    try:
+        coords = project(spec.vectors, spec.settings, reporter)  # (n_words, dims)
+    except _Stopped:
+        return None
+    return _projection_of(spec.words, coords, spec.vectors.shape[1])
+
+
 def unique_words(words: Sequence[str]) -> tuple[str, ...]:
+    """`words` normalised, duplicates dropped, first order kept: the map's words."""
     return tuple(dict.fromkeys(normalise_word(w) for w in words))
 
 
-def _placed(words: tuple[str, ...], coords: np.ndarray, dim: int) -> Projection:
+def _projection_of(words: tuple[str, ...], coords: np.ndarray, dim: int) -> Projection:
     """A t-SNE or UMAP map as a `Projection`: no variance or axes to speak of (empty)."""
     return Projection(words, coords, np.zeros(0, dtype=np.float32),
                       np.zeros((0, dim), dtype=np.float32))
