@@ -4,9 +4,12 @@ words (cosine, all dimensions) and highlights them on the map.
 
 One `WordMap` per page, named by the prefix of its session-state keys; its `fields` go into
 the page's `links.Link`. A map is computed once per server for each set of words and settings
-(`explainers.projection`, cached here), with a spinner that says how long the first UMAP takes
-(numba compiles it). A click is kept in session state (`<prefix>_pick`), so it survives the
-redraw of the map with its highlights, and a link can carry it.
+and kept (`_placed`): PCA at once, t-SNE and UMAP as a live job on a worker
+(`projection.map_words`: a progress bar that names the stage, Stop), the PCA map of the same
+words drawn meanwhile, and again with a line saying so if the job is stopped. A later view,
+another session, a language switch or a link opens a kept map without a job. A click is kept
+in session state (`<prefix>_pick`), so it survives the redraw of the map with its highlights,
+and a link can carry it.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from typing import Any
 
 import streamlit as st
 
-from explainers import projection
+from explainers import live, projection
 from explainers.embeddings import Projection, WordVectors
-from explainers.projection import METHODS, NEIGHBOUR_COUNTS, PERPLEXITIES, Settings
+from explainers.projection import METHODS, NEIGHBOUR_COUNTS, PERPLEXITIES, STAGES, Settings
 from lessons import figure_cache, links, ui
 from lessons.charts import embeddings as draw
 from lessons.charts.embeddings import Marks
 from lessons.i18n import N_, _
+from lessons.widgets import jobs
 
 NEAR_WORDS = 10  # nearest words listed and highlighted for a clicked word
 FIND_CHARS = 60  # the search box: a word or part of one
@@ -57,11 +61,52 @@ def clicked(points: Sequence[dict]) -> str:
     return ""
 
 
+@dataclass(eq=False)
+class Kept:
+    """One map's place in the server's cache: empty until PCA or a job has filled it."""
+
+    projection: Projection | None = None
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _placed(name: tuple, words: tuple[str, ...], settings: Settings, *,
-            _vectors: WordVectors) -> Projection:
-    """`projection.place`, once per server for the vectors' `name`, words and settings."""
-    return projection.place(_vectors, words, settings)
+def _placed(name: tuple, words: tuple[str, ...], settings: Settings) -> Kept:
+    """The map of `words` by `settings` (fitted) for the vectors called `name`, once per
+    server: filled at once for PCA, by the session's job that placed them for t-SNE or UMAP."""
+    return Kept()
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What this session's map job is placing: where its result goes, how many words, how."""
+
+    kept: Kept
+    n: int
+    method: str
+
+
+def job_label(asked: Asked) -> Callable[[live.Snapshot], str]:
+    """The progress bar's words for a map job: how many words, how, and what it is doing
+    (its stage, then its iterations: t-SNE's with the KL loss it lowers, UMAP's epochs)."""
+    place = {"n": f"{asked.n:,}", "method": _(METHODS[asked.method])}
+    head = _("Placing {n} words by {method}", **place)
+
+    def label(snap: live.Snapshot) -> str:
+        if snap.phase == live.Phase.QUEUED:
+            return jobs.waiting_label(snap)
+        if snap.stage == STAGES["compile"] and not snap.batch:
+            return _("Placing {n} words by UMAP. The first UMAP on this server compiles its "
+                     "code (numba): 10-60 s once, then a map takes about a second…", **place)
+        if not snap.batch:
+            return (_("{head}: {stage}…", head=head, stage=_(snap.stage)) if snap.stage
+                    else _("Placing {n} words by {method}…", **place))
+        where = {"head": head, "stage": _(STAGES["layout"]), "done": snap.batch,
+                 "total": snap.batches}
+        if asked.method == "umap":
+            return _("{head}: {stage} · epoch {done} of {total}", **where)
+        return _("{head}: {stage} · iteration {done} of {total} · KL divergence {kl:.3f}",
+                 kl=snap.batch_metrics.get("kl"), **where)
+
+    return label
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -117,19 +162,59 @@ class WordMap:
                         n_neighbors=int(st.session_state[self.key("nn")]))
 
     def placed(self, name: tuple, words: Sequence[str], settings: Settings,
-               vectors: WordVectors) -> Projection:
-        """The words placed by `settings` (fitted to their number), computed once per server;
-        the spinner says what is being computed, and that the first UMAP compiles."""
+               vectors: WordVectors) -> tuple[Projection, Settings]:
+        """The words placed by `settings` (fitted to their number) and those settings, once
+        per server. A t-SNE or UMAP map not kept yet is a job (started here, its live panel
+        drawn), and the words' PCA map is returned meanwhile with the PCA settings."""
         words = tuple(words)
         fitted = settings.fitted(len(words))
-        if fitted.method == "umap" and not projection.umap_compiled():
-            text = _("Placing {n} words by UMAP. The first UMAP on this server compiles its "
-                     "code (numba): 10-60 s once, then a map takes about a second…", n=len(words))
+        kept = _placed(name, words, fitted)
+        if kept.projection is None and fitted.method == "pca":
+            kept.projection = projection.place(vectors, words, fitted)
+        self._collect()
+        if kept.projection is not None:
+            return kept.projection, fitted
+        self._job(Asked(kept, len(words), fitted.method),
+                  lambda: projection.map_spec(vectors, words, fitted))
+        return self.placed(name, words, Settings(dims=settings.dims), vectors)
+
+    def _collect(self) -> None:
+        """A map job of this session that has ended: its map kept for the server, or (stopped
+        or failed) its place marked as halted, so it does not start again unasked."""
+        job = st.session_state.get(self.key("job"))
+        if job is None or job.running:
+            return
+        asked = st.session_state.pop(self.key("asked"), None)
+        result = jobs.ended(self.key("job"))  # says why when it failed
+        if asked is not None and result is not None:
+            asked.kept.projection = result
+        elif asked is not None:
+            st.session_state[self.key("halted")] = asked.kept
+
+    def _job(self, asked: Asked, spec: Callable[[], projection.MapSpec]) -> None:
+        """The live panel of this session's map job; or, for a map whose job was stopped, a
+        line saying so and a button to start it again; else start the job."""
+        job = st.session_state.get(self.key("job"))
+        if job is not None and job.running:
+            running = st.session_state.get(self.key("asked"), asked)
+            if running.kept is not asked.kept:  # the words or settings changed meanwhile
+                job.stop()
+            jobs.live_panel(job, self.key("job"), label=job_label(running))
+            st.caption(_("Until then, the PCA map of the same words:"))
+            return
+        method = _(METHODS[asked.method])
+        if st.session_state.get(self.key("halted")) is asked.kept:
+            cell, again = st.columns([4, 1], vertical_alignment="center")
+            cell.info(_("{method} was stopped before it had placed these words: this is their "
+                        "PCA map.", method=method))
+            again.button(_("Place them with {method}", method=method), key=self.key("again"),
+                         on_click=st.session_state.pop, args=(self.key("halted"),))
+        elif jobs.start_job(self.key("job"), projection.map_words, spec(), epochs=1):
+            st.session_state[self.key("asked")] = asked
+            st.rerun()
         else:
-            text = _("Placing {n} words by {method}…", n=len(words),
-                     method=_(METHODS[fitted.method]))
-        with st.spinner(text):
-            return _placed(name, words, fitted, _vectors=vectors)
+            st.info(_("{method} will place these words once your other job has ended; "
+                      "meanwhile, their PCA map.", method=method))
 
     def search(self) -> str:
         """The search box (drawn where the page calls it)."""
@@ -153,17 +238,17 @@ class WordMap:
     def show(self, name: tuple, words: Sequence[str], settings: Settings, vectors: WordVectors,
              height: int, centre: Sequence[str] = (),
              build: Callable[[Projection, Settings, Marks], Any] | None = None) -> Projection:
-        """Place the words (once), draw `build(placed, fitted settings, marks)` (a cached
-        figure; by default every word labelled, `draw.word_map_figure`), whose clicks keep the
-        clicked word, and the line under it; returns the placed words."""
-        placed = self.placed(name, words, settings, vectors)
-        marks, near = self.marks(name, placed, settings, vectors, centre)
-        fitted = settings.fitted(len(placed.words))
+        """Place the words (once; PCA until a t-SNE or UMAP job has), draw `build(placed, fitted
+        settings, marks)` (a cached figure; by default every word labelled,
+        `draw.word_map_figure`), whose clicks keep the clicked word, and the line under it;
+        returns the placed words."""
+        placed, fitted = self.placed(name, words, settings, vectors)
+        marks, near = self.marks(name, placed, fitted, vectors, centre)
         ui.chart(WORD_MAP(placed, fitted, ui.label_size(), ui.projector(), marks,
                           title=_("{n} words", n=len(placed.words)), _say=_) if build is None
                  else build(placed, fitted, marks), height,
                  on_select=self._on_select, selection_mode="points", key=self.key("chart"))
-        self.explain(marks, near, vectors.dim, settings)
+        self.explain(marks, near, vectors.dim, fitted)
         return placed
 
     def _on_select(self) -> None:
