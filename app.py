@@ -7,11 +7,11 @@ so the first screen appears fast.
 
 import streamlit as st
 
-from explainers import cluster
+from explainers import workers
 from lessons import links, serving, ui
 
 serving.configure()  # no per-run Keras reset; see lessons/serving.py
-cluster.warm_up()  # the training workers start and import Keras in the background, once
+workers.warm_up()  # the training workers start and import Keras in the background, once
 
 st.set_page_config(page_title="RNN Explainer", page_icon="🔁", layout="wide")
 

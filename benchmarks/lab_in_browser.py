@@ -6,7 +6,7 @@ One run of this script measures, on this machine:
    prepared IMDB arrays loaded first, not timed): the work alone, no server, no browser;
 2. in the browser: the app started with `benchmarks.browser.running_app`, the lab opened in
    Chromium with the preset's link, ▶ Train pressed once the server is warm (TensorFlow
-   imported where trainings run: in the training worker the app starts, explainers/cluster.py,
+   imported where trainings run: in the training worker the app starts (explainers/workers.py),
    or in the server with `--threads`), and the time until the run's results ("What the run
    learned") are on screen: the same work, plus handing it to a worker and its reports back,
    the live panel that redraws every `jobs.LIVE_REFRESH_SECONDS` and the page's final rerun.

@@ -7,7 +7,7 @@ views home, the GloVe explorer and the LSTM gates page in a seeded random order,
 change). A view's latency is the time from the request to the script's `script_finished`,
 and the client answers the server's `auto_rerun` requests (a live panel's fragment) as a tab
 does. Three of them open the Sentiment lab with a preset and press ▶ Train: their jobs go to
-the training workers (explainers/cluster.py), and the run prints how long each waited in the
+the training workers (explainers/workers.py), and the run prints how long each waited in the
 line and how long until its results were drawn. Two real Chromium tabs browse alongside for
 the latency a user sees (navigation until the page's script has finished).
 

@@ -5,14 +5,7 @@ the pages' reruns do not take the interpreter from a training, a crashing or swe
 TensorFlow job cannot take the pages down with it, and how many train at once is bounded by
 the workers (one thread each); the other jobs wait in a line that each student sees.
 
-Where the workers are (`Settings.from_env`, read once per server process):
-- by default an embedded `distributed.LocalCluster`, started the first time a job is submitted:
-  `RNN_EXPLAINER_WORKERS` worker processes (default `default_workers`: the cores but one, which
-  is kept for the web server, and no more than memory holds at `TRAINING_BYTES` a training);
-- `RNN_EXPLAINER_SCHEDULER=tcp://host:8786`: an existing Dask cluster (`dask scheduler`, and
-  `dask worker` started from this repository with the same data variable, see the README);
-- `RNN_EXPLAINER_JOBS=thread`: no Dask, a thread in this process (`live.Job`): for scripts, and
-  for page tests that swap functions in this process.
+Where the workers are, and the one Dask client that reaches them: explainers/workers.py.
 
 How a job talks back. The work runs as `run_reported(work, spec, name)` and gets a
 `WorkerReporter`: it puts its reports on a Dask `Queue` named after the job (batches at most
@@ -39,14 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from explainers import live
+from explainers import live, workers
 from explainers.i18n import N_, Explained
 
-SCHEDULER_ENV = "RNN_EXPLAINER_SCHEDULER"  # tcp://host:8786: submit to an existing cluster
-WORKERS_ENV = "RNN_EXPLAINER_WORKERS"  # local worker processes (default: default_workers)
-ENGINE_ENV = "RNN_EXPLAINER_JOBS"  # "dask" (the default) or "thread"
-ENGINES = ("dask", "thread")
-TRAINING_BYTES = 3 * 2**30  # one training's worst case: ~1.5 GB of activations + TensorFlow
 REPORT_EVERY = 0.25  # s between a worker's batch reports: a page redraws every 2 s anyway
 STOP_EVERY = 0.25  # s between a worker's looks at its Stop flag (a scheduler round trip)
 KEEP_EVERY = 0.25  # s between the keeper's rounds in the web server
@@ -70,112 +58,10 @@ class ClusterUnavailable(Explained, RuntimeError):
                          address=address, reason=reason)
 
 
-# --------------------------------------------------------------------------- settings
-
-
-def default_workers(cores: int, memory: int) -> int:
-    """Worker processes for a machine with `cores` and `memory` bytes: one core stays with
-    the web server, and each worker may need TRAINING_BYTES."""
-    return max(1, min(cores - 1, memory // TRAINING_BYTES))
-
-
-def _machine() -> tuple[int, int]:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return int(cores or 1), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-
-
-@dataclass(frozen=True)
-class Settings:
-    engine: str  # "dask": worker processes; "thread": a thread in this process
-    address: str | None  # an existing scheduler; None: start a LocalCluster here
-    workers: int  # worker processes of the LocalCluster, one thread each
-
-    @classmethod
-    def from_env(cls, environ=None) -> Settings:
-        environ = os.environ if environ is None else environ
-        engine = environ.get(ENGINE_ENV, "dask").strip().lower() or "dask"
-        if engine not in ENGINES:
-            raise ValueError(f"{ENGINE_ENV} must be one of {ENGINES}, not {engine!r}")
-        workers = environ.get(WORKERS_ENV, "").strip()
-        return cls(engine, environ.get(SCHEDULER_ENV, "").strip() or None,
-                   max(1, int(workers)) if workers else default_workers(*_machine()))
-
-
-# --------------------------------------------------------------------------- the cluster
-
-_client_lock = threading.Lock()
-_client: Any = None
-
-
-def client(settings: Settings | None = None):
-    """This process's Dask client: to `settings.address`, else to a LocalCluster started here
-    once (worker processes, one thread each, no retries of a job whose worker died)."""
-    global _client
-    with _client_lock:
-        if _client is not None and _client.status == "running":
-            return _client
-        import dask
-        import distributed
-
-        settings = settings or Settings.from_env()
-        if settings.address:
-            _client = distributed.Client(settings.address, timeout="10s", set_as_default=False)
-        else:
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                cluster = distributed.LocalCluster(
-                    n_workers=settings.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR)
-            _client = distributed.Client(cluster, set_as_default=False)
-        return _client
-
-
-def close() -> None:
-    """Close this process's client (and its LocalCluster): for tests and scripts."""
-    global _client
-    with _client_lock:
-        if _client is not None:
-            cluster = _client.cluster
-            _client.close()
-            if cluster is not None:
-                cluster.close()
-        _client = None
-
-
-def _import_keras() -> None:  # run on each worker by warm_up
-    import keras  # noqa: F401
-
-
-_warming: list[threading.Thread] = []
-
-
-def warm_up() -> None:
-    """Start the cluster and have each worker import Keras, in the background, once per
-    server process (app.py calls it): the first Train of the day then waits for neither.
-    On a cluster of other machines it also checks that the workers share the server's runs
-    and cache folders (explainers/sharing.py) and logs a warning naming any that do not.
-    Nothing happens when jobs run in threads."""
-    settings = Settings.from_env()
-    if _warming or settings.engine != "dask":
-        return
-
-    def warm() -> None:
-        from explainers import sharing
-
-        try:
-            client().run(_import_keras)
-            for problem in sharing.check(client()) if settings.address else ():
-                log.warning("%s: runs trained there cannot be opened here", problem)
-        except Exception:  # a courtesy: the first job will start the cluster and say why not
-            log.exception("warming the cluster")
-
-    _warming.append(threading.Thread(target=warm, name="cluster-warm-up", daemon=True))
-    _warming[0].start()
-
-
 def make_job(work: Callable[[Any, live.Reporter], Any], spec: Any, *, epochs: int = 0,
              name: str = "live-job", alive: Callable[[], bool] | None = None) -> live.Job:
     """A job for `work(spec, reporter)` on the engine the settings name (not yet started)."""
-    settings = Settings.from_env()
+    settings = workers.Settings.from_env()
     if settings.engine == "thread":
         return live.Job(work, spec, epochs=epochs, name=name)
     return ClusterJob(work, spec, epochs=epochs, name=name, alive=alive, settings=settings)
@@ -262,9 +148,10 @@ class ClusterJob(live.Job):
     once it is not, the job is stopped and cancelled."""
 
     def __init__(self, work, spec, *, epochs: int = 0, name: str = "live-job",
-                 alive: Callable[[], bool] | None = None, settings: Settings | None = None):
+                 alive: Callable[[], bool] | None = None,
+                 settings: workers.Settings | None = None):
         super().__init__(work, spec, epochs=epochs, name=name)
-        self.settings = settings or Settings.from_env()
+        self.settings = settings or workers.Settings.from_env()
         self.key = f"rnn-job-{name}-{next(_numbers)}-{os.getpid()}-{time.time_ns()}"
         self.alive = alive
         self.kind = getattr(work, "__qualname__", str(work))
@@ -280,7 +167,7 @@ class ClusterJob(live.Job):
         self._began = self.submitted = time.monotonic()
         settings = self.settings
         try:
-            dask_client = client(settings)
+            dask_client = workers.client(settings)
             self._queue = distributed.Queue(f"{self.key}-reports", client=dask_client)
             self._flag = distributed.Event(f"{self.key}-stop", client=dask_client)
             self._gone = distributed.Event(f"{self.key}-gone", client=dask_client)
@@ -426,7 +313,7 @@ class _Keeper:
         if now - self.slots_at > SLOTS_EVERY:
             self.slots_at = now
             try:
-                self.slots = max(1, sum(client().nthreads().values()))
+                self.slots = max(1, sum(workers.client().nthreads().values()))
             except Exception:  # the line is a courtesy: keep the last count
                 log.exception("counting workers")
         running = [j.expected() for j in jobs if j.running and j not in waiting]

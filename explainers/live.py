@@ -154,13 +154,18 @@ class Snapshot:
 
 
 def _remaining(phase: Phase, done: int, total: int, elapsed: float, stage_progress: float,
-               stage_elapsed: float) -> float | None:
-    """Seconds left from the pace so far: batches while training, progress while finishing."""
+               stage_elapsed: float, paced: tuple[float, int] = (0.0, 0)) -> float | None:
+    """Seconds left from the pace so far: batches while training, progress while finishing.
+    The pace counts from `paced` = (elapsed, done) at the first batch after the start or after
+    a stage, so what came before it (a compile, a long first stage) does not slow it."""
     if phase == Phase.FINISHING:
         p = stage_progress
         return stage_elapsed * (1 - p) / p if p > 0 else None
     if phase != Phase.RUNNING or not done or not total:
         return None
+    since, done_then = paced
+    if done > done_then:
+        return max(0.0, (elapsed - since) / (done - done_then) * (total - done))
     return max(0.0, elapsed / done * (total - done))
 
 
@@ -284,6 +289,7 @@ class Job:
         self._records: list[EpochRecord] = []
         self._stage, self._stage_progress, self._stage_began = "", 0.0, 0.0
         self._began = time.monotonic()
+        self._paced = (0.0, 0)  # (elapsed, batches done) when the pace began to count
         self._ended: float | None = None
         self._result: Any = None
         self._error: Failure | None = None
@@ -325,7 +331,7 @@ class Job:
             elapsed = now - self._began
             left = _remaining(self._phase, self._epoch * self._batches + self._batch,
                               self._epochs * self._batches, elapsed, self._stage_progress,
-                              now - self._stage_began)
+                              now - self._stage_began, self._paced)
             return Snapshot(
                 phase=self._phase, epoch=self._epoch, epochs=self._epochs, batch=self._batch,
                 batches=self._batches, batch_metrics=self._batch_metrics,
@@ -349,6 +355,8 @@ class Job:
             now = time.monotonic() if at is None else at
             if batch is not None:
                 self._batch, self._batches, self._batch_metrics = batch
+                if self._phase != Phase.RUNNING:  # the pace counts from here (_remaining)
+                    self._paced = (now - self._began, self._epoch * self._batches + self._batch)
                 self._phase = Phase.RUNNING
             if epoch is not None:
                 number, metrics, note, extra = epoch

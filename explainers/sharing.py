@@ -9,7 +9,7 @@ student's run trains, saves and then cannot be found (the README says so).
 `check(client)` proves it rather than trusting it: the server writes a fresh mark file into
 each of its folders, every worker looks for it in its own folders of the same names (as the
 environment there sets them), and the folders where a worker does not find it come back as
-`Unshared(worker, folder, path)`. `cluster.warm_up` runs it on a remote cluster and logs a
+`Unshared(worker, folder, path)`. `workers.warm_up` runs it on a remote cluster and logs a
 warning naming them; a teacher can run it by hand before a class:
 
     RNN_EXPLAINER_SCHEDULER=tcp://host:8786 python -m explainers.sharing
@@ -66,14 +66,14 @@ def check(client) -> list[Unshared]:
 
 
 def main() -> int:
-    from explainers import cluster
+    from explainers import workers
 
-    problems = check(cluster.client())
+    problems = check(workers.client())
     for problem in problems:
         print(problem)
     if not problems:
         print("every worker shares the runs and cache folders with this machine")
-    cluster.close()
+    workers.close()
     return 1 if problems else 0
 
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import TINY_LAB
 from streamlit.testing.v1 import AppTest
 
-from explainers import cluster, live, paths, sharing
+from explainers import cluster, live, paths, sharing, workers
 from tests.cluster_work import Count, count
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,13 +25,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def local_cluster():
     """One LocalCluster with one worker process for the module (the app's default engine)."""
-    saved = {k: os.environ.get(k) for k in (cluster.ENGINE_ENV, cluster.WORKERS_ENV,
-                                              cluster.SCHEDULER_ENV)}
-    os.environ.update({cluster.ENGINE_ENV: "dask", cluster.WORKERS_ENV: "1"})
-    os.environ.pop(cluster.SCHEDULER_ENV, None)
-    cluster.close()
-    yield cluster.client()
-    cluster.close()
+    saved = {k: os.environ.get(k) for k in (workers.ENGINE_ENV, workers.WORKERS_ENV,
+                                              workers.SCHEDULER_ENV)}
+    os.environ.update({workers.ENGINE_ENV: "dask", workers.WORKERS_ENV: "1"})
+    os.environ.pop(workers.SCHEDULER_ENV, None)
+    workers.close()
+    yield workers.client()
+    workers.close()
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
@@ -47,18 +47,34 @@ def _wait_for(condition, timeout=60.0):
 
 
 def test_settings_default_to_a_local_cluster_sized_by_the_machine(monkeypatch):
-    settings = cluster.Settings.from_env({})
+    settings = workers.Settings.from_env({})
     assert (settings.engine, settings.address) == ("dask", None) and settings.workers >= 1
-    assert cluster.default_workers(2, 24 * 2**30) == 1  # one core stays with the web server
-    assert cluster.default_workers(16, 7 * 2**30) == 2  # memory bounds it: 3 GB a training
-    assert cluster.Settings.from_env({cluster.SCHEDULER_ENV: "tcp://h:8786",
-                                      cluster.WORKERS_ENV: "3"}).workers == 3
+    assert workers.default_workers(2, 24 * 2**30) == 1  # one core stays with the web server
+    assert workers.default_workers(16, 7 * 2**30) == 2  # memory bounds it: 3 GB a training
+    assert workers.Settings.from_env({workers.SCHEDULER_ENV: "tcp://h:8786",
+                                      workers.WORKERS_ENV: "3"}).workers == 3
     with pytest.raises(ValueError):
-        cluster.Settings.from_env({cluster.ENGINE_ENV: "fork"})
-    monkeypatch.setenv(cluster.ENGINE_ENV, "thread")  # scripts, and the page tests
+        workers.Settings.from_env({workers.ENGINE_ENV: "fork"})
+    monkeypatch.setenv(workers.ENGINE_ENV, "thread")  # scripts, and the page tests
     assert type(cluster.make_job(count, Count())) is live.Job
-    monkeypatch.setenv(cluster.ENGINE_ENV, "dask")
+    monkeypatch.setenv(workers.ENGINE_ENV, "dask")
     assert type(cluster.make_job(count, Count())) is cluster.ClusterJob
+
+
+def test_worker_processes_do_not_run_the_page_script_streamlit_put_in_main(monkeypatch,
+                                                                           tmp_path):
+    import types
+    from multiprocessing import spawn
+
+    script = types.ModuleType("__main__")  # what Streamlit's script runner leaves there
+    script.__file__ = str(tmp_path / "app.py")
+    prepare = spawn.get_preparation_data  # (as it was, if a cluster here changed it already)
+    monkeypatch.setattr(spawn, "get_preparation_data", getattr(prepare, "original", prepare))
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    assert "init_main_from_path" in spawn.get_preparation_data("worker")  # re-run in each
+    workers._spawn_without_main()
+    workers._spawn_without_main()  # once is enough; twice changes nothing
+    assert "init_main_from_path" not in spawn.get_preparation_data("worker")
 
 
 def test_the_wait_estimate_serves_the_line_first_come_first_served():
@@ -216,7 +232,7 @@ def remote_cluster_one_worker_apart(monkeypatch, tmp_path):
 
 
 def _remote(monkeypatch, worker_envs: list[dict]):
-    cluster.close()
+    workers.close()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -228,14 +244,14 @@ def _remote(monkeypatch, worker_envs: list[dict]):
               "1", "--no-dashboard", "--host", "127.0.0.1"]
     procs += [subprocess.Popen(worker, env=env | apart, cwd=ROOT, stderr=subprocess.DEVNULL)
               for apart in worker_envs]
-    monkeypatch.setenv(cluster.ENGINE_ENV, "dask")
-    monkeypatch.setenv(cluster.SCHEDULER_ENV, address)
+    monkeypatch.setenv(workers.ENGINE_ENV, "dask")
+    monkeypatch.setenv(workers.SCHEDULER_ENV, address)
     try:
-        client = cluster.client()
+        client = workers.client()
         client.wait_for_workers(len(worker_envs), timeout=90)
         yield client
     finally:
-        cluster.close()
+        workers.close()
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -265,9 +281,9 @@ def test_a_worker_that_does_not_share_the_runs_folder_is_named(remote_cluster_on
 
 def test_the_server_warns_of_an_unshared_folder_as_it_warms_up(remote_cluster_one_worker_apart,
                                                                  monkeypatch, caplog):
-    monkeypatch.setattr(cluster, "_warming", [])
-    cluster.warm_up()
-    cluster._warming[0].join(120)
+    monkeypatch.setattr(workers, "_warming", [])
+    workers.warm_up()
+    workers._warming[0].join(120)
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warned) == 1 and "runs folder" in warned[0] and "cannot be opened" in warned[0]
 
@@ -341,7 +357,7 @@ def test_closing_the_tab_mid_training_stops_the_job_and_frees_the_worker(real_im
             await asyncio.sleep(2)
             await student.close()  # the tab closes mid-job
 
-    env = {cluster.ENGINE_ENV: "dask", cluster.WORKERS_ENV: "1", "RNN_EXPLAINER_HOME":
+    env = {workers.ENGINE_ENV: "dask", workers.WORKERS_ENV: "1", "RNN_EXPLAINER_HOME":
            str(tmp_path)}
     store = runs.RunStore(tmp_path / "runs")  # where the server's worker saves
 

@@ -40,7 +40,7 @@ import pytest
 from conftest import ROOT, TINY_LAB, skip_or_fail
 
 from benchmarks import browser
-from explainers import cluster, owntext, paths, reviews
+from explainers import owntext, paths, reviews, workers
 from lessons import echo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -386,7 +386,7 @@ def watch(tmp_path_factory):
         skip_or_fail("Chromium not found: apt-get install chromium")
     SHOTS.mkdir(exist_ok=True)
     TRAP_HITS.clear()
-    server = {cluster.ENGINE_ENV: "thread",  # a training is a thread of the server, as in tests
+    server = {workers.ENGINE_ENV: "thread",  # a training is a thread of the server, as in tests
               paths.HOME_ENV: str(tmp_path_factory.mktemp("home"))}  # the lab's saved runs
     with (trap_server() as trap, browser.running_app(server) as url,
           browser.chromium() as tab):

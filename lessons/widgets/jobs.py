@@ -16,9 +16,10 @@ from typing import Any
 import streamlit as st
 
 from explainers import cluster, live
-from lessons.i18n import _, explain
+from lessons.i18n import N_, _, explain
 
 LIVE_REFRESH_SECONDS = 2.0  # a live panel's redraw; each one takes CPU from the training
+TRAINING_FAILED = N_("Training failed: {why}")  # a failed job, unless the page says what
 STOPPABLE = (live.Phase.QUEUED, live.Phase.STARTING, live.Phase.RUNNING)  # not while saving
 
 
@@ -117,23 +118,24 @@ def session_alive():
     return lambda: runtime.is_active_session(session)
 
 
-def ended(key: str) -> Any:
+def ended(key: str, failure: str = TRAINING_FAILED) -> Any:
     """The result of this session's live job under `key` once it has ended, else None.
 
     The ended job leaves the session, so its result is taken once (the caller keeps it); a
-    job that failed is reported (`failed`) and gives None.
+    job that failed is reported (`failed`, in the words of `failure`) and gives None.
     """
     job = st.session_state.get(key)
     if job is None or job.running:
         return None
     del st.session_state[key]
     if job.error is not None:
-        failed(job.error)
+        failed(job.error, failure)
         return None
     return job.result
 
 
-def failed(error: live.Failure) -> None:
+def failed(error: live.Failure, failure: str = TRAINING_FAILED) -> None:
     """Say that a job failed and why (the server and the page go on): an `Explained` error's
-    sentence in the reader's language, else the exception's type and English message."""
-    st.error(_("Training failed: {why}", why=explain(error.error())))
+    sentence in the reader's language, else the exception's type and English message;
+    `failure` (marked N_, with {why}) says what failed."""
+    st.error(_(failure, why=explain(error.error())))

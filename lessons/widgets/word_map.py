@@ -185,7 +185,7 @@ class WordMap:
         if job is None or job.running:
             return
         asked = st.session_state.pop(self.key("asked"), None)
-        result = jobs.ended(self.key("job"))  # says why when it failed
+        result = jobs.ended(self.key("job"), N_("Placing the words failed: {why}"))
         if asked is not None and result is not None:
             asked.kept.projection = result
         elif asked is not None:
@@ -199,7 +199,8 @@ class WordMap:
             running = st.session_state.get(self.key("asked"), asked)
             if running.kept is not asked.kept:  # the words or settings changed meanwhile
                 job.stop()
-            jobs.live_panel(job, self.key("job"), label=job_label(running))
+            jobs.live_panel(job, self.key("job"), label=job_label(running), stop_help=_(
+                "Ends the layout within a few iterations; the PCA map stays."))
             st.caption(_("Until then, the PCA map of the same words:"))
             return
         method = _(METHODS[asked.method])
