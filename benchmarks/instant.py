@@ -30,10 +30,14 @@ PARTS = (("page views", "page_views.py"), ("token steps", "token_step.py"),
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="page_views.py --quick")
+    parser.add_argument("--page-views", default="--no-profile --repeats 3",
+                        help="page_views.py's own options (py-spy profiles of the 'before' "
+                             "pages make the run last an hour)")
     args = parser.parse_args()
     failed = []
     for title, script in PARTS:
-        extra = ["--quick"] if args.quick and script == "page_views.py" else []
+        extra = ([*(["--quick"] if args.quick else []), *args.page_views.split()]
+                 if script == "page_views.py" else [])
         began = time.monotonic()
         print(f"\n=== {title} ({script}) ===", flush=True)
         if subprocess.run([sys.executable, str(HERE / script), *extra]).returncode:

@@ -74,10 +74,18 @@ def tree_cpu(pid: int) -> float:
     return sum(stat.ticks for stat in process_tree(pid)) / TICKS
 
 
-def runnable_threads(pid: int) -> int:
+def own_cpu(pid: int) -> float:
+    """Seconds of CPU used so far by the server process itself (no children)."""
+    stat = _read_stat(pid)
+    if stat is None:
+        raise ProcessLookupError(f"process {pid} is gone")
+    return (stat.utime + stat.stime) / TICKS
+
+
+def runnable_threads(pid: int, children: bool = True) -> int:
     """Threads of the server (and its children) running or waiting for a core right now."""
     count = 0
-    for process in process_tree(pid):
+    for process in process_tree(pid) if children else [_read_stat(pid)]:
         for task in Path(f"/proc/{process.pid}/task").glob("*/stat"):
             try:
                 count += parse_stat(task.read_text()).state == "R"

@@ -28,6 +28,18 @@ ENGINE_ENV = "RNN_EXPLAINER_JOBS"  # "dask" (the default) or "thread"
 ENGINES = ("dask", "thread")
 TRAINING_BYTES = 3 * 2**30  # one training's worst case: ~1.5 GB of activations + TensorFlow
 
+LOCAL_CLUSTER = {  # Dask settings of the embedded cluster; its workers get them too
+    "distributed.scheduler.allowed-failures": 0,  # a job whose worker died is not retried
+    # An idle cluster should cost next to nothing: with Dask's defaults it took 33 ms of CPU
+    # a second in the web server (the scheduler) and 28 in a worker, so 6 % of a core and
+    # ~90 ms in each page view's CPU figure, with no job anywhere (benchmarks/page_views.py).
+    "distributed.scheduler.work-stealing": False,  # one job a worker: nothing to steal
+    "distributed.worker.profile.enabled": False,  # no sampling profiler every 10 ms
+    "distributed.admin.tick.interval": "1s",  # the event-loop watchdog, every 20 ms by default
+    "distributed.admin.system-monitor.interval": "2s",  # CPU/memory readings, 0.5 s by default
+    "distributed.worker.memory.monitor-interval": "1s",  # the nannies' look, 0.1 s by default
+}
+
 log = logging.getLogger(__name__)
 
 
@@ -83,7 +95,7 @@ def client(settings: Settings | None = None):
             _client = distributed.Client(settings.address, timeout="10s", set_as_default=False)
         else:
             _spawn_without_main()
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            with dask.config.set(LOCAL_CLUSTER):
                 cluster = distributed.LocalCluster(
                     n_workers=settings.workers, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR)
