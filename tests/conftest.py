@@ -53,6 +53,17 @@ def no_data(monkeypatch, tmp_path):
     return tmp_path
 
 
+def finish_job(at, key: str, timeout: float = 600):
+    """Wait for this AppTest session's live job under `key` to end without error, redraw the
+    page (no exception), and return the job."""
+    job = at.session_state[key]
+    job.join(timeout)
+    assert job.error is None and not job.running, job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return job
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip with the reason on a developer's machine; fail in CI, where it must be there."""
     if IN_CI:

@@ -9,6 +9,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from conftest import finish_job
 from streamlit.testing.v1 import AppTest
 
 from explainers import chargen, diagram, lesson, models, params, presets, runs
@@ -240,10 +241,7 @@ def test_the_lab_draws_the_model_it_trained(tiny_imdb):
     at.run()
     at.selectbox(key="lab_preset").set_value(presets.RNN_DONE_RIGHT.name).run()
     at.button(key="lab_train").click().run()
-    job = at.session_state["lab_job"]
-    job.join(timeout=120)
-    at.run()
-    assert not at.exception, at.exception
+    finish_job(at, "lab_job", timeout=120)
     assert at.session_state["lab_diagram"] == "layers"
     assert any("(SimpleRNN)" in c.value for c in at.code)  # the trained one's summary
     at.session_state["lab_diagram"] = "steps"

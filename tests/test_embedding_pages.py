@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import finish_job
 from streamlit.testing.v1 import AppTest
 from test_embed_i18n import open_view
 
@@ -41,15 +42,6 @@ def fresh_imdb_cache():
 def neighbours_table(at: AppTest):
     """The learned embeddings page's table of neighbours (a DataFrame of Markdown cells)."""
     return next(t.value for t in at.table if "word" in t.value.columns)
-
-
-def finish_job(at: AppTest, key: str) -> None:
-    """Wait for this session's live job under `key`, then redraw the page."""
-    job = at.session_state[key]
-    job.join(600)
-    assert job.error is None, job.error
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def test_embeddings_why_shows_the_lesson_numbers():

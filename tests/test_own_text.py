@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import finish_job
 from streamlit.testing.v1 import AppTest
 
 from explainers import chargen, charsample, chartrain, live, owntext, params
@@ -147,11 +148,7 @@ def test_the_page_trains_on_an_uploaded_chinese_text_and_writes(no_data, tmp_pat
     at.slider(key="mytext_epochs").set_value(1)
     at.select_slider(key="mytext_chars").set_value(20_000).run()
     at.button(key="mytext_train").click().run()
-    job = at.session_state["mytext_job"]
-    job.join(timeout=180)
-    assert job.snapshot().phase == live.Phase.DONE, job.error
-    at.run()
-    assert not at.exception, at.exception
+    job = finish_job(at, "mytext_job", timeout=180)
     assert any("on your text" in s.value for s in at.success)
     specs = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
     assert "Loss per epoch on your text" in specs and "held-out loss" in specs

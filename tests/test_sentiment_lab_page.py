@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from conftest import finish_job
 from streamlit.testing.v1 import AppTest
 
 from explainers import lab, live, presets, runs
@@ -33,12 +34,7 @@ def _page() -> AppTest:
 def _train(at: AppTest) -> live.Job:
     at.button(key="lab_train").click().run()
     assert not at.exception, at.exception
-    job = at.session_state["lab_job"]
-    job.join(timeout=120)
-    assert job.snapshot().phase == live.Phase.DONE, job.error
-    at.run()
-    assert not at.exception, at.exception
-    return job
+    return finish_job(at, "lab_job", timeout=120)
 
 
 def test_a_preset_trains_at_tiny_scale_and_saves_a_run(tiny_imdb):
@@ -124,11 +120,8 @@ def test_stop_from_the_page_ends_the_run_and_saves_what_was_learned(real_imdb):
     assert any(m.label.startswith("Time left") for m in at.metric)  # the live panel
     assert not at.button(key="lab_stop").disabled
     at.button(key="lab_stop").click().run()  # within seconds of 30 epochs: still training
-    job = at.session_state["lab_job"]
-    job.join(timeout=300)
-    assert job.snapshot().stopping and job.snapshot().phase == live.Phase.DONE, job.error
-    at.run()
-    assert not at.exception, at.exception
+    job = finish_job(at, "lab_job", timeout=300)
+    assert job.snapshot().stopping
     outcome = job.result
     assert outcome.result.stopped and outcome.result.epochs_run < 30
     assert "stopped by you after" in at.success[0].value

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from conftest import finish_job
 from streamlit.testing.v1 import AppTest
 
 from explainers import data, gates, lab, live, models, tracer, training, watch
@@ -163,11 +164,7 @@ def test_the_lab_page_draws_the_word_map_and_gates_after_training(tiny_imdb):
         at.session_state["lab_" + key] = value
     at.run()
     at.button(key="lab_train").click().run()
-    job = at.session_state["lab_job"]
-    job.join(timeout=120)
-    assert job.snapshot().phase == live.Phase.DONE, job.error
-    at.run()
-    assert not at.exception, at.exception
+    finish_job(at, "lab_job", timeout=120)
     specs = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
     assert "Sentiment words, epoch 2 · separation" in specs
     assert "Saturated gate values, a fixed review" in specs
